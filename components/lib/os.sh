@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# kubeha's shared node library: logging, files, services, packages and firewall, with the OS family
+# (Debian/Ubuntu or RHEL/Rocky/Alma) chosen here and nowhere else. Prepended to every node script.
+# KUBEHA_ROOT (default empty) prefixes every path this library touches, for the script harness.
+
+KUBEHA_ROOT="${KUBEHA_ROOT:-}"
+
+log() { printf 'kubeha[%s]: %s\n' "$(hostname 2>/dev/null || echo node)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# --- OS family ------------------------------------------------------------------------------------------
+# debian: Debian, Ubuntu and derivatives; rhel: RHEL, Rocky, Alma, CentOS Stream, Fedora.
+detect_os_family() {
+  local id="" id_like="" release="${KUBEHA_ROOT}/etc/os-release"
+  [ -r "$release" ] || die "cannot read $release: unknown operating system"
+  # shellcheck disable=SC1090
+  id="$(. "$release" && echo "${ID:-}")"
+  # shellcheck disable=SC1090
+  id_like="$(. "$release" && echo "${ID_LIKE:-}")"
+  case " $id $id_like " in
+    *" debian "*|*" ubuntu "*) echo debian ;;
+    *" rhel "*|*" fedora "*|*" centos "*|*" rocky "*|*" almalinux "*) echo rhel ;;
+    *) die "unsupported operating system '$id' (supported: Debian/Ubuntu, RHEL/Rocky/Alma)" ;;
+  esac
+}
+OS_FAMILY="$(detect_os_family)"
+
+# --- packages -------------------------------------------------------------------------------------------
+pkg_is_installed() {
+  case "$OS_FAMILY" in
+    debian) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' ;;
+    rhel) rpm -q "$1" >/dev/null 2>&1 ;;
+  esac
+}
+
+# pkg_install NAME...: installs the packages that are missing; does nothing when all are there.
+pkg_install() {
+  local missing=() p
+  for p in "$@"; do
+    pkg_is_installed "${p%%=*}" || missing+=("$p")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  case "$OS_FAMILY" in
+    debian)
+      DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+        || die "apt-get install ${missing[*]} failed"
+      ;;
+    rhel) dnf install -y -q "${missing[@]}" || die "dnf install ${missing[*]} failed" ;;
+  esac
+}
+
+# --- files ----------------------------------------------------------------------------------------------
+# put_file DEST MODE < content: writes DEST atomically when its content differs.
+# Returns 0 when the file changed, 1 when it was already up to date.
+put_file() {
+  local dest="${KUBEHA_ROOT}$1" mode="$2" tmp
+  mkdir -p "$(dirname "$dest")"
+  tmp="$(mktemp "${dest}.kubeha.XXXXXX")"
+  cat >"$tmp"
+  if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$dest"
+  log "wrote $1"
+  return 0
+}
+
+# --- services -------------------------------------------------------------------------------------------
+svc_enable_now() {
+  if ! systemctl is-enabled --quiet "$1" 2>/dev/null || ! systemctl is-active --quiet "$1" 2>/dev/null; then
+    systemctl enable --now "$1" || die "cannot start $1 (journalctl -u $1)"
+  fi
+}
+
+svc_restart() { systemctl restart "$1" || die "cannot restart $1 (journalctl -u $1)"; }
+
+svc_reload() { systemctl reload-or-restart "$1" || die "cannot reload $1 (journalctl -u $1)"; }
+
+# --- firewall -------------------------------------------------------------------------------------------
+# firewall_kind: firewalld, ufw or none, by what is active.
+firewall_kind() {
+  if systemctl is-active --quiet firewalld 2>/dev/null; then
+    echo firewalld
+  elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
+    echo ufw
+  else
+    echo none
+  fi
+}
+
+# firewall_open PORT/PROTO...: opens ports in the active firewall (nothing when none is active).
+firewall_open() {
+  local kind rule changed=1
+  kind="$(firewall_kind)"
+  for rule in "$@"; do
+    case "$kind" in
+      firewalld)
+        if ! firewall-cmd --permanent --query-port="$rule" >/dev/null 2>&1; then
+          firewall-cmd --permanent --add-port="$rule" >/dev/null || die "firewall-cmd cannot open $rule"
+          changed=0
+        fi
+        ;;
+      ufw)
+        if ! ufw status 2>/dev/null | grep -q "^${rule%/*}/${rule#*/} "; then
+          ufw allow "${rule%/*}/${rule#*/}" >/dev/null || die "ufw cannot open $rule"
+        fi
+        ;;
+      none) return 0 ;;
+    esac
+  done
+  if [ "$kind" = firewalld ] && [ "$changed" -eq 0 ]; then
+    firewall-cmd --reload >/dev/null || die "firewall-cmd --reload failed"
+  fi
+  return 0
+}

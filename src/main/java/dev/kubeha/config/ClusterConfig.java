@@ -1,0 +1,60 @@
+package dev.kubeha.config;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The whole cluster as the stack describes it, typed and validated (see {@link ClusterConfigParser}). */
+public record ClusterConfig(
+        String clusterName,
+        Provisioner provisioner,
+        List<Node> loadBalancers,
+        List<Node> controlPlane,
+        List<Node> workers,
+        String vip,
+        int vipPrefixLength,
+        int apiPort,
+        KubernetesVersion kubernetesVersion,
+        String podSubnet,
+        String serviceSubnet,
+        CniPlugin cni,
+        String flannelChartVersion,
+        String calicoChartVersion,
+        boolean firewall,
+        SshSettings ssh,
+        VagrantSettings vagrant,
+        HaproxySettings haproxy,
+        KeepalivedSettings keepalived,
+        List<String> warnings) {
+
+    public ClusterConfig {
+        loadBalancers = List.copyOf(loadBalancers);
+        controlPlane = List.copyOf(controlPlane);
+        workers = List.copyOf(workers);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** Every machine, load balancers first, then control-plane nodes, then workers. */
+    public List<Node> allNodes() {
+        return Stream.of(loadBalancers, controlPlane, workers).flatMap(List::stream).toList();
+    }
+
+    /** Control-plane nodes and workers: the machines that run Kubernetes. */
+    public List<Node> kubernetesNodes() {
+        return Stream.of(controlPlane, workers).flatMap(List::stream).toList();
+    }
+
+    /** The node that runs kubeadm init. */
+    public Node firstControlPlane() {
+        return controlPlane.get(0);
+    }
+
+    /** "192.168.56.100:6443". */
+    public String apiEndpoint() {
+        return vip + ":" + apiPort;
+    }
+
+    /** The node network, derived from the VIP and its prefix length ("192.168.56.0/24"). */
+    public Cidr nodeNetwork() {
+        return Cidr.of(Ipv4.parse(vip).orElseThrow(), vipPrefixLength);
+    }
+}

@@ -1,0 +1,499 @@
+package dev.kubeha.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the raw stack config into a {@link ClusterConfig}, applying Pulumi.yaml's defaults and collecting
+ * <b>every</b> problem with its path before anything is created.
+ */
+public final class ClusterConfigParser {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern RFC1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern CHART_VERSION = Pattern.compile("v?\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.-]+)?");
+    /** VirtualBox (6.1.28 and later) allows host-only addresses only here unless /etc/vbox/networks.conf says more. */
+    private static final Cidr VIRTUALBOX_HOST_ONLY = Cidr.parse("192.168.56.0/21").orElseThrow();
+
+    /** The outcome: a config when there are no errors, and the warnings either way. */
+    public record Result(Optional<ClusterConfig> config, List<ConfigError> errors, List<String> warnings) {
+        public ClusterConfig orThrow() {
+            return config.orElseThrow(() -> new ConfigException(errors));
+        }
+    }
+
+    private final RawConfig raw;
+    private final ProjectSchema schema;
+    private final List<ConfigError> errors = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    private ClusterConfigParser(RawConfig raw, ProjectSchema schema) {
+        this.raw = raw;
+        this.schema = schema;
+    }
+
+    public static Result parse(RawConfig raw) {
+        return new ClusterConfigParser(raw, ProjectSchema.get()).run();
+    }
+
+    /** Parses and throws a {@link ConfigException} listing every error. */
+    public static ClusterConfig parseOrThrow(RawConfig raw) {
+        return parse(raw).orThrow();
+    }
+
+    private Result run() {
+        for (String key : raw.keys()) {
+            if (schema.key(key).isEmpty()) {
+                error(key, "unknown key; the keys are declared in Pulumi.yaml" + suggestion(key));
+            }
+        }
+        String clusterName = string("clusterName");
+        checkLabel("clusterName", clusterName);
+        Provisioner provisioner = choice("provisioner", Provisioner.class, Provisioner.VAGRANT);
+        CniPlugin cni = choice("cni", CniPlugin.class, CniPlugin.FLANNEL);
+
+        List<Node> loadBalancers = nodes("loadBalancers", Role.LOAD_BALANCER);
+        List<Node> controlPlane = nodes("controlPlaneNodes", Role.CONTROL_PLANE);
+        List<Node> workers = nodes("workers", Role.WORKER);
+        boolean allowEven = bool("allowEvenControlPlane");
+        checkCounts(loadBalancers, controlPlane, allowEven);
+
+        String vip = string("vip");
+        int prefix = integer("vipPrefixLength", 8, 30);
+        int apiPort = integer("apiPort", 1, 65535);
+        List<Node> all = new ArrayList<>(loadBalancers);
+        all.addAll(controlPlane);
+        all.addAll(workers);
+        checkUnique(all, loadBalancers, controlPlane, workers);
+        Optional<Cidr> nodeNetwork = checkVip(vip, prefix, all, loadBalancers, controlPlane, workers);
+
+        String version = string("kubernetesVersion");
+        KubernetesVersion kubernetesVersion = KubernetesVersion.parse(version).orElse(null);
+        if (kubernetesVersion == null) {
+            error("kubernetesVersion", "'" + version + "' is not a Kubernetes version; write a minor such as 1.31 or a patch such as 1.31.4");
+        } else if (!kubernetesVersion.isSupported()) {
+            error("kubernetesVersion", "'" + version + "' is not supported; kubeha supports 1." + KubernetesVersion.OLDEST_MINOR
+                    + " to 1." + KubernetesVersion.NEWEST_MINOR);
+        }
+        String podSubnet = string("podSubnet");
+        String serviceSubnet = string("serviceSubnet");
+        checkSubnets(podSubnet, serviceSubnet, nodeNetwork);
+
+        String flannelChart = string("flannelChartVersion");
+        String calicoChart = string("calicoChartVersion");
+        checkChartVersion("flannelChartVersion", flannelChart);
+        checkChartVersion("calicoChartVersion", calicoChart);
+
+        SshSettings ssh = ssh(provisioner);
+        VagrantSettings vagrant = vagrant(provisioner, all);
+        HaproxySettings haproxy = haproxy(apiPort);
+        KeepalivedSettings keepalived = keepalived();
+
+        if (!errors.isEmpty()) {
+            return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings));
+        }
+        ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
+                prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart,
+                bool("firewall"), ssh, vagrant, haproxy, keepalived, warnings);
+        return new Result(Optional.of(config), List.of(), List.copyOf(warnings));
+    }
+
+    // ---- topology ------------------------------------------------------------------------------------------
+
+    private List<Node> nodes(String key, Role role) {
+        List<String> entries = list(key);
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            String path = key + "[" + i + "]";
+            String entry = entries.get(i);
+            int eq = entry.indexOf('=');
+            if (eq < 0) {
+                error(path, "'" + entry + "' is not NAME=ADDRESS (for example k8s-node1=192.168.56.20)");
+                continue;
+            }
+            String name = entry.substring(0, eq).trim();
+            String address = entry.substring(eq + 1).trim();
+            boolean ok = checkLabel(path + ".name", name);
+            if (!Ipv4.isValid(address)) {
+                error(path + ".address", "'" + address + "' is not an IPv4 address (four numbers 0-255, such as 192.168.56.20)");
+                ok = false;
+            }
+            if (ok) {
+                nodes.add(new Node(name, address, role));
+            }
+        }
+        return nodes;
+    }
+
+    private void checkCounts(List<Node> loadBalancers, List<Node> controlPlane, boolean allowEven) {
+        int lbCount = list("loadBalancers").size();
+        if (lbCount != 2) {
+            error("loadBalancers", "has " + lbCount + " entries; the load-balancer pair needs exactly 2");
+        }
+        int cpCount = list("controlPlaneNodes").size();
+        if (cpCount == 0) {
+            error("controlPlaneNodes", "is empty; give 1, 3 or 5 control-plane nodes");
+        } else if (cpCount % 2 == 0) {
+            if (allowEven) {
+                warnings.add("controlPlaneNodes: " + cpCount + " control-plane nodes: etcd quorum is " + (cpCount / 2 + 1)
+                        + ", so the cluster tolerates " + (cpCount / 2 - 1) + " failure(s), no more than with " + (cpCount - 1)
+                        + " nodes");
+            } else {
+                error("controlPlaneNodes", "has " + cpCount + " nodes; etcd needs an odd count (1, 3, 5) to gain from each node,"
+                        + " or set allowEvenControlPlane: true to accept it");
+            }
+        }
+    }
+
+    private void checkUnique(List<Node> all, List<Node> lbs, List<Node> cps, List<Node> workers) {
+        Map<String, String> names = new HashMap<>();
+        Map<String, String> addresses = new HashMap<>();
+        for (Node n : all) {
+            String path = pathOf(n, lbs, cps, workers);
+            String firstName = names.putIfAbsent(n.name(), path);
+            if (firstName != null) {
+                error(path + ".name", "'" + n.name() + "' is used twice (also " + firstName + "); names must be unique");
+            }
+            String firstAddress = addresses.putIfAbsent(n.address(), path);
+            if (firstAddress != null) {
+                error(path + ".address", n.address() + " is used twice (also " + firstAddress + "); addresses must be unique");
+            }
+        }
+    }
+
+    private Optional<Cidr> checkVip(String vip, int prefix, List<Node> all, List<Node> lbs, List<Node> cps, List<Node> workers) {
+        Optional<Long> vipAddress = Ipv4.parse(vip);
+        if (vipAddress.isEmpty()) {
+            error("vip", "'" + vip + "' is not an IPv4 address (for example 192.168.56.100)");
+            return Optional.empty();
+        }
+        Cidr network = Cidr.of(vipAddress.get(), prefix);
+        if (vipAddress.get() == network.network() || vipAddress.get() == network.broadcast()) {
+            error("vip", vip + " is the network or broadcast address of " + network + "; pick a free host address");
+        }
+        for (Node n : all) {
+            String path = pathOf(n, lbs, cps, workers);
+            long address = Ipv4.parse(n.address()).orElseThrow();
+            if (n.address().equals(vip)) {
+                error("vip", vip + " is also the address of " + n.name() + " (" + path + "); the VIP must be a free address");
+            } else if (!network.contains(address)) {
+                error(path + ".address", n.address() + " is outside the VIP's network " + network
+                        + "; Keepalived and the nodes must share one subnet (or change vipPrefixLength)");
+            } else if (address == network.network() || address == network.broadcast()) {
+                error(path + ".address", n.address() + " is the network or broadcast address of " + network);
+            }
+        }
+        return Optional.of(network);
+    }
+
+    private void checkSubnets(String pod, String service, Optional<Cidr> nodeNetwork) {
+        Optional<Cidr> podCidr = cidr("podSubnet", pod);
+        Optional<Cidr> serviceCidr = cidr("serviceSubnet", service);
+        if (nodeNetwork.isPresent()) {
+            podCidr.filter(c -> c.overlaps(nodeNetwork.get())).ifPresent(c -> error("podSubnet",
+                    c + " overlaps the node network " + nodeNetwork.get() + "; pick a range outside it, such as 10.244.0.0/16"));
+            serviceCidr.filter(c -> c.overlaps(nodeNetwork.get())).ifPresent(c -> error("serviceSubnet",
+                    c + " overlaps the node network " + nodeNetwork.get() + "; pick a range outside it, such as 10.96.0.0/12"));
+        }
+        if (podCidr.isPresent() && serviceCidr.isPresent() && podCidr.get().overlaps(serviceCidr.get())) {
+            error("serviceSubnet", serviceCidr.get() + " overlaps podSubnet " + podCidr.get() + "; the two ranges must be disjoint");
+        }
+        podCidr.filter(c -> c.prefix() > 24).ifPresent(c -> error("podSubnet",
+                c + " is too small: every node takes a /24 from it; use a /16 to /24"));
+        serviceCidr.filter(c -> c.prefix() < 12).ifPresent(c -> error("serviceSubnet",
+                c + " is too large; the API server accepts at most a /12 for IPv4 services"));
+    }
+
+    private Optional<Cidr> cidr(String key, String value) {
+        Optional<Cidr> cidr = Cidr.parse(value);
+        if (cidr.isEmpty()) {
+            error(key, "'" + value + "' is not an IPv4 network in CIDR form with its network address (such as 10.244.0.0/16)");
+        }
+        return cidr;
+    }
+
+    private void checkChartVersion(String key, String value) {
+        if (!CHART_VERSION.matcher(value).matches()) {
+            error(key, "'" + value + "' is not a chart version such as v0.28.0");
+        }
+    }
+
+    // ---- machines and access -------------------------------------------------------------------------------
+
+    private SshSettings ssh(Provisioner provisioner) {
+        String user = string("sshUser");
+        if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
+            error("sshUser", "'" + user + "' is not a Unix user name");
+        }
+        int port = integer("sshPort", 1, 65535);
+        Optional<String> keyPath = optional("sshPrivateKeyPath");
+        Optional<String> key = raw.get("sshPrivateKey").filter(v -> !v.isBlank() || raw.isEncrypted("sshPrivateKey"));
+        Optional<String> agent = optional("sshAgentSocket");
+        Optional<String> bastionHost = optional("bastionHost");
+        int bastionPort = integer("bastionPort", 1, 65535);
+        String bastionUser = optional("bastionUser").orElse(user);
+        if (provisioner == Provisioner.EXISTING && keyPath.isEmpty() && key.isEmpty() && agent.isEmpty()) {
+            error("sshPrivateKeyPath", "the existing provisioner needs a way to log in: set sshPrivateKeyPath, sshPrivateKey"
+                    + " (pulumi config set --secret sshPrivateKey < KEYFILE) or sshAgentSocket");
+        }
+        if (keyPath.isPresent() && key.isPresent()) {
+            error("sshPrivateKeyPath", "set either sshPrivateKeyPath or sshPrivateKey, not both");
+        }
+        bastionHost.filter(h -> !h.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?"))
+                .ifPresent(h -> error("bastionHost", "'" + h + "' is not a host name or IPv4 address"));
+        if (provisioner == Provisioner.VAGRANT && bastionHost.isPresent()) {
+            warnings.add("bastionHost: ignored with the vagrant provisioner (Vagrant says how to reach its VMs)");
+        }
+        int dialErrorLimit = integer("sshDialErrorLimit", -1, 10_000);
+        if (dialErrorLimit == 0) {
+            error("sshDialErrorLimit", "0 would never dial; use -1 (unlimited) or a positive count");
+        }
+        int perDial = integer("sshPerDialTimeout", 0, 3600);
+        return new SshSettings(user, port, keyPath, key, agent,
+                bastionHost.map(h -> new SshSettings.Bastion(h, bastionPort, bastionUser)), dialErrorLimit, perDial);
+    }
+
+    private VagrantSettings vagrant(Provisioner provisioner, List<Node> all) {
+        String box = string("vagrantBox");
+        if (!box.matches("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)?")) {
+            error("vagrantBox", "'" + box + "' is not a box name such as bento/ubuntu-24.04");
+        }
+        String provider = string("vagrantProvider");
+        if (!provider.equals("virtualbox") && !provider.equals("libvirt")) {
+            error("vagrantProvider", "'" + provider + "' is not supported; use virtualbox or libvirt");
+        }
+        VagrantSettings.Size lb = size("vagrantLoadBalancer", 1, 512);
+        VagrantSettings.Size cp = size("vagrantControlPlane", 2, 1700);
+        VagrantSettings.Size worker = size("vagrantWorker", 1, 1024);
+        if (provisioner == Provisioner.VAGRANT && provider.equals("virtualbox")) {
+            for (Node n : all) {
+                if (!VIRTUALBOX_HOST_ONLY.contains(Ipv4.parse(n.address()).orElseThrow())) {
+                    warnings.add(n.name() + ": " + n.address() + " is outside 192.168.56.0/21, which VirtualBox allows for"
+                            + " host-only networks unless /etc/vbox/networks.conf lists more");
+                    break;
+                }
+            }
+        }
+        return new VagrantSettings(box, optional("vagrantBoxUrl"), optional("vagrantBoxVersion"), provider, lb, cp, worker);
+    }
+
+    private VagrantSettings.Size size(String prefix, int minCpus, int minMemory) {
+        int cpus = integer(prefix + "Cpus", minCpus, 64);
+        int memory = integer(prefix + "Memory", minMemory, 1 << 20);
+        return new VagrantSettings.Size(cpus, memory);
+    }
+
+    // ---- load balancers ------------------------------------------------------------------------------------
+
+    private HaproxySettings haproxy(int apiPort) {
+        int statsPort = integer("haproxyStatsPort", 1, 65535);
+        if (statsPort == apiPort) {
+            error("haproxyStatsPort", statsPort + " is also apiPort; the stats frontend needs its own port");
+        }
+        String user = string("haproxyStatsUser");
+        if (!user.matches("[A-Za-z0-9_.-]{1,32}")) {
+            error("haproxyStatsUser", "'" + user + "' must be 1-32 letters, digits, '.', '_' or '-'");
+        }
+        return new HaproxySettings(statsPort, user,
+                integer("haproxyCheckIntervalMs", 100, 60_000),
+                integer("haproxyCheckFall", 1, 100),
+                integer("haproxyCheckRise", 1, 100),
+                integer("haproxyConnectTimeoutMs", 100, 60_000),
+                integer("haproxyRetries", 0, 10));
+    }
+
+    private KeepalivedSettings keepalived() {
+        int routerId = integer("keepalivedRouterId", 1, 255);
+        int version = integer("keepalivedVrrpVersion", 2, 3);
+        int advert = integer("keepalivedAdvertIntervalMs", 10, 255_000);
+        if (version == 2 && advert % 1000 != 0) {
+            error("keepalivedAdvertIntervalMs", advert + " ms: VRRPv2 adverts are whole seconds (1000, 2000, ...);"
+                    + " use keepalivedVrrpVersion 3 for sub-second adverts");
+        }
+        if (version == 3 && (advert % 10 != 0 || advert > 40_950)) {
+            error("keepalivedAdvertIntervalMs", advert + " ms: VRRPv3 adverts are 10 to 40950 ms in steps of 10");
+        }
+        Preemption preempt = choice("keepalivedPreempt", Preemption.class, Preemption.DELAY);
+        int delay = integer("keepalivedPreemptDelay", 0, 1000);
+        Optional<String> password = raw.get("keepalivedAuthPassword").filter(p -> !p.isEmpty());
+        boolean passwordKnown = !raw.isEncrypted("keepalivedAuthPassword");
+        if (version == 2 && password.isPresent() && passwordKnown) {
+            String p = password.get();
+            if (p.length() > 8) {
+                error("keepalivedAuthPassword", "is " + p.length() + " characters; VRRPv2 auth_pass uses only the first 8,"
+                        + " so give at most 8");
+            } else if (!p.matches("[\\x21-\\x7e]+")) {
+                error("keepalivedAuthPassword", "must be printable ASCII without spaces");
+            }
+        }
+        if (version == 3 && password.isPresent()) {
+            warnings.add("keepalivedAuthPassword: ignored with VRRPv3, which has no authentication (VRRP is restricted"
+                    + " to unicast between the two load balancers instead)");
+        }
+        return new KeepalivedSettings(routerId, version, advert, preempt, delay, passwordKnown ? password : Optional.empty());
+    }
+
+    // ---- typed access to keys, defaults from Pulumi.yaml ---------------------------------------------------
+
+    private Optional<String> value(String key) {
+        Optional<String> set = raw.get(key);
+        if (set.isPresent()) {
+            return set;
+        }
+        return schema.key(key).flatMap(ProjectSchema.Key::defaultValue)
+                .map(d -> d.isValueNode() ? d.asText() : d.toString());
+    }
+
+    private String string(String key) {
+        Optional<String> v = value(key);
+        if (v.isEmpty() || v.get().isBlank()) {
+            error(key, "is required" + describe(key));
+            return "";
+        }
+        return v.get().trim();
+    }
+
+    private Optional<String> optional(String key) {
+        return value(key).map(String::trim).filter(s -> !s.isEmpty());
+    }
+
+    private int integer(String key, int min, int max) {
+        Optional<String> v = value(key);
+        if (v.isEmpty()) {
+            error(key, "is required" + describe(key));
+            return min;
+        }
+        try {
+            int n = Integer.parseInt(v.get().trim());
+            if (n < min || n > max) {
+                error(key, n + " is out of range; give " + min + " to " + max);
+                return Math.max(min, Math.min(max, n));
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            error(key, "'" + v.get() + "' is not a whole number (" + min + " to " + max + ")");
+            return min;
+        }
+    }
+
+    private boolean bool(String key) {
+        String v = value(key).orElse("false").trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            error(key, "'" + v + "' is not true or false");
+        }
+        return v.equals("true");
+    }
+
+    private <E extends Enum<E>> E choice(String key, Class<E> type, E fallback) {
+        String v = string(key);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(v)) {
+                return e;
+            }
+        }
+        if (!v.isEmpty()) {
+            List<String> names = new ArrayList<>();
+            for (E e : type.getEnumConstants()) {
+                names.add(e.name().toLowerCase(Locale.ROOT));
+            }
+            error(key, "'" + v + "' is not one of " + String.join(", ", names));
+        }
+        return fallback;
+    }
+
+    private List<String> list(String key) {
+        Optional<String> v = value(key);
+        if (v.isEmpty()) {
+            error(key, "is required" + describe(key));
+            return List.of();
+        }
+        try {
+            JsonNode node = JSON.readTree(v.get());
+            if (node == null || !node.isArray()) {
+                error(key, "must be a list of NAME=ADDRESS strings");
+                return List.of();
+            }
+            List<String> items = new ArrayList<>();
+            for (int i = 0; i < node.size(); i++) {
+                JsonNode item = node.get(i);
+                if (!item.isTextual()) {
+                    error(key + "[" + i + "]", "must be a NAME=ADDRESS string, not " + item);
+                } else {
+                    items.add(item.asText());
+                }
+            }
+            return items;
+        } catch (Exception e) {
+            error(key, "must be a list of NAME=ADDRESS strings");
+            return List.of();
+        }
+    }
+
+    private boolean checkLabel(String path, String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        if (!RFC1123_LABEL.matcher(name).matches()) {
+            error(path, "'" + name + "' is not an RFC 1123 label: 1-63 lower-case letters, digits or '-',"
+                    + " starting and ending with a letter or digit");
+            return false;
+        }
+        return true;
+    }
+
+    private String describe(String key) {
+        return schema.key(key).map(k -> " (" + k.description() + ")").orElse("");
+    }
+
+    private String suggestion(String key) {
+        String best = null;
+        int bestDistance = 4;
+        for (String known : schema.keys().keySet()) {
+            int d = distance(key.toLowerCase(Locale.ROOT), known.toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = known;
+            }
+        }
+        return best == null ? "" : "; did you mean " + best + "?";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static String pathOf(Node n, List<Node> lbs, List<Node> cps, List<Node> workers) {
+        return switch (n.role()) {
+            case LOAD_BALANCER -> "loadBalancers[" + lbs.indexOf(n) + "]";
+            case CONTROL_PLANE -> "controlPlaneNodes[" + cps.indexOf(n) + "]";
+            case WORKER -> "workers[" + workers.indexOf(n) + "]";
+        };
+    }
+
+    private void error(String path, String message) {
+        errors.add(new ConfigError(path, message));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.kubeha.render;
+
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Renders a node script: a bash header, its parameters as quoted shell variables, the shared library
+ * {@code components/lib/os.sh} (OS family and package helpers, chosen in one place), then the script body
+ * from {@code components/<path>}. The result is sent on stdin to {@code bash -s} (see {@link RemoteShell}),
+ * so secrets in parameters never appear on a command line.
+ */
+public final class NodeScript {
+    private static final Pattern PARAM_NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
+
+    private NodeScript() {
+    }
+
+    /**
+     * @param path   script under {@code components/}, e.g. {@code kubeadm/init.sh}
+     * @param params parameter name (UPPER_SNAKE) to value; each becomes {@code NAME='value'} before the body
+     */
+    public static String render(String path, Map<String, String> params) {
+        StringBuilder out = new StringBuilder();
+        out.append("#!/usr/bin/env bash\n");
+        out.append("# kubeha: ").append(path).append(" (rendered; do not edit on the node)\n");
+        out.append("set -euo pipefail\n");
+        params.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            if (!PARAM_NAME.matcher(e.getKey()).matches()) {
+                throw new IllegalArgumentException(path + ": parameter name '" + e.getKey() + "' is not UPPER_SNAKE");
+            }
+            out.append(e.getKey()).append('=').append(Shell.quote(e.getValue())).append('\n');
+        });
+        out.append(body("lib/os.sh"));
+        out.append(body(path));
+        return out.toString();
+    }
+
+    /** A component file without its shebang and shellcheck directives (they belong to the file on disk). */
+    static String body(String path) {
+        StringBuilder out = new StringBuilder("\n# ---- ").append(path).append(" ----\n");
+        for (String line : Templates.load(path).split("\n", -1)) {
+            if (line.startsWith("#!") || line.startsWith("# shellcheck shell=") || line.startsWith("# shellcheck source=")) {
+                continue;
+            }
+            out.append(line).append('\n');
+        }
+        String s = out.toString();
+        return s.endsWith("\n\n") ? s.substring(0, s.length() - 1) : s;
+    }
+}

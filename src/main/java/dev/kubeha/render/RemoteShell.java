@@ -1,0 +1,20 @@
+package dev.kubeha.render;
+
+/**
+ * How a rendered script runs over SSH: the command line is fixed and short; the script itself travels on
+ * stdin, as root (directly or through passwordless sudo).
+ */
+public final class RemoteShell {
+    /** The {@code create}/{@code update} command of every remote script resource; the script is its stdin. */
+    public static final String RUN_STDIN_AS_ROOT =
+            "if [ \"$(id -u)\" -eq 0 ]; then bash -s; else sudo -n -H bash -s; fi";
+
+    private RemoteShell() {
+    }
+
+    /** A command line that runs a whole (secret-free) script as root, for {@code delete} where stdin is not sent. */
+    public static String runAsRoot(String script) {
+        String quoted = Shell.quote(script);
+        return "if [ \"$(id -u)\" -eq 0 ]; then bash -c " + quoted + "; else sudo -n -H bash -c " + quoted + "; fi";
+    }
+}
