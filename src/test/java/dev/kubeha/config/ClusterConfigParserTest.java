@@ -1,0 +1,175 @@
+package dev.kubeha.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ClusterConfigParserTest {
+
+    /** A valid small cluster, as Pulumi passes config to the program (strings; arrays as JSON). */
+    static Map<String, String> valid() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("vip", "192.168.56.100");
+        m.put("loadBalancers", "[\"lb1=192.168.56.5\",\"lb2=192.168.56.6\"]");
+        m.put("controlPlaneNodes", "[\"cp1=192.168.56.10\",\"cp2=192.168.56.11\",\"cp3=192.168.56.12\"]");
+        m.put("workers", "[\"w1=192.168.56.20\"]");
+        return m;
+    }
+
+    static Map<String, String> with(String... keyValues) {
+        Map<String, String> m = valid();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            if (keyValues[i + 1] == null) {
+                m.remove(keyValues[i]);
+            } else {
+                m.put(keyValues[i], keyValues[i + 1]);
+            }
+        }
+        return m;
+    }
+
+    static ClusterConfigParser.Result parse(Map<String, String> m) {
+        return ClusterConfigParser.parse(RawConfig.of(m));
+    }
+
+    @Test
+    void validConfigHasNoErrorsAndTakesDefaultsFromPulumiYaml() {
+        ClusterConfigParser.Result r = parse(valid());
+        assertEquals(List.of(), r.errors());
+        ClusterConfig c = r.orThrow();
+        assertEquals("192.168.56.100:6443", c.apiEndpoint());
+        assertEquals("10.244.0.0/16", c.podSubnet());
+        assertEquals("10.96.0.0/12", c.serviceSubnet());
+        assertEquals(CniPlugin.FLANNEL, c.cni());
+        assertEquals(Provisioner.VAGRANT, c.provisioner());
+        assertEquals("cp1", c.firstControlPlane().name());
+        assertEquals(6, c.allNodes().size());
+        assertEquals("192.168.56.0/24", c.nodeNetwork().toString());
+    }
+
+    @Test
+    void shippedVagrantStackIsValidWithTheSeedTopology() throws Exception {
+        ClusterConfigParser.Result r = ClusterConfigParser.parse(RawConfig.fromStackFile(Path.of("Pulumi.vagrant.yaml")));
+        assertEquals(List.of(), r.errors());
+        ClusterConfig c = r.orThrow();
+        assertEquals(List.of("k8s-lb1", "k8s-lb2"), c.loadBalancers().stream().map(Node::name).toList());
+        assertEquals(3, c.controlPlane().size());
+        assertEquals(5, c.workers().size());
+        assertEquals("192.168.56.100", c.vip());
+        assertEquals("192.168.56.10", c.firstControlPlane().address());
+        assertEquals(List.of(), r.warnings());
+    }
+
+    static Stream<Arguments> invalidConfigs() {
+        return Stream.of(
+                Arguments.of("one load balancer", with("loadBalancers", "[\"lb1=192.168.56.5\"]"), "loadBalancers", "exactly 2"),
+                Arguments.of("three load balancers", with("loadBalancers", "[\"lb1=192.168.56.5\",\"lb2=192.168.56.6\",\"lb3=192.168.56.7\"]"), "loadBalancers", "exactly 2"),
+                Arguments.of("no control plane", with("controlPlaneNodes", "[]"), "controlPlaneNodes", "is empty"),
+                Arguments.of("even control plane", with("controlPlaneNodes", "[\"cp1=192.168.56.10\",\"cp2=192.168.56.11\"]"), "controlPlaneNodes", "allowEvenControlPlane"),
+                Arguments.of("workers not a list", with("workers", "-1"), "workers", "list"),
+                Arguments.of("duplicate name", with("workers", "[\"cp2=192.168.56.20\"]"), "workers[0].name", "used twice"),
+                Arguments.of("duplicate address", with("workers", "[\"w1=192.168.56.11\"]"), "workers[0].address", "used twice"),
+                Arguments.of("malformed address", with("controlPlaneNodes", "[\"cp1=192.168.56.10\",\"cp2=192.168.56.300\",\"cp3=192.168.56.12\"]"), "controlPlaneNodes[1].address", "not an IPv4 address"),
+                Arguments.of("entry without =", with("workers", "[\"w1 192.168.56.20\"]"), "workers[0]", "NAME=ADDRESS"),
+                Arguments.of("malformed vip", with("vip", "192.168.56"), "vip", "not an IPv4 address"),
+                Arguments.of("vip equals a node", with("vip", "192.168.56.10"), "vip", "also the address of cp1"),
+                Arguments.of("vip outside nodes' subnet", with("vip", "10.0.0.100"), "loadBalancers[0].address", "outside the VIP's network"),
+                Arguments.of("missing vip", with("vip", null), "vip", "is required"),
+                Arguments.of("malformed pod CIDR", with("podSubnet", "10.244.0.0/33"), "podSubnet", "CIDR"),
+                Arguments.of("pod CIDR not a network address", with("podSubnet", "10.244.1.0/16"), "podSubnet", "network address"),
+                Arguments.of("pod subnet overlaps nodes (Calico default)", with("podSubnet", "192.168.0.0/16"), "podSubnet", "overlaps the node network"),
+                Arguments.of("service subnet overlaps nodes", with("serviceSubnet", "192.168.56.0/24"), "serviceSubnet", "overlaps the node network"),
+                Arguments.of("pod and service overlap", with("serviceSubnet", "10.244.0.0/20"), "serviceSubnet", "overlaps podSubnet"),
+                Arguments.of("name not RFC 1123", with("workers", "[\"Worker_1=192.168.56.20\"]"), "workers[0].name", "RFC 1123"),
+                Arguments.of("shell metacharacters in name", with("workers", "[\"w1;reboot=192.168.56.20\"]"), "workers[0].name", "RFC 1123"),
+                Arguments.of("cluster name not RFC 1123", with("clusterName", "my cluster"), "clusterName", "RFC 1123"),
+                Arguments.of("unsupported Kubernetes version", with("kubernetesVersion", "1.24"), "kubernetesVersion", "not supported"),
+                Arguments.of("malformed Kubernetes version", with("kubernetesVersion", "latest"), "kubernetesVersion", "not a Kubernetes version"),
+                Arguments.of("VRRP router id 0", with("keepalivedRouterId", "0"), "keepalivedRouterId", "1 to 255"),
+                Arguments.of("VRRP router id 256", with("keepalivedRouterId", "256"), "keepalivedRouterId", "1 to 255"),
+                Arguments.of("VRRPv2 password too long", with("keepalivedVrrpVersion", "2", "keepalivedAdvertIntervalMs", "1000", "keepalivedAuthPassword", "123456789"), "keepalivedAuthPassword", "at most 8"),
+                Arguments.of("VRRPv2 with sub-second adverts", with("keepalivedVrrpVersion", "2"), "keepalivedAdvertIntervalMs", "whole seconds"),
+                Arguments.of("unknown CNI", with("cni", "weave"), "cni", "flannel, calico"),
+                Arguments.of("unknown provisioner", with("provisioner", "aws"), "provisioner", "vagrant, existing"),
+                Arguments.of("existing hosts without credentials", with("provisioner", "existing"), "sshPrivateKeyPath", "needs a way to log in"),
+                Arguments.of("port not a number", with("apiPort", "https"), "apiPort", "not a whole number"),
+                Arguments.of("stats port equals API port", with("haproxyStatsPort", "6443"), "haproxyStatsPort", "own port"),
+                Arguments.of("control-plane VM too small", with("vagrantControlPlaneCpus", "1"), "vagrantControlPlaneCpus", "out of range"),
+                Arguments.of("unknown key (typo)", with("workrs", "[]"), "workrs", "did you mean workers"),
+                Arguments.of("unknown preemption", with("keepalivedPreempt", "sometimes"), "keepalivedPreempt", "delay, always, never"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidConfigs")
+    void invalidConfigNamesTheFieldAndWhatIsWrong(String title, Map<String, String> config, String path, String says) {
+        ClusterConfigParser.Result r = parse(config);
+        assertTrue(r.config().isEmpty(), "an invalid config yields no ClusterConfig");
+        assertTrue(r.errors().stream().anyMatch(e -> e.path().equals(path) && e.message().contains(says)),
+                "expected an error at " + path + " saying '" + says + "', got:\n" + r.errors().stream()
+                        .map(ConfigError::toString).collect(Collectors.joining("\n")));
+    }
+
+    @Test
+    void everyErrorIsReportedAtOnce() {
+        ClusterConfigParser.Result r = parse(with("vip", "nope", "podSubnet", "x", "kubernetesVersion", "2.0",
+                "keepalivedRouterId", "999", "workers", "[\"BAD=1.2.3\"]"));
+        List<String> paths = r.errors().stream().map(ConfigError::path).toList();
+        assertTrue(paths.containsAll(List.of("vip", "podSubnet", "kubernetesVersion", "keepalivedRouterId",
+                "workers[0].name", "workers[0].address")), paths.toString());
+        ConfigException e = assertThrows(ConfigException.class, r::orThrow);
+        assertTrue(e.getMessage().contains("kubeha:vip: 'nope' is not an IPv4 address"), e.getMessage());
+        assertTrue(e.getMessage().contains("nothing was created"), e.getMessage());
+    }
+
+    @Test
+    void evenControlPlaneIsAcceptedOnlyWithOverrideAndWarnsAboutQuorum() {
+        ClusterConfigParser.Result r = parse(with("controlPlaneNodes",
+                "[\"cp1=192.168.56.10\",\"cp2=192.168.56.11\",\"cp3=192.168.56.12\",\"cp4=192.168.56.13\"]",
+                "allowEvenControlPlane", "true"));
+        assertEquals(List.of(), r.errors());
+        assertEquals(1, r.warnings().size());
+        assertTrue(r.warnings().get(0).contains("quorum is 3") && r.warnings().get(0).contains("tolerates 1"), r.warnings().get(0));
+    }
+
+    @Test
+    void vrrpv2PasswordOfEightCharactersIsAccepted() {
+        ClusterConfigParser.Result r = parse(with("keepalivedVrrpVersion", "2", "keepalivedAdvertIntervalMs", "1000",
+                "keepalivedAuthPassword", "12345678"));
+        assertEquals(List.of(), r.errors());
+        assertEquals("12345678", r.orThrow().keepalived().authPassword().orElseThrow());
+    }
+
+    @Test
+    void patchVersionsAreKeptAndSelectTheKubeadmApi() {
+        ClusterConfig c = parse(with("kubernetesVersion", "1.30.5")).orThrow();
+        assertEquals("1.30.5", c.kubernetesVersion().toString());
+        assertEquals("1.30", c.kubernetesVersion().minorVersion());
+        assertEquals("kubeadm.k8s.io/v1beta3", c.kubernetesVersion().kubeadmApiVersion());
+        assertEquals("kubeadm.k8s.io/v1beta4", parse(valid()).orThrow().kubernetesVersion().kubeadmApiVersion());
+    }
+
+    @Test
+    void everyKeyThatHasNoDefaultIsRequiredOrOptionalOnPurpose() {
+        // Keys without a default in Pulumi.yaml: the node lists and the VIP are required; secrets are optional.
+        List<String> noDefault = ProjectSchema.get().keys().values().stream()
+                .filter(k -> k.defaultValue().isEmpty()).map(ProjectSchema.Key::name).sorted().toList();
+        assertEquals(List.of("controlPlaneNodes", "keepalivedAuthPassword", "loadBalancers", "sshPrivateKey", "vip"), noDefault);
+        for (ProjectSchema.Key k : ProjectSchema.get().keys().values()) {
+            assertFalse(k.description().isBlank(), k.name() + " has no description in Pulumi.yaml");
+            assertTrue(List.of("string", "integer", "boolean", "array").contains(k.type()), k.name() + " type " + k.type());
+        }
+    }
+}
