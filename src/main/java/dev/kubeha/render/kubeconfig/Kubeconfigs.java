@@ -1,0 +1,40 @@
+package dev.kubeha.render.kubeconfig;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Kubeconfig rewriting, so that every client kubeha hands out talks to the VIP, never to one node. */
+public final class Kubeconfigs {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+    private Kubeconfigs() {
+    }
+
+    /** The kubeconfig with every cluster's {@code server} set to {@code server} (e.g. https://192.168.56.100:6443). */
+    public static String withServer(String kubeconfig, String server) {
+        try {
+            JsonNode root = YAML.readTree(kubeconfig);
+            if (root == null || !root.path("clusters").isArray() || root.path("clusters").isEmpty()) {
+                throw new IllegalArgumentException("not a kubeconfig: it has no clusters");
+            }
+            for (JsonNode cluster : root.path("clusters")) {
+                JsonNode inner = cluster.path("cluster");
+                if (!inner.isObject()) {
+                    throw new IllegalArgumentException("not a kubeconfig: a cluster entry has no 'cluster' map");
+                }
+                ((ObjectNode) inner).put("server", server);
+            }
+            return YAML.writeValueAsString(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the admin kubeconfig", e);
+        }
+    }
+}
