@@ -1,0 +1,80 @@
+package dev.kubeha.testing;
+
+import com.pulumi.test.Mocks;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Mocks for the whole kubeha program: every resource's state is its inputs plus what its provider would compute
+ * (a command's stdout, a random password's result), with recognisable fake values.
+ */
+public class ClusterMocks implements Mocks {
+    public static final String CA_CERT_HASH = "sha256:" + "ab".repeat(32);
+    public static final String ADMIN_KUBECONFIG = """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - cluster:
+                certificate-authority-data: RkFLRS1DQQ==
+                server: https://192.168.56.10:6443
+              name: kubeha
+            contexts:
+            - context: {cluster: kubeha, user: kubernetes-admin}
+              name: kubernetes-admin@kubeha
+            current-context: kubernetes-admin@kubeha
+            users:
+            - name: kubernetes-admin
+              user: {client-certificate-data: RkFLRQ==, client-key-data: RkFLRS1LRVk=}
+            """;
+
+    private final Map<String, Map<String, Object>> inputs = new ConcurrentHashMap<>();
+
+    @Override
+    public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
+        inputs.put(args.name, args.inputs);
+        Map<String, Object> state = new LinkedHashMap<>(args.inputs);
+        switch (args.type) {
+            case "command:remote:Command", "command:local:Command" -> {
+                state.put("stdout", stdout(args));
+                state.put("stderr", "");
+            }
+            case "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString" -> {
+                int length = ((Number) args.inputs.getOrDefault("length", 16)).intValue();
+                state.put("result", fake(args.name, length));
+            }
+            default -> {
+            }
+        }
+        return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(args.name + "-id"), state));
+    }
+
+    /** What a command would print; subclasses add more. */
+    protected String stdout(ResourceArgs args) {
+        if (args.name.endsWith("-init")) {
+            return "kubeadm init done\nKUBEHA_CA_CERT_HASH=" + CA_CERT_HASH + "\n";
+        }
+        if (args.name.endsWith("-kubeconfig")) {
+            return ADMIN_KUBECONFIG;
+        }
+        return "";
+    }
+
+    /** A deterministic fake secret of the given length, lower-case letters and digits, derived from the name. */
+    public static String fake(String name, int length) {
+        StringBuilder s = new StringBuilder();
+        int h = name.hashCode();
+        while (s.length() < length) {
+            h = h * 31 + 7;
+            s.append("abcdef0123456789".charAt(Math.floorMod(h, 16)));
+        }
+        return s.toString();
+    }
+
+    public Optional<Map<String, Object>> inputsOf(String name) {
+        return Optional.ofNullable(inputs.get(name));
+    }
+}
