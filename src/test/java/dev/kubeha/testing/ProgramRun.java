@@ -30,7 +30,7 @@ public final class ProgramRun {
     /** One registered resource, as the engine sees it. */
     public record Registration(String type, String name, String urn, String parentUrn, List<String> dependencies,
                                List<String> additionalSecretOutputs, List<String> replaceOnChanges, String version,
-                               Map<String, Object> inputs) {
+                               Map<String, Object> inputs, java.util.Set<String> secretInputs) {
     }
 
     public final TestResult result;
@@ -63,7 +63,7 @@ public final class ProgramRun {
                     registrations.add(new Registration(r.getType(), r.getName(), urn, r.getParent(),
                             List.copyOf(r.getDependenciesList()), List.copyOf(r.getAdditionalSecretOutputsList()),
                             List.copyOf(r.getReplaceOnChangesList()), r.getVersion(),
-                            mocks.inputsOf(r.getName()).orElse(Map.of())));
+                            mocks.inputsOf(r.getName()).orElse(Map.of()), secretKeys(r)));
                 }
             }
             return new ProgramRun(result, registrations);
@@ -121,6 +121,25 @@ public final class ProgramRun {
             requests.add(request);
             return super.registerResourceAsync(resource, request);
         }
+    }
+
+    /** True when the engine receives input {@code key} of resource {@code name} as a secret. */
+    public boolean isSecretInput(String name, String key) {
+        return get(name).secretInputs().contains(key);
+    }
+
+    private static final String SIG_KEY = "4dabf18193072939515e22adb298388d";
+    private static final String SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+    private static java.util.Set<String> secretKeys(RegisterResourceRequest r) {
+        java.util.Set<String> keys = new java.util.TreeSet<>();
+        r.getObject().getFieldsMap().forEach((k, v) -> {
+            if (v.hasStructValue() && v.getStructValue().getFieldsMap().containsKey(SIG_KEY)
+                    && SECRET_SIG.equals(v.getStructValue().getFieldsMap().get(SIG_KEY).getStringValue())) {
+                keys.add(k);
+            }
+        });
+        return keys;
     }
 
     /** Convenience: the inputs map as the mock saw it, by resource name. */
