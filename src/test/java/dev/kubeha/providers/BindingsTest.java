@@ -55,6 +55,8 @@ class BindingsTest {
         assertEquals("none", r.inputs().get("logging"));
         assertEquals(List.of("a"), r.inputs().get("triggers"));
         assertEquals("", ProgramRun.value(cmd.get().stdout()), "stdout deserialises from the provider's state");
+        assertTrue(run.isSecretInput("c1", "stdin"), "a secret Output stays secret on its way to the engine");
+        assertTrue(!run.isSecretInput("c1", "delete"), "plain inputs are not secret");
     }
 
     @Test
