@@ -118,3 +118,23 @@ firewall_open() {
   fi
   return 0
 }
+
+# pkg_remove NAME...: removes the packages that are installed.
+pkg_remove() {
+  local present=() p
+  for p in "$@"; do
+    pkg_is_installed "$p" && present+=("$p")
+  done
+  [ "${#present[@]}" -eq 0 ] && return 0
+  log "removing ${present[*]}"
+  case "$OS_FAMILY" in
+    debian) DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${present[@]}" || die "apt-get purge ${present[*]} failed" ;;
+    rhel) dnf remove -y -q "${present[@]}" || die "dnf remove ${present[*]} failed" ;;
+  esac
+}
+
+# interface_with_address ADDRESS: the name of the interface that carries ADDRESS (never guessed by name:
+# Ubuntu boxes say eth1, Rocky boxes enp0s8).
+interface_with_address() {
+  ip -o -4 addr show | awk -v a="$1" '{ split($4, cidr, "/"); if (cidr[1] == a) { print $2; exit } }'
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# kubeha: write HAProxy's and Keepalived's configuration on a load balancer. Every file is validated by the real
+# tool before it goes into place; a service is reloaded only when its file changed.
+# Parameters: SELF_ADDRESS, HAPROXY_CFG, KEEPALIVED_CONF (its interface is INTERFACE_TOKEN, filled here with the
+# interface that carries SELF_ADDRESS), INTERFACE_TOKEN, NOTIFY_SH, WATCH_SH, WATCH_UNIT.
+lib="/usr/local/lib/kubeha"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+interface="$(interface_with_address "$SELF_ADDRESS")"
+[ -n "$interface" ] || die "no network interface has the address $SELF_ADDRESS (ip -4 addr); the VIP needs one"
+log "VIP interface: $interface (carries $SELF_ADDRESS)"
+
+put_file "$lib/keepalived-notify.sh" 755 <<<"$NOTIFY_SH" || true
+put_file "$lib/haproxy-watch.sh" 755 <<<"$WATCH_SH" || true
+mkdir -p "${KUBEHA_ROOT}/run/kubeha"
+
+if put_file /etc/systemd/system/kubeha-haproxy-watch.service 644 <<<"$WATCH_UNIT"; then
+  systemctl daemon-reload
+  systemctl enable kubeha-haproxy-watch >/dev/null 2>&1 || die "cannot enable kubeha-haproxy-watch"
+  systemctl restart kubeha-haproxy-watch || die "cannot start kubeha-haproxy-watch (journalctl -u kubeha-haproxy-watch)"
+else
+  svc_enable_now kubeha-haproxy-watch
+fi
+
+printf '%s\n' "$HAPROXY_CFG" >"$work/haproxy.cfg"
+if ! out="$(haproxy -c -f "$work/haproxy.cfg" 2>&1)"; then
+  die "the rendered haproxy.cfg is invalid, nothing changed: $out"
+fi
+if put_file /etc/haproxy/haproxy.cfg 644 <"$work/haproxy.cfg"; then
+  if systemctl is-active --quiet haproxy; then svc_reload haproxy; fi
+fi
+svc_enable_now haproxy
+
+printf '%s\n' "${KEEPALIVED_CONF//"$INTERFACE_TOKEN"/$interface}" >"$work/keepalived.conf"
+if ! out="$(keepalived --config-test -f "$work/keepalived.conf" 2>&1)"; then
+  die "the rendered keepalived.conf is invalid, nothing changed: $out"
+fi
+if put_file /etc/keepalived/keepalived.conf 644 <"$work/keepalived.conf"; then
+  if systemctl is-active --quiet keepalived; then svc_reload keepalived; fi
+fi
+svc_enable_now keepalived
+log "load balancer configured"

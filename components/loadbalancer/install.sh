@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# kubeha: install HAProxy and Keepalived on a load balancer. Parameters: FIREWALL, API_PORT, STATS_PORT,
+# PEER_ADDRESS. Idempotent; delete is remove.sh.
+pkg_install haproxy keepalived curl
+mkdir -p "${KUBEHA_ROOT}/usr/local/lib/kubeha" "${KUBEHA_ROOT}/run/kubeha"
+
+# HAProxy binds :API_PORT on both load balancers (not the VIP), so no non-local bind sysctl is needed.
+if [ "$OS_FAMILY" = rhel ] && command -v getenforce >/dev/null 2>&1 && [ "$(getenforce)" != Disabled ]; then
+  # SELinux lets haproxy_t connect only to its known ports; the API servers listen on API_PORT.
+  if [ "$(getsebool haproxy_connect_any 2>/dev/null | awk '{print $3}')" != on ]; then
+    setsebool -P haproxy_connect_any 1 || die "cannot set SELinux boolean haproxy_connect_any"
+  fi
+fi
+
+if [ "$FIREWALL" = true ]; then
+  firewall_open "${API_PORT}/tcp" "${STATS_PORT}/tcp"
+  # VRRP (IP protocol 112) from the peer load balancer only.
+  case "$(firewall_kind)" in
+    firewalld)
+      rule="rule family=ipv4 source address=${PEER_ADDRESS} protocol value=vrrp accept"
+      if ! firewall-cmd --permanent --query-rich-rule="$rule" >/dev/null 2>&1; then
+        firewall-cmd --permanent --add-rich-rule="$rule" >/dev/null || die "firewall-cmd cannot allow VRRP from $PEER_ADDRESS"
+        firewall-cmd --reload >/dev/null || die "firewall-cmd --reload failed"
+      fi
+      ;;
+    ufw)
+      if ! ufw status 2>/dev/null | grep -q "vrrp.*${PEER_ADDRESS}"; then
+        ufw allow proto vrrp from "$PEER_ADDRESS" >/dev/null || die "ufw cannot allow VRRP from $PEER_ADDRESS"
+      fi
+      ;;
+  esac
+fi
+log "haproxy and keepalived installed"

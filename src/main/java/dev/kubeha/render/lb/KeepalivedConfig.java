@@ -1,0 +1,79 @@
+package dev.kubeha.render.lb;
+
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.KeepalivedSettings;
+import dev.kubeha.config.Node;
+import dev.kubeha.render.Templates;
+
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * keepalived.conf of a load balancer: one VRRP instance, unicast with the peer only, the VIP on the interface
+ * that carries the host's own address, HAProxy tracked so that the VIP leaves a load balancer whose HAProxy
+ * stops serving.
+ */
+public final class KeepalivedConfig {
+    /** The VRRP priority of the first load balancer; the second gets one less. */
+    static final int FIRST_PRIORITY = 101;
+    /** How often the watcher polls HAProxy, in ms. */
+    public static final int WATCH_INTERVAL_MS = 100;
+
+    /** Where things live on the node (the network-namespace lab uses its own per LB). */
+    public record Paths(String stateDir, String notifyScript, String trackFile) {
+        public static final Paths NODE = new Paths("/run/kubeha", "/usr/local/lib/kubeha/keepalived-notify.sh",
+                "/run/kubeha/haproxy-down");
+    }
+
+    private KeepalivedConfig() {
+    }
+
+    /**
+     * @param authPassword VRRPv2 auth_pass (ignored with VRRPv3)
+     * @param interfaceName the interface carrying {@code self}'s address (configure.sh finds it on the node)
+     */
+    public static String render(ClusterConfig config, Node self, Node peer, String authPassword, String interfaceName,
+                                Paths paths) {
+        KeepalivedSettings k = config.keepalived();
+        boolean first = config.loadBalancers().get(0).name().equals(self.name());
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("vip", config.vip());
+        v.put("routerName", self.name());
+        v.put("vrrpVersion", Integer.toString(k.vrrpVersion()));
+        v.put("watchIntervalMs", Integer.toString(WATCH_INTERVAL_MS));
+        v.put("trackFile", paths.trackFile());
+        v.put("checkScript", "/usr/bin/curl -sf -o /dev/null --max-time 0.8 " + HaproxyConfig.healthUrl(config));
+        v.put("instanceName", "kubeha_api");
+        v.put("state", first && k.preempt() == dev.kubeha.config.Preemption.ALWAYS ? "MASTER" : "BACKUP");
+        v.put("interface", interfaceName);
+        v.put("routerId", Integer.toString(k.routerId()));
+        v.put("priority", Integer.toString(first ? FIRST_PRIORITY : FIRST_PRIORITY - 1));
+        v.put("advertInterval", seconds(k.advertIntervalMs()));
+        v.put("preemptBlock", switch (k.preempt()) {
+            case DELAY -> "    preempt_delay " + k.preemptDelaySeconds() + "\n";
+            case ALWAYS -> "";
+            case NEVER -> "    nopreempt\n";
+        });
+        v.put("selfAddress", self.address());
+        v.put("peerAddress", peer.address());
+        v.put("authenticationBlock", k.vrrpVersion() == 2
+                ? "    authentication {\n        auth_type PASS\n        auth_pass " + authPassword + "\n    }\n" : "");
+        v.put("prefixLength", Integer.toString(config.vipPrefixLength()));
+        v.put("notifyScript", paths.notifyScript() + " " + paths.stateDir());
+        return Templates.render("keepalived/keepalived.conf.tmpl", v);
+    }
+
+    /** 100 -> "0.1", 1000 -> "1". */
+    static String seconds(int ms) {
+        return BigDecimal.valueOf(ms, 3).stripTrailingZeros().toPlainString();
+    }
+
+    /** The watcher's systemd unit. */
+    public static String watchUnit(ClusterConfig config, Paths paths) {
+        return Templates.render("keepalived/kubeha-haproxy-watch.service.tmpl", Map.of(
+                "url", HaproxyConfig.healthUrl(config),
+                "trackFile", paths.trackFile(),
+                "intervalMs", Integer.toString(WATCH_INTERVAL_MS)));
+    }
+}

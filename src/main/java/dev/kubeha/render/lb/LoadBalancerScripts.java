@@ -1,0 +1,42 @@
+package dev.kubeha.render.lb;
+
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
+import dev.kubeha.render.NodeScript;
+import dev.kubeha.render.Templates;
+
+import java.util.Map;
+
+/** The scripts that make a host a load balancer: install, configure, remove. */
+public final class LoadBalancerScripts {
+    /** Stands for the VIP interface in the keepalived.conf that configure.sh receives; it fills in the real one. */
+    public static final String INTERFACE_TOKEN = "KUBEHA_INTERFACE";
+
+    private LoadBalancerScripts() {
+    }
+
+    public static String install(ClusterConfig config, Node self, Node peer) {
+        return NodeScript.render("loadbalancer/install.sh", Map.of(
+                "FIREWALL", Boolean.toString(config.firewall()),
+                "API_PORT", Integer.toString(config.apiPort()),
+                "STATS_PORT", Integer.toString(config.haproxy().statsPort()),
+                "PEER_ADDRESS", peer.address()));
+    }
+
+    /** Carries the stats password (and VRRPv2 auth_pass): send it only on stdin, as a secret. */
+    public static String configure(ClusterConfig config, Node self, Node peer, String statsPassword, String vrrpPassword) {
+        KeepalivedConfig.Paths paths = KeepalivedConfig.Paths.NODE;
+        return NodeScript.render("loadbalancer/configure.sh", Map.of(
+                "SELF_ADDRESS", self.address(),
+                "HAPROXY_CFG", HaproxyConfig.render(config, statsPassword),
+                "KEEPALIVED_CONF", KeepalivedConfig.render(config, self, peer, vrrpPassword, INTERFACE_TOKEN, paths),
+                "INTERFACE_TOKEN", INTERFACE_TOKEN,
+                "NOTIFY_SH", Templates.load("keepalived/notify.sh"),
+                "WATCH_SH", Templates.load("keepalived/haproxy-watch.sh"),
+                "WATCH_UNIT", KeepalivedConfig.watchUnit(config, paths)));
+    }
+
+    public static String remove(ClusterConfig config, Node self) {
+        return NodeScript.render("loadbalancer/remove.sh", Map.of());
+    }
+}

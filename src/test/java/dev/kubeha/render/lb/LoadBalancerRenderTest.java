@@ -1,0 +1,118 @@
+package dev.kubeha.render.lb;
+
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
+import dev.kubeha.testing.Golden;
+import dev.kubeha.testing.Netns;
+import dev.kubeha.testing.Stacks;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Rendered HAProxy/Keepalived configs: golden files, and the real tools accept every variant. */
+class LoadBalancerRenderTest {
+    static final String PASSWORD = "s3cretStatsPassw0rd";
+
+    static ClusterConfig vagrant() {
+        return Stacks.vagrant();
+    }
+
+    @Test
+    void haproxyConfigOnTheVagrantStack() {
+        String cfg = HaproxyConfig.render(vagrant(), PASSWORD);
+        Golden.assertMatches("LoadBalancerRenderTest", "haproxy.cfg", cfg);
+        for (String server : new String[]{"server k8s-master1 192.168.56.10:6443", "server k8s-master2 192.168.56.11:6443",
+                "server k8s-master3 192.168.56.12:6443"}) {
+            assertTrue(cfg.contains(server), server);
+        }
+        assertTrue(cfg.contains("balance roundrobin"));
+        assertTrue(cfg.contains("option redispatch"));
+        assertTrue(cfg.contains("check check-ssl verify none"));
+        assertTrue(cfg.contains("uri /healthz"));
+        assertTrue(cfg.contains("use-service prometheus-exporter if { path /metrics }"));
+        assertTrue(cfg.contains("stats auth admin:" + PASSWORD));
+        assertFalse(cfg.contains("admin:admin"));
+        assertTrue(cfg.contains("timeout tunnel 24h"), "watch/exec streams are not cut");
+    }
+
+    @Test
+    void keepalivedConfigsOnTheVagrantStack() {
+        ClusterConfig c = vagrant();
+        Node lb1 = c.loadBalancers().get(0);
+        Node lb2 = c.loadBalancers().get(1);
+        String one = KeepalivedConfig.render(c, lb1, lb2, "", "eth1", KeepalivedConfig.Paths.NODE);
+        String two = KeepalivedConfig.render(c, lb2, lb1, "", "eth1", KeepalivedConfig.Paths.NODE);
+        Golden.assertMatches("LoadBalancerRenderTest", "keepalived-k8s-lb1.conf", one);
+        Golden.assertMatches("LoadBalancerRenderTest", "keepalived-k8s-lb2.conf", two);
+        assertTrue(one.contains("priority 101") && two.contains("priority 100"));
+        assertTrue(one.contains("unicast_src_ip 192.168.56.5") && one.contains("        192.168.56.6\n"));
+        assertTrue(two.contains("unicast_src_ip 192.168.56.6") && two.contains("        192.168.56.5\n"));
+        assertTrue(one.contains("192.168.56.100/24 dev eth1"));
+        assertTrue(one.contains("advert_int 0.1") && one.contains("vrrp_version 3"));
+        assertFalse(one.contains("auth_pass"), "VRRPv3 has no authentication");
+        assertTrue(one.contains("preempt_delay 10") && one.contains("state BACKUP"), "preemption with delay needs BACKUP");
+    }
+
+    @Test
+    void vrrpv2CarriesTheAuthPassword() {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("keepalivedVrrpVersion", "2", "keepalivedAdvertIntervalMs", "1000"));
+        String conf = KeepalivedConfig.render(c, c.loadBalancers().get(0), c.loadBalancers().get(1), "pw123456", "eth1",
+                KeepalivedConfig.Paths.NODE);
+        assertTrue(conf.contains("auth_pass pw123456") && conf.contains("advert_int 1\n") && conf.contains("vrrp_version 2"), conf);
+    }
+
+    @Test
+    void backendListFollowsTheControlPlane() {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("controlPlaneNodes",
+                "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.11\",\"k8s-master4=192.168.56.13\"]"));
+        String cfg = HaproxyConfig.render(c, PASSWORD);
+        assertTrue(cfg.contains("server k8s-master4 192.168.56.13:6443"));
+        assertFalse(cfg.contains("k8s-master3"));
+    }
+
+    @Test
+    void everyHaproxyVariantPassesHaproxyCheck() throws Exception {
+        assumeTrue(Netns.onPath("haproxy"), "haproxy is not installed (apt-get install haproxy)");
+        for (Map<String, String> overrides : new Map[]{Map.of(), Map.of("haproxyRetries", "0", "haproxyCheckIntervalMs", "2000"),
+                Map.of("apiPort", "8443", "haproxyStatsPort", "9000")}) {
+            Path file = Files.createTempFile("haproxy", ".cfg");
+            Files.writeString(file, HaproxyConfig.render(Stacks.config("vagrant", overrides), PASSWORD, "/tmp/kubeha-test-admin.sock"));
+            Netns.Result r = Netns.exec("haproxy", "-c", "-f", file.toString());
+            assertEquals(0, r.exitCode(), overrides + ": " + r.output());
+            Files.delete(file);
+        }
+    }
+
+    @ParameterizedTest(name = "VRRPv{0}, preempt {1}")
+    @CsvSource({"3,delay,100", "3,always,100", "3,never,100", "2,delay,1000", "2,always,1000", "2,never,1000"})
+    void everyKeepalivedVariantPassesKeepalivedConfigTest(int version, String preempt, int advertMs) throws Exception {
+        assumeTrue(Netns.onPath("keepalived"), "keepalived is not installed (apt-get install keepalived)");
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, why);
+        ClusterConfig c = Stacks.config("vagrant", Map.of("keepalivedVrrpVersion", Integer.toString(version),
+                "keepalivedPreempt", preempt, "keepalivedAdvertIntervalMs", Integer.toString(advertMs)));
+        Path dir = Files.createDirectories(Path.of("target", "keepalived-test"));
+        Path notify = dir.resolve("notify.sh");
+        Files.writeString(notify, dev.kubeha.render.Templates.load("keepalived/notify.sh"));
+        Files.setPosixFilePermissions(notify, PosixFilePermissions.fromString("rwxr-xr-x"));
+        KeepalivedConfig.Paths paths = new KeepalivedConfig.Paths(dir.toAbsolutePath().toString(),
+                notify.toAbsolutePath().toString(), dir.toAbsolutePath().resolve("haproxy-down").toString());
+        Node lb1 = c.loadBalancers().get(0);
+        Path conf = dir.resolve("keepalived-" + version + preempt + ".conf");
+        Files.writeString(conf, KeepalivedConfig.render(c, lb1, c.loadBalancers().get(1), "pw123456", "eth1", paths));
+        try (Netns ns = Netns.withAddress("kat", "eth1", lb1.address(), 24)) {
+            Netns.Result r = ns.run("keepalived", "--config-test", "-f", conf.toAbsolutePath().toString());
+            assertEquals(0, r.exitCode(), r.output());
+        }
+    }
+}

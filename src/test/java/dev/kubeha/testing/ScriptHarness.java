@@ -1,0 +1,112 @@
+package dev.kubeha.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a rendered node script with bash against stubbed system commands. Every stub appends
+ * {@code name args...} to a call log, then runs the bash body given for it (default: succeed silently).
+ * The script's files land under a temporary KUBEHA_ROOT, with a fake /etc/os-release.
+ */
+public final class ScriptHarness {
+    /** What one run did. */
+    public record Run(int exitCode, String stdout, String stderr, List<String> calls) {
+        public boolean called(String prefix) {
+            return calls.stream().anyMatch(c -> c.startsWith(prefix));
+        }
+    }
+
+    private final Path dir;
+    private final Path root;
+    private final Path bin;
+    private final Path log;
+
+    public ScriptHarness(String osRelease) {
+        try {
+            dir = Files.createTempDirectory("kubeha-script-");
+            root = Files.createDirectories(dir.resolve("root"));
+            bin = Files.createDirectories(dir.resolve("bin"));
+            log = dir.resolve("calls.log");
+            Files.createDirectories(root.resolve("etc"));
+            Files.writeString(root.resolve("etc/os-release"), osRelease);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static final String UBUNTU = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\n";
+    public static final String ROCKY = "ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.4\"\n";
+
+    /** Stubs {@code name}: logs the call, then runs {@code body} (bash; "$@" are the arguments). */
+    public ScriptHarness stub(String name, String body) {
+        String script = "#!/usr/bin/env bash\nprintf '%s\\n' \"" + name + " $*\" >>" + shellQuote(log.toString()) + "\n"
+                + body + "\n";
+        try {
+            Path file = bin.resolve(name);
+            Files.writeString(file, script);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Stubs every name to succeed silently. */
+    public ScriptHarness stubs(String... names) {
+        for (String n : names) {
+            stub(n, "exit 0");
+        }
+        return this;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Run run(String script) {
+        return run(script, Map.of());
+    }
+
+    public Run run(String script, Map<String, String> env) {
+        try {
+            Files.deleteIfExists(log);
+            Path file = dir.resolve("script.sh");
+            Files.writeString(file, script);
+            ProcessBuilder pb = new ProcessBuilder("bash", file.toString());
+            pb.environment().put("PATH", bin + ":/usr/bin:/bin");
+            pb.environment().put("KUBEHA_ROOT", root.toString());
+            pb.environment().putAll(env);
+            pb.redirectOutput(dir.resolve("stdout").toFile());
+            pb.redirectError(dir.resolve("stderr").toFile());
+            Process p = pb.start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("script did not finish in 60 s");
+            }
+            List<String> calls = Files.exists(log) ? Files.readAllLines(log) : new ArrayList<>();
+            return new Run(p.exitValue(), Files.readString(dir.resolve("stdout"), StandardCharsets.UTF_8),
+                    Files.readString(dir.resolve("stderr"), StandardCharsets.UTF_8), calls);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}
