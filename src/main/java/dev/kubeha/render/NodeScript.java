@@ -22,6 +22,8 @@ public final class NodeScript {
     public static String render(String path, Map<String, String> params) {
         StringBuilder out = new StringBuilder();
         out.append("#!/usr/bin/env bash\n");
+        // Parameter values are single-quoted on purpose; the bodies are shellchecked without this exclusion.
+        out.append("# shellcheck disable=SC2016\n");
         out.append("# kubeha: ").append(path).append(" (rendered; do not edit on the node)\n");
         out.append("set -euo pipefail\n");
         params.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
