@@ -138,3 +138,107 @@ pkg_remove() {
 interface_with_address() {
   ip -o -4 addr show | awk -v a="$1" '{ split($4, cidr, "/"); if (cidr[1] == a) { print $2; exit } }'
 }
+
+# --- Kubernetes node packages (per family, here and nowhere else) -----------------------------------------
+# repo_kubernetes MINOR: the pkgs.k8s.io repository of one Kubernetes minor (e.g. 1.31), with its key.
+# Returns 0 when the repository changed (the package index must be refreshed).
+repo_kubernetes() {
+  local minor="$1" url="https://pkgs.k8s.io/core:/stable:/v$1"
+  case "$OS_FAMILY" in
+    debian)
+      local keyring="/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
+      if [ ! -s "${KUBEHA_ROOT}${keyring}.${minor}" ]; then
+        mkdir -p "${KUBEHA_ROOT}/etc/apt/keyrings"
+        curl -fsSL "$url/deb/Release.key" | gpg --dearmor --yes -o "${KUBEHA_ROOT}${keyring}.${minor}" \
+          || die "cannot fetch the signing key of $url"
+      fi
+      cp -f "${KUBEHA_ROOT}${keyring}.${minor}" "${KUBEHA_ROOT}${keyring}"
+      put_file /etc/apt/sources.list.d/kubernetes.list 644 <<<"deb [signed-by=${keyring}] $url/deb/ /"
+      ;;
+    rhel)
+      put_file /etc/yum.repos.d/kubernetes.repo 644 <<EOT
+[kubernetes]
+name=Kubernetes $minor (kubeha)
+baseurl=$url/rpm/
+enabled=1
+gpgcheck=1
+gpgkey=$url/rpm/repodata/repomd.xml.key
+exclude=kubelet kubeadm kubectl cri-tools kubernetes-cni
+EOT
+      ;;
+  esac
+}
+
+# installed_version PACKAGE: the installed version (empty when not installed).
+installed_version() {
+  case "$OS_FAMILY" in
+    debian) dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true ;;
+    rhel) rpm -q --qf '%{VERSION}' "$1" 2>/dev/null || true ;;
+  esac
+}
+
+# kube_packages_install PATCH: kubelet, kubeadm and kubectl from the configured repository, PATCH (e.g. 1.31.4)
+# or the repository's newest when empty; held so that system upgrades never move them.
+kube_packages_install() {
+  local patch="$1" pkgs=(kubelet kubeadm kubectl) p v current need=0
+  for p in "${pkgs[@]}"; do
+    current="$(installed_version "$p")"
+    if [ -z "$current" ] || { [ -n "$patch" ] && [ "${current%%-*}" != "$patch" ]; }; then need=1; fi
+  done
+  if [ "$need" -eq 1 ]; then
+    log "installing kubelet kubeadm kubectl ${patch:-(newest of the minor)}"
+    case "$OS_FAMILY" in
+      debian)
+        v=""; [ -n "$patch" ] && v="=${patch}-*"
+        apt-mark unhold "${pkgs[@]}" >/dev/null 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages \
+          "kubelet$v" "kubeadm$v" "kubectl$v" || die "cannot install kubelet/kubeadm/kubectl ${patch}"
+        ;;
+      rhel)
+        v=""; [ -n "$patch" ] && v="-${patch}"
+        dnf install -y -q --disableexcludes=kubernetes "kubelet$v" "kubeadm$v" "kubectl$v" \
+          || die "cannot install kubelet/kubeadm/kubectl ${patch}"
+        ;;
+    esac
+  fi
+  # Held: apt-mark hold; on RHEL the repository's exclude= line is the hold (installs need --disableexcludes).
+  if [ "$OS_FAMILY" = debian ]; then
+    for p in "${pkgs[@]}"; do
+      apt-mark showhold 2>/dev/null | grep -qx "$p" || apt-mark hold "$p" >/dev/null
+    done
+  fi
+}
+
+# containerd_install: containerd from the distribution (Debian/Ubuntu) or Docker's repository (RHEL family).
+containerd_install() {
+  case "$OS_FAMILY" in
+    debian) pkg_install containerd conntrack socat ;;
+    rhel)
+      if [ ! -f "${KUBEHA_ROOT}/etc/yum.repos.d/docker-ce.repo" ]; then
+        pkg_install dnf-plugins-core
+        dnf config-manager --add-repo https://download.docker.com/linux/centos/docker-ce.repo \
+          || die "cannot add Docker's repository for containerd.io"
+      fi
+      pkg_install containerd.io container-selinux conntrack-tools socat
+      ;;
+  esac
+}
+
+# kubelet_env_file: where the kubelet unit reads KUBELET_EXTRA_ARGS.
+kubelet_env_file() {
+  case "$OS_FAMILY" in
+    debian) echo /etc/default/kubelet ;;
+    rhel) echo /etc/sysconfig/kubelet ;;
+  esac
+}
+
+# selinux_permissive: as the upstream kubeadm install guide does on the RHEL family.
+selinux_permissive() {
+  [ "$OS_FAMILY" = rhel ] || return 0
+  command -v getenforce >/dev/null 2>&1 || return 0
+  if [ "$(getenforce)" = Enforcing ]; then setenforce 0 || die "setenforce 0 failed"; fi
+  if grep -q '^SELINUX=enforcing' "${KUBEHA_ROOT}/etc/selinux/config" 2>/dev/null; then
+    sed -i 's/^SELINUX=enforcing/SELINUX=permissive/' "${KUBEHA_ROOT}/etc/selinux/config"
+  fi
+}

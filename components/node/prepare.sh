@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# kubeha: prepare a Kubernetes node (control plane or worker). Idempotent: a second run changes nothing.
+# Parameters: NODE_ADDRESS, ROLE (control-plane|worker), KUBERNETES_MINOR (1.31), KUBERNETES_PATCH (1.31.4 or
+# empty), FIREWALL (true|false).
+
+# Swap off, and kept off after reboots (fstab entries commented out, swap units masked).
+if [ -n "$(swapon --show --noheadings 2>/dev/null)" ]; then
+  swapoff -a || die "swapoff -a failed"
+fi
+if grep -Eq '^[^#][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]' "${KUBEHA_ROOT}/etc/fstab" 2>/dev/null; then
+  sed -i -E 's|^([^#][^[:space:]]*[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]].*)$|# kubeha: swap off for the kubelet: \1|' \
+    "${KUBEHA_ROOT}/etc/fstab"
+  log "swap entries in /etc/fstab commented out"
+fi
+for unit in $(systemctl list-unit-files --type swap --no-legend 2>/dev/null | awk '$2 != "masked" {print $1}'); do
+  systemctl mask "$unit" >/dev/null || die "cannot mask $unit"
+done
+
+# Kernel modules for containerd's overlay snapshotter and bridged pod traffic (flannel needs br_netfilter).
+put_file /etc/modules-load.d/kubernetes.conf 644 <<<$'overlay\nbr_netfilter' || true
+for module in overlay br_netfilter; do
+  lsmod | grep -q "^${module} " || modprobe "$module" || die "cannot load kernel module $module"
+done
+
+if put_file /etc/sysctl.d/99-kubernetes.conf 644 <<'EOT'
+net.ipv4.ip_forward = 1
+net.bridge.bridge-nf-call-iptables = 1
+net.bridge.bridge-nf-call-ip6tables = 1
+EOT
+then
+  sysctl --system >/dev/null || die "sysctl --system failed"
+fi
+
+selinux_permissive
+
+# containerd with the systemd cgroup driver (the kubelet's default), config regenerated from the installed
+# version's defaults: containerd 1.x (config version 2) and 2.x (version 3) both carry a runc SystemdCgroup key.
+containerd_install
+default_config="$(containerd config default)" || die "containerd config default failed"
+config="${default_config//SystemdCgroup = false/SystemdCgroup = true}"
+grep -q 'SystemdCgroup = true' <<<"$config" || die "containerd's default config has no runc SystemdCgroup option to set"
+if put_file /etc/containerd/config.toml 644 <<<"$config"; then
+  svc_restart containerd
+fi
+svc_enable_now containerd
+
+# kubelet, kubeadm, kubectl from pkgs.k8s.io for the configured minor, pinned and held.
+if repo_kubernetes "$KUBERNETES_MINOR"; then
+  log "Kubernetes $KUBERNETES_MINOR package repository configured"
+fi
+kube_packages_install "$KUBERNETES_PATCH"
+
+# The kubelet registers with the configured address, never the NAT address every Vagrant VM shares.
+if put_file "$(kubelet_env_file)" 644 <<<"KUBELET_EXTRA_ARGS=--node-ip=${NODE_ADDRESS}"; then
+  if systemctl is-active --quiet kubelet; then svc_restart kubelet; fi
+fi
+systemctl is-enabled --quiet kubelet 2>/dev/null || systemctl enable kubelet >/dev/null 2>&1 || die "cannot enable kubelet"
+
+if [ "$FIREWALL" = true ]; then
+  case "$ROLE" in
+    control-plane) firewall_open 6443/tcp 2379-2380/tcp 10250/tcp 10257/tcp 10259/tcp ;;
+    worker) firewall_open 10250/tcp 10256/tcp 30000-32767/tcp ;;
+  esac
+  # CNI traffic: flannel VXLAN, Calico VXLAN, BGP and Typha.
+  firewall_open 8472/udp 4789/udp 179/tcp 5473/tcp
+fi
+log "node prepared ($ROLE, Kubernetes ${KUBERNETES_PATCH:-$KUBERNETES_MINOR})"

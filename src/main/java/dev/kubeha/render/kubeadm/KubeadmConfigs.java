@@ -1,0 +1,115 @@
+package dev.kubeha.render.kubeadm;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.KubernetesVersion;
+import dev.kubeha.config.Node;
+import dev.kubeha.render.kubeadm.KubeadmTypes.ApiEndpoint;
+import dev.kubeha.render.kubeadm.KubeadmTypes.ApiServer;
+import dev.kubeha.render.kubeadm.KubeadmTypes.Arg;
+import dev.kubeha.render.kubeadm.KubeadmTypes.BootstrapToken;
+import dev.kubeha.render.kubeadm.KubeadmTypes.BootstrapTokenDiscovery;
+import dev.kubeha.render.kubeadm.KubeadmTypes.ClusterConfiguration;
+import dev.kubeha.render.kubeadm.KubeadmTypes.Discovery;
+import dev.kubeha.render.kubeadm.KubeadmTypes.InitConfiguration;
+import dev.kubeha.render.kubeadm.KubeadmTypes.JoinConfiguration;
+import dev.kubeha.render.kubeadm.KubeadmTypes.JoinControlPlane;
+import dev.kubeha.render.kubeadm.KubeadmTypes.KubeletConfiguration;
+import dev.kubeha.render.kubeadm.KubeadmTypes.Networking;
+import dev.kubeha.render.kubeadm.KubeadmTypes.NodeRegistration;
+
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * kubeadm's configuration files, built as typed records and serialised to YAML: v1beta4 for Kubernetes 1.31 and
+ * later, v1beta3 below. Every node advertises and registers with its configured address (Vagrant's first NIC is
+ * NAT with 10.0.2.15 on every VM), and everything reaches the API through the VIP.
+ */
+public final class KubeadmConfigs {
+    /**
+     * With a minor-only version (1.31), init.sh replaces this with {@code kubeadm version -o short} on the node, so
+     * the control plane runs exactly the kubeadm that was installed (kubeadm would otherwise ask the internet for
+     * "stable-1").
+     */
+    public static final String INSTALLED_VERSION = "KUBEHA_INSTALLED_KUBEADM_VERSION";
+    static final String CRI_SOCKET = "unix:///var/run/containerd/containerd.sock";
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS));
+
+    private KubeadmConfigs() {
+    }
+
+    /** InitConfiguration + ClusterConfiguration + KubeletConfiguration for the first control-plane node. */
+    public static String init(ClusterConfig config, Node node, String token, String certificateKey) {
+        String api = config.kubernetesVersion().kubeadmApiVersion();
+        InitConfiguration init = new InitConfiguration(api, "InitConfiguration",
+                List.of(new BootstrapToken(token, "kubeha: kubeadm init", "2h",
+                        List.of("signing", "authentication"), List.of("system:bootstrappers:kubeadm:default-node-token"))),
+                certificateKey,
+                new ApiEndpoint(node.address(), config.apiPort()),
+                nodeRegistration(config, node));
+        ClusterConfiguration cluster = new ClusterConfiguration(api, "ClusterConfiguration", config.clusterName(),
+                kubernetesVersion(config.kubernetesVersion()), config.apiEndpoint(),
+                new Networking(config.podSubnet(), config.serviceSubnet()),
+                new ApiServer(List.of(config.vip())));
+        KubeletConfiguration kubelet = new KubeletConfiguration("kubelet.config.k8s.io/v1beta1", "KubeletConfiguration", "systemd");
+        return documents(init, cluster, kubelet);
+    }
+
+    /** JoinConfiguration of a control-plane node: the certificate key downloads the shared certificates. */
+    public static String joinControlPlane(ClusterConfig config, Node node, String token, String caCertHash,
+                                          String certificateKey) {
+        return documents(join(config, node, token, caCertHash,
+                new JoinControlPlane(new ApiEndpoint(node.address(), config.apiPort()), certificateKey)));
+    }
+
+    /** JoinConfiguration of a worker: no control-plane section, so no certificate key. */
+    public static String joinWorker(ClusterConfig config, Node node, String token, String caCertHash) {
+        return documents(join(config, node, token, caCertHash, null));
+    }
+
+    /** The InitConfiguration that re-uploads the control-plane certificates with the known key. */
+    public static String uploadCerts(ClusterConfig config, String certificateKey) {
+        return documents(new InitConfiguration(config.kubernetesVersion().kubeadmApiVersion(), "InitConfiguration",
+                null, certificateKey, null, null));
+    }
+
+    private static JoinConfiguration join(ClusterConfig config, Node node, String token, String caCertHash,
+                                          JoinControlPlane controlPlane) {
+        return new JoinConfiguration(config.kubernetesVersion().kubeadmApiVersion(), "JoinConfiguration",
+                new Discovery(new BootstrapTokenDiscovery(config.apiEndpoint(), token, List.of(caCertHash))),
+                nodeRegistration(config, node), controlPlane);
+    }
+
+    private static NodeRegistration nodeRegistration(ClusterConfig config, Node node) {
+        Object kubeletArgs = config.kubernetesVersion().minor() >= 31
+                ? List.of(new Arg("node-ip", node.address()))
+                : Map.of("node-ip", node.address());
+        return new NodeRegistration(node.name(), CRI_SOCKET, kubeletArgs);
+    }
+
+    static String kubernetesVersion(KubernetesVersion v) {
+        return v.patch().isPresent() ? "v" + v : INSTALLED_VERSION;
+    }
+
+    private static String documents(Object... docs) {
+        List<String> parts = new ArrayList<>();
+        try {
+            for (Object d : docs) {
+                parts.add(YAML.writeValueAsString(d));
+            }
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        return String.join("---\n", parts);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.kubeha.render.kubeadm;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.List;
+
+/**
+ * The parts of kubeadm's configuration API (kubeadm.k8s.io v1beta3 and v1beta4) kubeha sets, as records that
+ * Jackson serialises. Field names are the API's. Null fields are left out.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+final class KubeadmTypes {
+    private KubeadmTypes() {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"apiVersion", "kind"})
+    record InitConfiguration(String apiVersion, String kind, List<BootstrapToken> bootstrapTokens,
+                             String certificateKey, ApiEndpoint localAPIEndpoint, NodeRegistration nodeRegistration) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"apiVersion", "kind"})
+    record ClusterConfiguration(String apiVersion, String kind, String clusterName, String kubernetesVersion,
+                                String controlPlaneEndpoint, Networking networking, ApiServer apiServer) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"apiVersion", "kind"})
+    record JoinConfiguration(String apiVersion, String kind, Discovery discovery, NodeRegistration nodeRegistration,
+                             JoinControlPlane controlPlane) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"apiVersion", "kind"})
+    record KubeletConfiguration(String apiVersion, String kind, String cgroupDriver) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record BootstrapToken(String token, String description, String ttl, List<String> usages, List<String> groups) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ApiEndpoint(String advertiseAddress, Integer bindPort) {
+    }
+
+    /** kubeletExtraArgs is a list of {name, value} in v1beta4 and a map in v1beta3, hence Object. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record NodeRegistration(String name, String criSocket, Object kubeletExtraArgs) {
+    }
+
+    record Arg(String name, String value) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Networking(String podSubnet, String serviceSubnet) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ApiServer(List<String> certSANs) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Discovery(BootstrapTokenDiscovery bootstrapToken) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record BootstrapTokenDiscovery(String apiServerEndpoint, String token, List<String> caCertHashes) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record JoinControlPlane(ApiEndpoint localAPIEndpoint, String certificateKey) {
+    }
+}

@@ -1,0 +1,115 @@
+package dev.kubeha.render.kubeadm;
+
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
+import dev.kubeha.config.Role;
+import dev.kubeha.render.NodeScript;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The scripts that make a machine a Kubernetes node and take it out again, one renderer each. Scripts that carry
+ * a token or the certificate key are sent on stdin; teardown scripts carry no secrets.
+ */
+public final class NodeScripts {
+    /** How long a join's own bootstrap token stays valid after its credentials step ran. */
+    static final int JOIN_TOKEN_TTL_MINUTES = 120;
+    static final int NODE_TIMEOUT_SECONDS = 600;
+    private static final Pattern CA_HASH = Pattern.compile("^KUBEHA_CA_CERT_HASH=(sha256:[0-9a-f]{64})$", Pattern.MULTILINE);
+
+    private NodeScripts() {
+    }
+
+    /** Swap, modules, sysctls, containerd, pinned kubelet/kubeadm/kubectl, node-ip, firewall. */
+    public static String prepare(ClusterConfig config, Node node) {
+        return NodeScript.render("node/prepare.sh", Map.of(
+                "NODE_ADDRESS", node.address(),
+                "ROLE", node.role() == Role.CONTROL_PLANE ? "control-plane" : "worker",
+                "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
+                "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "",
+                "FIREWALL", Boolean.toString(config.firewall())));
+    }
+
+    /** kubeadm init on the first control-plane node; prints {@code KUBEHA_CA_CERT_HASH=sha256:...}. */
+    public static String init(ClusterConfig config, Node node, String token, String certificateKey) {
+        return NodeScript.render("kubeadm/init.sh", Map.of(
+                "INIT_CONFIG", KubeadmConfigs.init(config, node, token, certificateKey),
+                "INSTALLED_VERSION_TOKEN", KubeadmConfigs.INSTALLED_VERSION,
+                "API_PORT", Integer.toString(config.apiPort())));
+    }
+
+    /** The CA certificate hash init.sh printed. */
+    public static String parseCaCertHash(String initStdout) {
+        Matcher m = CA_HASH.matcher(initStdout == null ? "" : initStdout);
+        if (!m.find()) {
+            throw new IllegalStateException("kubeadm init printed no KUBEHA_CA_CERT_HASH line");
+        }
+        return m.group(1);
+    }
+
+    /**
+     * Run on the first control-plane node right before {@code joiner} joins: its own token, and for a control-plane
+     * joiner ({@code certificateKey} not null) the certificates re-uploaded with the known key.
+     */
+    public static String refreshCredentials(ClusterConfig config, Node joiner, String token, String certificateKey) {
+        return NodeScript.render("kubeadm/credentials.sh", Map.of(
+                "NODE_NAME", joiner.name(),
+                "TOKEN", token,
+                "TOKEN_TTL_MINUTES", Integer.toString(JOIN_TOKEN_TTL_MINUTES),
+                "UPLOAD_CERTS_CONFIG", Optional.ofNullable(certificateKey)
+                        .map(k -> KubeadmConfigs.uploadCerts(config, k)).orElse("")));
+    }
+
+    public static String joinControlPlane(ClusterConfig config, Node node, String token, String caCertHash,
+                                          String certificateKey) {
+        return join(config, node, true, KubeadmConfigs.joinControlPlane(config, node, token, caCertHash, certificateKey));
+    }
+
+    public static String joinWorker(ClusterConfig config, Node node, String token, String caCertHash) {
+        return join(config, node, false, KubeadmConfigs.joinWorker(config, node, token, caCertHash));
+    }
+
+    private static String join(ClusterConfig config, Node node, boolean controlPlane, String joinConfig) {
+        return NodeScript.render("kubeadm/join.sh", Map.of(
+                "NODE_NAME", node.name(),
+                "NODE_ADDRESS", node.address(),
+                "API_PORT", Integer.toString(config.apiPort()),
+                "CONTROL_PLANE", Boolean.toString(controlPlane),
+                "JOIN_CONFIG", joinConfig));
+    }
+
+    /** Teardown on the node itself: kubeadm reset (which also removes a control-plane node's etcd member). */
+    public static String reset(ClusterConfig config, Node node) {
+        return NodeScript.render("kubeadm/reset.sh", Map.of("NODE_NAME", node.name()));
+    }
+
+    /** On the first control-plane node: wait until {@code node} registered. */
+    public static String awaitNode(ClusterConfig config, Node node) {
+        return nodeObject("await", node);
+    }
+
+    /** On the first control-plane node: drain {@code node} before it leaves. */
+    public static String drain(ClusterConfig config, Node node) {
+        return nodeObject("drain", node);
+    }
+
+    /** On the first control-plane node: delete {@code node}'s Node object after it left. */
+    public static String deleteNode(ClusterConfig config, Node node) {
+        return nodeObject("delete", node);
+    }
+
+    private static String nodeObject(String action, Node node) {
+        return NodeScript.render("kubeadm/node-object.sh", Map.of(
+                "ACTION", action,
+                "NODE_NAME", node.name(),
+                "TIMEOUT_SECONDS", Integer.toString(NODE_TIMEOUT_SECONDS)));
+    }
+
+    /** Prints the admin kubeconfig. */
+    public static String kubeconfig(ClusterConfig config) {
+        return NodeScript.render("kubeadm/kubeconfig.sh", Map.of());
+    }
+}
