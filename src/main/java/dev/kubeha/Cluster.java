@@ -1,17 +1,69 @@
 package dev.kubeha;
 
 import com.pulumi.Context;
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.Resource;
+import dev.kubeha.components.ClusterSecrets;
+import dev.kubeha.components.Cni;
+import dev.kubeha.components.ControlPlane;
+import dev.kubeha.components.Host;
+import dev.kubeha.components.LoadBalancerPair;
+import dev.kubeha.components.Machines;
+import dev.kubeha.components.Readiness;
+import dev.kubeha.components.WorkerPool;
 import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
+import dev.kubeha.render.cni.CniCharts;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The order of everything, in one readable place: machines, secrets, load-balancer pair, node preparation,
- * control plane (init, then joins one at a time), workers (in parallel), CNI, readiness, stack outputs.
+ * The order of everything, in one readable place: machines, secrets, load-balancer pair, control plane (each
+ * node prepared; init after the LB pair; joins one at a time), workers (in parallel after init), CNI through the
+ * VIP, readiness gate, stack outputs.
  */
 public final class Cluster {
     private Cluster() {
     }
 
     public static void create(Context ctx, ClusterConfig config) {
-        ctx.export("apiEndpoint", com.pulumi.core.Output.of("https://" + config.apiEndpoint()));
+        Machines machines = new Machines("machines", config, ctx.stackName(), ComponentResourceOptions.Empty);
+        ClusterSecrets secrets = ClusterSecrets.create(config);
+
+        LoadBalancerPair loadBalancers = new LoadBalancerPair("load-balancers", config,
+                machines.hosts(config.loadBalancers()), secrets, ComponentResourceOptions.Empty);
+        ControlPlane controlPlane = new ControlPlane("control-plane", config, machines.hosts(config.controlPlane()),
+                secrets, loadBalancers.ready(), ComponentResourceOptions.Empty);
+        WorkerPool workers = new WorkerPool("workers", config, machines.hosts(config.workers()), controlPlane,
+                ComponentResourceOptions.Empty);
+        Cni cni = new Cni("cni", CniCharts.of(config), controlPlane.kubeconfig, List.of(controlPlane.init()),
+                ComponentResourceOptions.Empty);
+
+        List<Resource> everything = new ArrayList<>(controlPlane.members());
+        everything.addAll(workers.members());
+        everything.add(cni.release());
+        Readiness.gate(config, controlPlane.firstHost(), everything, null);
+
+        ctx.export("apiEndpoint", Output.of("https://" + config.apiEndpoint()));
+        ctx.export("vip", Output.of(config.vip()));
+        ctx.export("kubeconfig", controlPlane.kubeconfig);
+        ctx.export("nodes", Output.of(nodes(config)));
+        ctx.export("haproxyStatsUrl", loadBalancers.statsUrl);
+        ctx.export("haproxyStatsUser", Output.of(config.haproxy().statsUser()));
+        ctx.export("haproxyStatsPassword", secrets.statsPassword());
+        ctx.export("initialLoadBalancerMaster", loadBalancers.initialMaster);
+    }
+
+    /** name -> {role, address}, for `pulumi stack output nodes`. */
+    static Map<String, Map<String, String>> nodes(ClusterConfig config) {
+        Map<String, Map<String, String>> nodes = new LinkedHashMap<>();
+        for (Node n : config.allNodes()) {
+            nodes.put(n.name(), Map.of("role", n.role().label(), "address", n.address()));
+        }
+        return nodes;
     }
 }

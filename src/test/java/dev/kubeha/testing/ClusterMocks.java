@@ -57,10 +57,23 @@ public class ClusterMocks implements Mocks {
         if (args.name.endsWith("-init")) {
             return "kubeadm init done\nKUBEHA_CA_CERT_HASH=" + CA_CERT_HASH + "\n";
         }
+        if (args.name.endsWith("-vm")) {
+            return vagrantUp(args.name.substring(0, args.name.length() - 3));
+        }
         if (args.name.endsWith("-kubeconfig")) {
             return ADMIN_KUBECONFIG;
         }
         return "";
+    }
+
+    /** What components/vagrant/up.sh prints for a VM. */
+    public static String vagrantUp(String node) {
+        return "KUBEHA_SSH_HOST=127.0.0.1\nKUBEHA_SSH_PORT=" + (2200 + Math.floorMod(node.hashCode(), 100))
+                + "\nKUBEHA_SSH_USER=vagrant\nKUBEHA_SSH_KEY_BEGIN\n" + privateKey(node) + "KUBEHA_SSH_KEY_END\n";
+    }
+
+    public static String privateKey(String node) {
+        return "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE-" + node + "\n-----END OPENSSH PRIVATE KEY-----\n";
     }
 
     /** A deterministic fake secret of the given length, lower-case letters and digits, derived from the name. */

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# kubeha: bring one VM up and print its SSH details (run by Pulumi on your machine, from the project root).
+# Parameters (set above by the renderer): NODE, PROVIDER, STACK, LOCK_WAIT_SECONDS.
+# `vagrant up` runs one at a time (flock): VirtualBox machines cannot be created in parallel, and concurrent runs
+# race on the box download and Vagrant's machine index.
+set -euo pipefail
+export KUBEHA_STACK="$STACK"
+cd vagrant
+mkdir -p .vagrant
+(
+  flock -w "$LOCK_WAIT_SECONDS" 9 || { echo "kubeha: waited ${LOCK_WAIT_SECONDS}s for another vagrant up; giving up" >&2; exit 1; }
+  vagrant up "$NODE" --provider "$PROVIDER" >&2
+) 9>.vagrant/kubeha-vagrant.lock
+
+ssh_config="$(vagrant ssh-config "$NODE")"
+field() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' <<<"$ssh_config"; }
+identity="$(field IdentityFile)"
+identity="${identity#\"}"
+identity="${identity%\"}"
+[ -r "$identity" ] || { echo "kubeha: cannot read $NODE's SSH key '$identity' (vagrant ssh-config $NODE)" >&2; exit 1; }
+echo "KUBEHA_SSH_HOST=$(field HostName)"
+echo "KUBEHA_SSH_PORT=$(field Port)"
+echo "KUBEHA_SSH_USER=$(field User)"
+echo "KUBEHA_SSH_KEY_BEGIN"
+cat "$identity"
+echo "KUBEHA_SSH_KEY_END"

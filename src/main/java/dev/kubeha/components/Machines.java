@@ -1,0 +1,99 @@
+package dev.kubeha.components;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
+import dev.kubeha.config.Provisioner;
+import dev.kubeha.config.SshSettings;
+import dev.kubeha.providers.command.local.Command;
+import dev.kubeha.providers.command.local.CommandArgs;
+import dev.kubeha.providers.command.remote.inputs.ConnectionArgs;
+import dev.kubeha.providers.command.remote.inputs.ProxyConnectionArgs;
+import dev.kubeha.render.vagrant.SshDetails;
+import dev.kubeha.render.vagrant.VagrantCommands;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where every node comes from, as a {@link Host} per node. With {@code vagrant}: a {@code <node>-vm} local
+ * command per VM ({@code vagrant up NAME}; delete: {@code vagrant destroy -f NAME}) whose stdout gives the SSH
+ * details, and whose triggers (box, provider, CPUs, memory) replace that VM alone when they change. With
+ * {@code existing}: the configured addresses, user, key or agent, and optional bastion; nothing is created.
+ */
+public final class Machines extends ComponentResource {
+    public static final String TYPE = "kubeha:index:Machines";
+
+    private final Map<String, Host> hosts = new LinkedHashMap<>();
+
+    public Machines(String name, ClusterConfig config, String stack, ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        for (Node node : config.allNodes()) {
+            hosts.put(node.name(), config.provisioner() == Provisioner.VAGRANT
+                    ? vagrantHost(config, node, stack) : existingHost(config, node));
+        }
+        registerOutputs(Map.of("hosts", Output.of(List.copyOf(hosts.keySet()))));
+    }
+
+    public List<Host> hosts(List<Node> nodes) {
+        return nodes.stream().map(n -> hosts.get(n.name())).toList();
+    }
+
+    private Host vagrantHost(ClusterConfig config, Node node, String stack) {
+        Command vm = new Command(node.name() + "-vm", CommandArgs.builder()
+                .create(VagrantCommands.up(config, node, stack))
+                .delete(VagrantCommands.destroy(config, node, stack))
+                .triggers(Output.of(VagrantCommands.replaceTriggers(config, node)))
+                .logging(dev.kubeha.providers.command.local.enums.Logging.Stderr)
+                .build(), CustomResourceOptions.builder().parent(this).additionalSecretOutputs("stdout").build());
+        Output<ConnectionArgs> connection = vm.stdout().applyValue(VagrantCommands::parseSshDetails)
+                .applyValue(d -> connection(config.ssh(), d, Optional.empty()));
+        return new Host(node, connection.asSecret(), List.of(vm));
+    }
+
+    private static Host existingHost(ClusterConfig config, Node node) {
+        SshSettings ssh = config.ssh();
+        Optional<String> key = ssh.privateKey().or(() -> ssh.privateKeyPath().map(Machines::readKey));
+        SshDetails details = new SshDetails(node.address(), ssh.port(), ssh.user(), key.orElse(null));
+        Optional<ProxyConnectionArgs> proxy = ssh.bastion().map(b -> {
+            ProxyConnectionArgs.Builder p = ProxyConnectionArgs.builder().host(b.host()).port((double) b.port()).user(b.user())
+                    .dialErrorLimit(ssh.dialErrorLimit()).perDialTimeout(ssh.perDialTimeoutSeconds());
+            key.ifPresent(k -> p.privateKey(Output.ofSecret(k)));
+            ssh.agentSocket().ifPresent(p::agentSocketPath);
+            return p.build();
+        });
+        return new Host(node, Output.ofSecret(connection(ssh, details, proxy)), List.of());
+    }
+
+    /** The SSH connection of a host: retries and timeouts from the stack, the key always a secret. */
+    static ConnectionArgs connection(SshSettings ssh, SshDetails details, Optional<ProxyConnectionArgs> proxy) {
+        ConnectionArgs.Builder c = ConnectionArgs.builder()
+                .host(details.host())
+                .port((double) details.port())
+                .user(details.user())
+                .dialErrorLimit(ssh.dialErrorLimit())
+                .perDialTimeout(ssh.perDialTimeoutSeconds());
+        Optional.ofNullable(details.privateKey()).ifPresent(k -> c.privateKey(Output.ofSecret(k)));
+        ssh.agentSocket().ifPresent(c::agentSocketPath);
+        proxy.ifPresent(c::proxy);
+        return c.build();
+    }
+
+    private static String readKey(String path) {
+        Path file = Path.of(path.startsWith("~/") ? System.getProperty("user.home") + path.substring(1) : path);
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("kubeha:sshPrivateKeyPath: cannot read " + file, e);
+        }
+    }
+}

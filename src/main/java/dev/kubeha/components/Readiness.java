@@ -1,0 +1,41 @@
+package dev.kubeha.components;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.Resource;
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
+import dev.kubeha.providers.command.remote.Command;
+import dev.kubeha.render.NodeScript;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The last step of {@code pulumi up}: every node Ready, CoreDNS available, and the API answering /healthz
+ * through the VIP and through each load balancer. Fails with the node and the check that did not pass, so a
+ * broken cluster is never reported as a success.
+ */
+public final class Readiness {
+    static final int TIMEOUT_SECONDS = 900;
+
+    private Readiness() {
+    }
+
+    /** The readiness script's text for this cluster (pure). */
+    public static String script(ClusterConfig config) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("EXPECTED_NODES", config.kubernetesNodes().stream().map(Node::name).collect(Collectors.joining(" ")));
+        params.put("API_ENDPOINTS", Stream.concat(Stream.of(config.vip()), config.loadBalancers().stream().map(Node::address))
+                .map(a -> a + ":" + config.apiPort()).collect(Collectors.joining(" ")));
+        params.put("TIMEOUT_SECONDS", Integer.toString(TIMEOUT_SECONDS));
+        return NodeScript.render("cluster/readiness.sh", params);
+    }
+
+    public static Command gate(ClusterConfig config, Host first, List<Resource> after, Resource parent) {
+        return RemoteScript.run("cluster-readiness", first,
+                RemoteScript.Spec.of("readiness", Output.of(script(config))).after(after), parent);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.kubeha.components;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import dev.kubeha.providers.command.remote.Command;
+import dev.kubeha.providers.command.remote.CommandArgs;
+import dev.kubeha.render.RemoteShell;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one way kubeha runs a rendered script on a host: a {@code command:remote:Command} named
+ * {@code <host>-<step>}, whose fixed command line runs {@code bash -s} as root and whose stdin is the script.
+ * A changed script changes only the stdin, so Pulumi updates the resource in place and the (idempotent) script
+ * runs again; an unchanged script runs nothing.
+ */
+public final class RemoteScript {
+    private RemoteScript() {
+    }
+
+    /** What to run: the script (may be secret), an optional secret-free teardown script, and the order. */
+    public record Spec(String step, Output<String> script, Optional<String> deleteScript, List<Resource> dependsOn,
+                       boolean secretStdout) {
+        public static Spec of(String step, Output<String> script) {
+            return new Spec(step, script, Optional.empty(), List.of(), false);
+        }
+
+        public Spec onDelete(String script) {
+            return new Spec(step, this.script, Optional.of(script), dependsOn, secretStdout);
+        }
+
+        public Spec after(List<? extends Resource> resources) {
+            List<Resource> all = new ArrayList<>(dependsOn);
+            all.addAll(resources);
+            return new Spec(step, script, deleteScript, all, secretStdout);
+        }
+
+        /** Its stdout carries a secret (a kubeconfig): not logged, and stored as a secret. */
+        public Spec withSecretStdout() {
+            return new Spec(step, script, deleteScript, dependsOn, true);
+        }
+    }
+
+    /** Runs the script on {@code host} as {@code <host>-<step>}. */
+    public static Command run(Host host, Spec spec, Resource parent) {
+        return run(host.name() + "-" + spec.step(), host, spec, parent);
+    }
+
+    /**
+     * Runs the script on {@code host} under another resource name, for steps that act on one node from another
+     * (a join's credentials are refreshed on a live control-plane node: {@code <joiner>-credentials}).
+     */
+    public static Command run(String name, Host host, Spec spec, Resource parent) {
+        List<Resource> dependsOn = new ArrayList<>(host.readyAfter());
+        dependsOn.addAll(spec.dependsOn());
+        CommandArgs.Builder args = CommandArgs.builder()
+                .connection(host.connection())
+                .create(RemoteShell.RUN_STDIN_AS_ROOT)
+                .stdin(spec.script());
+        spec.deleteScript().ifPresent(d -> args.delete(RemoteShell.runAsRoot(d)));
+        CustomResourceOptions.Builder options = CustomResourceOptions.builder().dependsOn(dependsOn);
+        if (parent != null) {
+            options.parent(parent);
+        }
+        if (spec.secretStdout()) {
+            args.logging(dev.kubeha.providers.command.remote.enums.Logging.None);
+            options.additionalSecretOutputs("stdout");
+        }
+        return new Command(name, args.build(), options.build());
+    }
+}

@@ -1,0 +1,128 @@
+package dev.kubeha;
+
+import com.pulumi.core.Output;
+import dev.kubeha.config.RawConfig;
+import dev.kubeha.testing.ClusterMocks;
+import dev.kubeha.testing.ProgramRun;
+import dev.kubeha.testing.ProgramRun.Registration;
+import dev.kubeha.testing.Stacks;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The whole program on the vagrant stack under the SDK's mock engine: order, wiring, secrets, outputs. */
+class ProgramTest {
+    private static final String REMOTE = "command:remote:Command";
+
+    static ProgramRun run(Map<String, String> overrides) {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", overrides), Main::stack);
+        assertEquals(0, run.result.exitCode(), () -> String.join("\n", run.result.errors()));
+        return run;
+    }
+
+    static ProgramRun vagrant() {
+        return run(Map.of());
+    }
+
+    @Test
+    void firstInitWaitsForTheLoadBalancerPairAndItsOwnPreparation() {
+        ProgramRun run = vagrant();
+        List<String> deps = run.dependenciesOf("k8s-master1-init");
+        assertTrue(deps.containsAll(List.of("k8s-lb1-configure", "k8s-lb2-configure", "k8s-master1-prepare", "k8s-master1-vm")), deps.toString());
+        assertFalse(deps.stream().anyMatch(d -> d.startsWith("k8s-master2") || d.startsWith("k8s-worker")), deps.toString());
+    }
+
+    @Test
+    void controlPlaneJoinsOneAtATime() {
+        ProgramRun run = vagrant();
+        assertTrue(run.dependenciesOf("k8s-master2-credentials").contains("k8s-master1-init"));
+        assertTrue(run.dependenciesOf("k8s-master2-join").contains("k8s-master2-credentials"));
+        assertTrue(run.dependenciesOf("k8s-master3-credentials").contains("k8s-master2-join"),
+                "master3's join starts only after master2's join finished");
+        assertTrue(run.dependenciesOf("k8s-master3-join").contains("k8s-master3-credentials"));
+    }
+
+    @Test
+    void workersWaitOnlyForTheFirstControlPlaneNode() {
+        ProgramRun run = vagrant();
+        for (int i = 1; i <= 5; i++) {
+            String w = "k8s-worker" + i;
+            List<String> creds = run.dependenciesOf(w + "-credentials");
+            assertTrue(creds.containsAll(List.of("k8s-master1-init", w + "-prepare")), creds.toString());
+            assertTrue(run.dependenciesOf(w + "-join").contains(w + "-credentials"));
+            for (String name : List.of(w + "-credentials", w + "-join")) {
+                assertFalse(run.dependenciesOf(name).stream().anyMatch(d -> d.startsWith("k8s-master2") || d.startsWith("k8s-master3")
+                        || (d.startsWith("k8s-worker") && !d.startsWith(w + "-"))), name + " waits for " + run.dependenciesOf(name));
+            }
+        }
+    }
+
+    @Test
+    void joinsCarryTheFirstNodesCredentialsAllSecret() {
+        ProgramRun run = vagrant();
+        String join = (String) run.inputs("k8s-master2-join").get("stdin");
+        assertTrue(join.contains(ClusterMocks.CA_CERT_HASH), "CA hash from master1's init output");
+        String certKey = ClusterMocks.fake("kubeadm-certificate-key", 64);
+        assertTrue(join.contains(certKey), "certificate key");
+        String token = ClusterMocks.fake("k8s-master2-join-token", 22);
+        assertTrue(join.contains(token.substring(0, 6) + "." + token.substring(6)), "the join's own token");
+        String workerJoin = (String) run.inputs("k8s-worker1-join").get("stdin");
+        assertTrue(workerJoin.contains(ClusterMocks.CA_CERT_HASH));
+        assertFalse(workerJoin.contains(certKey), "workers never receive the certificate key");
+        for (String name : List.of("k8s-master1-init", "k8s-master2-join", "k8s-worker1-join", "k8s-master2-credentials",
+                "k8s-worker1-credentials", "k8s-lb1-configure")) {
+            assertTrue(run.isSecretInput(name, "stdin"), name + " stdin must be a secret");
+        }
+        assertTrue(run.get("k8s-master1-kubeconfig").additionalSecretOutputs().contains("stdout"));
+    }
+
+    @Test
+    void everyComponentChildHasItsComponentAsParent() {
+        ProgramRun run = vagrant();
+        Map<String, String> parents = new HashMap<>();
+        for (Registration r : run.registrations()) {
+            parents.put(r.name(), r.parentUrn());
+        }
+        for (String lbChild : List.of("k8s-lb1-install", "k8s-lb1-configure", "k8s-lb2-install", "k8s-lb2-configure")) {
+            assertTrue(parents.get(lbChild).endsWith("kubeha:index:LoadBalancerPair::load-balancers"), lbChild + " " + parents.get(lbChild));
+        }
+        assertTrue(parents.get("k8s-master2-join").endsWith("kubeha:index:ControlPlane::control-plane"));
+        assertTrue(parents.get("k8s-worker3-join").endsWith("kubeha:index:WorkerPool::workers"));
+        assertTrue(parents.get("k8s-worker3-vm").endsWith("kubeha:index:Machines::machines"));
+    }
+
+    @Test
+    void stackOutputsExistAndSecretsAreSecret() {
+        ProgramRun run = vagrant();
+        Map<String, Output<?>> outputs = run.result.outputs();
+        assertTrue(outputs.keySet().containsAll(Set.of("apiEndpoint", "kubeconfig", "nodes", "haproxyStatsUrl",
+                "haproxyStatsUser", "haproxyStatsPassword", "vip")), outputs.keySet().toString());
+        assertEquals("https://192.168.56.100:6443", ProgramRun.value(outputs.get("apiEndpoint")));
+        assertTrue(ProgramRun.isSecret(outputs.get("kubeconfig")));
+        assertTrue(ProgramRun.isSecret(outputs.get("haproxyStatsPassword")));
+        String kubeconfig = (String) ProgramRun.value(outputs.get("kubeconfig"));
+        assertTrue(kubeconfig.contains("server: https://192.168.56.100:6443"), kubeconfig);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, String>> nodes = (Map<String, Map<String, String>>) ProgramRun.value(outputs.get("nodes"));
+        assertEquals(Map.of("role", "control-plane", "address", "192.168.56.11"), nodes.get("k8s-master2"));
+        assertEquals(10, nodes.size());
+    }
+
+    @Test
+    void invalidConfigRegistersNoResourcesAtAll() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of("vip", "192.168.56.10")), Main::stack);
+        assertNotEquals(0, run.result.exitCode());
+        assertEquals(List.of(), run.registrations().stream().filter(r -> !r.type().equals("pulumi:pulumi:Stack")).toList());
+        assertTrue(String.join("\n", run.result.errors()).contains("kubeha:vip"), run.result.errors().toString());
+    }
+}
