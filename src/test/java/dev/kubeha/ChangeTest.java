@@ -1,0 +1,113 @@
+package dev.kubeha;
+
+import dev.kubeha.testing.ProgramRun;
+import dev.kubeha.testing.ProgramRun.Registration;
+import dev.kubeha.testing.Stacks;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a config change does to the resources: only what is affected gets new inputs (an update), is added or is
+ * removed; everything else is untouched, so `pulumi up` runs nothing on the other machines.
+ */
+class ChangeTest {
+    static final String WORKERS_PLUS_ONE = "[\"k8s-worker1=192.168.56.20\",\"k8s-worker2=192.168.56.21\",\"k8s-worker3=192.168.56.22\","
+            + "\"k8s-worker4=192.168.56.23\",\"k8s-worker5=192.168.56.24\",\"k8s-worker6=192.168.56.25\"]";
+    static final String WORKERS_MINUS_ONE = "[\"k8s-worker1=192.168.56.20\",\"k8s-worker2=192.168.56.21\",\"k8s-worker3=192.168.56.22\","
+            + "\"k8s-worker4=192.168.56.23\"]";
+
+    record Diff(Set<String> added, Set<String> removed, Set<String> changed) {
+    }
+
+    static Diff diff(Map<String, String> overrides) {
+        ProgramRun before = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
+        ProgramRun after = ProgramRun.of(Stacks.raw("vagrant", overrides), Main::stack);
+        assertEquals(0, after.result.exitCode(), () -> String.join("\n", after.result.errors()));
+        Set<String> added = new TreeSet<>();
+        Set<String> changed = new TreeSet<>();
+        for (Registration r : after.registrations()) {
+            var old = before.find(r.name());
+            if (old.isEmpty()) {
+                added.add(r.name());
+            } else if (!Objects.equals(old.get().inputs(), r.inputs()) || !Objects.equals(
+                    new TreeSet<>(old.get().dependencies()), new TreeSet<>(r.dependencies()))) {
+                changed.add(r.name());
+            }
+        }
+        Set<String> removed = new TreeSet<>();
+        for (Registration r : before.registrations()) {
+            if (after.find(r.name()).isEmpty()) {
+                removed.add(r.name());
+            }
+        }
+        return new Diff(added, removed, changed);
+    }
+
+    @Test
+    void sameConfigChangesNothing() {
+        Diff d = diff(Map.of());
+        assertEquals(new Diff(Set.of(), Set.of(), Set.of()), d);
+    }
+
+    @Test
+    void addingAWorkerAddsOnlyThatWorkersResources() {
+        Diff d = diff(Map.of("workers", WORKERS_PLUS_ONE));
+        assertEquals(Set.of("k8s-worker6-vm", "k8s-worker6-prepare", "k8s-worker6-join-token", "k8s-worker6-credentials",
+                "k8s-worker6-join", "k8s-worker6-drain"), d.added());
+        assertEquals(Set.of(), d.removed());
+        assertEquals(Set.of("cluster-readiness"), d.changed(), "only the readiness gate learns of the new node");
+    }
+
+    @Test
+    void removingAWorkerRemovesOnlyThatWorkersResources() {
+        Diff d = diff(Map.of("workers", WORKERS_MINUS_ONE));
+        assertEquals(Set.of("k8s-worker5-vm", "k8s-worker5-prepare", "k8s-worker5-join-token", "k8s-worker5-credentials",
+                "k8s-worker5-join", "k8s-worker5-drain"), d.removed());
+        assertEquals(Set.of(), d.added());
+        assertEquals(Set.of("cluster-readiness"), d.changed());
+    }
+
+    @Test
+    void aHaproxySettingUpdatesOnlyTheLoadBalancerConfigurationInPlace() {
+        Diff d = diff(Map.of("haproxyCheckIntervalMs", "2000"));
+        assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure"), d.changed());
+        assertEquals(Set.of(), d.added());
+        assertEquals(Set.of(), d.removed());
+    }
+
+    @Test
+    void replacingAControlPlaneNodeReconfiguresTheLoadBalancersAndTouchesNoOtherNode() {
+        Diff d = diff(Map.of("controlPlaneNodes",
+                "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.11\",\"k8s-master4=192.168.56.13\"]"));
+        assertEquals(Set.of("k8s-master4-vm", "k8s-master4-prepare", "k8s-master4-join-token", "k8s-master4-credentials",
+                "k8s-master4-join", "k8s-master4-drain"), d.added());
+        assertEquals(Set.of("k8s-master3-vm", "k8s-master3-prepare", "k8s-master3-join-token", "k8s-master3-credentials",
+                "k8s-master3-join", "k8s-master3-drain"), d.removed());
+        assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "cluster-readiness"), d.changed(),
+                "the backend list changes the LB configure scripts' stdin: an in-place update, not a re-creation");
+    }
+
+    @Test
+    void changingOneRolesMemoryChangesOnlyThoseVms() {
+        Diff d = diff(Map.of("vagrantLoadBalancerMemory", "2048"));
+        assertEquals(Set.of("k8s-lb1-vm", "k8s-lb2-vm"), d.changed(), "the VMs' triggers change: Pulumi replaces them");
+        assertEquals(Set.of(), d.added());
+    }
+
+    @Test
+    void vmTriggersCarryBoxProviderAndSize() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
+        Registration vm = run.get("k8s-master1-vm");
+        assertEquals("command:local:Command", vm.type());
+        assertEquals(java.util.List.of("bento/ubuntu-24.04", "", "", "virtualbox", "192.168.56.10", 2, 2048),
+                ((java.util.List<?>) vm.inputs().get("triggers")).stream().map(o -> o instanceof Number n ? n.intValue() : o).toList());
+        assertTrue(vm.additionalSecretOutputs().contains("stdout"), "the VM's SSH key is printed on stdout: secret");
+    }
+}

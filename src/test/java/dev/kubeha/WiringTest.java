@@ -1,0 +1,114 @@
+package dev.kubeha;
+
+import dev.kubeha.config.ClusterConfigParser;
+import dev.kubeha.config.RawConfig;
+import dev.kubeha.testing.ClusterMocks;
+import dev.kubeha.testing.ProgramRun;
+import dev.kubeha.testing.ProgramRun.Registration;
+import dev.kubeha.testing.Stacks;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** How machines, connections, the CNI and the readiness gate are wired. */
+class WiringTest {
+    static final String REMOTE = "command:remote:Command";
+
+    static ProgramRun existing(Map<String, String> extra) {
+        Map<String, String> overrides = new java.util.HashMap<>(Map.of("sshPrivateKeyPath", "", "sshPrivateKey",
+                "EXISTING-KEY", "bastionHost", "bastion.example.com", "bastionUser", "jump"));
+        overrides.putAll(extra);
+        ProgramRun run = ProgramRun.of(Stacks.raw("existing", overrides), Main::stack);
+        assertEquals(0, run.result.exitCode(), () -> String.join("\n", run.result.errors()));
+        return run;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> connection(Registration r) {
+        return (Map<String, Object>) r.inputs().get("connection");
+    }
+
+    @Test
+    void existingStackExampleIsValid() throws Exception {
+        assertEquals(List.of(), ClusterConfigParser.parse(RawConfig.fromStackFile(Path.of("Pulumi.existing.yaml"))).errors());
+    }
+
+    @Test
+    void existingHostsUseTheConfiguredUserKeyAndBastionAndNoLocalCommand() {
+        ProgramRun run = existing(Map.of());
+        assertEquals(List.of(), run.ofType("command:local:Command"), "nothing is created on the user's machine");
+        for (Registration r : run.ofType(REMOTE)) {
+            Map<String, Object> c = connection(r);
+            assertEquals("ubuntu", c.get("user"), r.name());
+            assertEquals("EXISTING-KEY", c.get("privateKey"), r.name());
+            assertEquals(40, ((Number) c.get("dialErrorLimit")).intValue());
+            assertEquals(15, ((Number) c.get("perDialTimeout")).intValue());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> proxy = (Map<String, Object>) c.get("proxy");
+            assertEquals("bastion.example.com", proxy.get("host"), r.name());
+            assertEquals("jump", proxy.get("user"));
+            assertTrue(run.isSecretInput(r.name(), "connection"), r.name() + ": the connection carries the key");
+        }
+        assertEquals("10.0.10.12", connection(run.get("cp2-join")).get("host"));
+        assertEquals("10.0.10.11", connection(run.get("cp2-credentials")).get("host"), "credentials refresh on the first node");
+    }
+
+    @Test
+    void vagrantConnectionsComeFromEachVmAndWaitForIt() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
+        for (Registration r : run.ofType(REMOTE)) {
+            String host = r.name().equals("cluster-readiness") || r.name().endsWith("-credentials") || r.name().endsWith("-drain")
+                    ? "k8s-master1" : r.name().substring(0, r.name().lastIndexOf('-'));
+            Map<String, Object> c = connection(r);
+            assertEquals(ClusterMocks.privateKey(host), c.get("privateKey"), r.name() + " uses its own VM's key");
+            assertEquals("vagrant", c.get("user"));
+            assertTrue(run.dependenciesOf(r.name()).contains(host + "-vm"), r.name() + " waits for " + host + "-vm");
+            assertTrue(run.isSecretInput(r.name(), "connection"), r.name());
+        }
+    }
+
+    @Test
+    void cniTalksToTheVipWithASecretKubeconfigAfterTheFirstControlPlaneNode() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
+        Registration provider = run.get("cni-provider");
+        assertEquals("pulumi:providers:kubernetes", provider.type());
+        String kubeconfig = (String) provider.inputs().get("kubeconfig");
+        assertTrue(kubeconfig.contains("server: https://192.168.56.100:6443"), kubeconfig);
+        assertFalse(kubeconfig.contains("192.168.56.10:6443"));
+        assertTrue(run.isSecretInput("cni-provider", "kubeconfig"));
+        Registration release = run.get("cni-flannel");
+        assertEquals("kubernetes:helm.sh/v3:Release", release.type());
+        assertTrue(run.dependenciesOf("cni-flannel").contains("cni-namespace"));
+        assertTrue(run.dependenciesOf("cni-namespace").contains("k8s-master1-init"));
+        assertTrue(run.dependenciesOf("cni-provider").contains("k8s-master1-init"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> values = (Map<String, Object>) release.inputs().get("values");
+        assertEquals("10.244.0.0/16", values.get("podCidr"));
+        assertEquals("v0.28.9", release.inputs().get("version"));
+    }
+
+    @Test
+    void calicoIsTheAlternative() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of("cni", "calico")), Main::stack);
+        Registration release = run.get("cni-calico");
+        assertEquals("tigera-operator", release.inputs().get("chart"));
+        assertTrue(release.inputs().get("values").toString().contains("192.168.56.0/24"));
+    }
+
+    @Test
+    void readinessWaitsForEveryNodeAndTheCni() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
+        List<String> deps = run.dependenciesOf("cluster-readiness");
+        assertTrue(deps.containsAll(List.of("k8s-master1-init", "k8s-master2-join", "k8s-master3-join", "k8s-worker1-join",
+                "k8s-worker5-join", "cni-flannel")), deps.toString());
+        String script = (String) run.inputs("cluster-readiness").get("stdin");
+        assertTrue(script.contains("EXPECTED_NODES='k8s-master1 k8s-master2 k8s-master3 k8s-worker1 k8s-worker2 k8s-worker3 k8s-worker4 k8s-worker5'"), script);
+        assertTrue(script.contains("API_ENDPOINTS='192.168.56.100:6443 192.168.56.5:6443 192.168.56.6:6443'"), script);
+    }
+}
