@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
 # kubeha: kubeadm init on the first control-plane node, then print the CA certificate hash for the joins.
-# Parameters: INIT_CONFIG (kubeadm YAML; secret), INSTALLED_VERSION_TOKEN, API_PORT.
+# Parameters: INIT_CONFIG (kubeadm YAML; secret), INSTALLED_VERSION_TOKEN.
 admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
 if [ -f "$admin" ]; then
   log "already initialised ($admin exists)"
@@ -24,6 +24,7 @@ done
 kubectl --kubeconfig "$admin" get --raw /readyz >/dev/null 2>&1 || die "the API server is not ready after 5 minutes"
 
 ca="${KUBEHA_ROOT}/etc/kubernetes/pki/ca.crt"
-hash="$(openssl x509 -pubkey -noout -in "$ca" | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex | sed 's/^.* //')"
+hash="$(openssl x509 -pubkey -noout -in "$ca" | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex | sed 's/^.* //')" \
+  || die "cannot compute the CA certificate hash of $ca"
 [ -n "$hash" ] || die "cannot compute the CA certificate hash of $ca"
 echo "KUBEHA_CA_CERT_HASH=sha256:${hash}"

@@ -88,6 +88,7 @@ public final class ScriptHarness {
             pb.environment().put("PATH", bin + ":/usr/bin:/bin");
             pb.environment().put("KUBEHA_ROOT", root.toString());
             pb.environment().putAll(env);
+            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             pb.redirectOutput(dir.resolve("stdout").toFile());
             pb.redirectError(dir.resolve("stderr").toFile());
             Process p = pb.start();

@@ -37,8 +37,7 @@ public final class NodeScripts {
     public static String init(ClusterConfig config, Node node, String token, String certificateKey) {
         return NodeScript.render("kubeadm/init.sh", Map.of(
                 "INIT_CONFIG", KubeadmConfigs.init(config, node, token, certificateKey),
-                "INSTALLED_VERSION_TOKEN", KubeadmConfigs.INSTALLED_VERSION,
-                "API_PORT", Integer.toString(config.apiPort())));
+                "INSTALLED_VERSION_TOKEN", KubeadmConfigs.INSTALLED_VERSION));
     }
 
     /** The CA certificate hash init.sh printed. */
