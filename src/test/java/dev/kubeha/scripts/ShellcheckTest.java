@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Every shell script under components/ and .ci/ passes shellcheck. Rendered scripts are checked by their own tests. */
-class ShellcheckTest {
+public class ShellcheckTest {
 
     static List<Path> scripts() throws IOException {
         try (Stream<Path> files = Stream.concat(Files.walk(Path.of("components")), Stream.of(Path.of(".ci", "run")))) {
