@@ -39,12 +39,21 @@ public final class Netns implements AutoCloseable {
         exec("ip", "netns", "del", name);
         check(exec("ip", "netns", "add", name));
         Netns ns = new Netns(name);
+        try {
+            setUp(name, ifname, address, prefix);
+        } catch (RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+        return ns;
+    }
+
+    private static void setUp(String name, String ifname, String address, int prefix) {
         check(exec("ip", "-n", name, "link", "add", ifname, "type", "veth", "peer", "name", ifname + "p"));
         check(exec("ip", "-n", name, "link", "set", ifname + "p", "up"));
         check(exec("ip", "-n", name, "addr", "add", address + "/" + prefix, "dev", ifname));
         check(exec("ip", "-n", name, "link", "set", ifname, "up"));
         check(exec("ip", "-n", name, "link", "set", "lo", "up"));
-        return ns;
     }
 
     public Result run(String... command) {

@@ -1,0 +1,471 @@
+package dev.kubeha.failover;
+
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.ClusterConfigParser;
+import dev.kubeha.config.Node;
+import dev.kubeha.config.RawConfig;
+import dev.kubeha.render.Templates;
+import dev.kubeha.render.lb.HaproxyConfig;
+import dev.kubeha.render.lb.KeepalivedConfig;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The failover lab: network namespaces on a bridge with no uplink (two load balancers, three control-plane
+ * hosts, one client), real HAProxy and Keepalived in the LB namespaces with the configs kubeha renders, stand-in
+ * HTTPS API servers, and a record of where the VIP is. Everything it creates carries the prefix {@link #PREFIX}
+ * plus this JVM's pid and is removed by {@link #close()} or, if the JVM is interrupted, by a shutdown hook.
+ */
+final class Lab implements AutoCloseable {
+    static final String PREFIX = "khalab";
+    static final String NET = "10.250.56.";
+    static final String VIP = NET + "100";
+    static final String STATS_PASSWORD = "lab-stats-pw";
+    static final List<String> LBS = List.of("lb1", "lb2");
+    static final List<String> MASTERS = List.of("m1", "m2", "m3");
+    private static final Map<String, String> ADDRESS = Map.of("lb1", NET + "11", "lb2", NET + "12", "m1", NET + "21",
+            "m2", NET + "22", "m3", NET + "23", "client", NET + "50");
+
+    final ClusterConfig config;
+    final Path dir;
+    private final String id = PREFIX + ProcessHandle.current().pid();
+    private final Map<String, Process> daemons = new LinkedHashMap<>();
+    private final List<Process> monitors = new ArrayList<>();
+    /** (epoch seconds, lb, true = VIP added / false = removed), in arrival order. */
+    final List<VipEvent> vipEvents = new CopyOnWriteArrayList<>();
+    private final Thread cleanupHook = new Thread(this::teardown);
+
+    record VipEvent(double at, String lb, boolean added) {
+    }
+
+    /** Why the lab cannot run here, or null. */
+    static String unavailableReason() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "the failover lab needs root for network namespaces (run the tests as root)";
+        }
+        for (String tool : List.of("ip", "haproxy", "keepalived", "openssl", "curl", "iptables", "/usr/bin/python3")) {
+            if (sh("command -v " + tool).exit() != 0) {
+                return tool + " is not installed (see .ci/run for the packages)";
+            }
+        }
+        if (sh("ip netns list").exit() != 0) {
+            return "`ip netns` does not work here";
+        }
+        return null;
+    }
+
+    Lab() {
+        try {
+            dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "failover-lab-");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        config = ClusterConfigParser.parseOrThrow(RawConfig.of(Map.of(
+                "provisioner", "existing",
+                "sshPrivateKey", "unused",
+                "vip", VIP,
+                "loadBalancers", "[\"lab-lb1=" + ADDRESS.get("lb1") + "\",\"lab-lb2=" + ADDRESS.get("lb2") + "\"]",
+                "controlPlaneNodes", "[\"lab-m1=" + ADDRESS.get("m1") + "\",\"lab-m2=" + ADDRESS.get("m2") + "\",\"lab-m3="
+                        + ADDRESS.get("m3") + "\"]")));
+        Runtime.getRuntime().addShutdownHook(cleanupHook);
+        sweep();
+        build();
+    }
+
+    String ns(String host) {
+        return id + "-" + host;
+    }
+
+    /** Namespaces left behind by an earlier lab whose JVM is gone. */
+    private static void sweep() {
+        for (String line : sh("ip netns list").out().split("\n")) {
+            String name = line.split(" ")[0];
+            if (name.startsWith(PREFIX)) {
+                String pid = name.substring(PREFIX.length()).split("-")[0];
+                if (pid.matches("\\d+") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+                    sh("ip netns del " + name);
+                }
+            }
+        }
+    }
+
+    private void build() {
+        String sw = ns("sw");
+        run("ip netns add " + sw);
+        run("ip -n " + sw + " link add br0 type bridge");
+        run("ip -n " + sw + " link set br0 up");
+        for (String host : List.of("lb1", "lb2", "m1", "m2", "m3", "client")) {
+            String n = ns(host);
+            run("ip netns add " + n);
+            run("ip -n " + sw + " link add p-" + host + " type veth peer name eth1 netns " + n);
+            run("ip -n " + sw + " link set p-" + host + " master br0 up");
+            run("ip -n " + n + " addr add " + ADDRESS.get(host) + "/24 dev eth1");
+            run("ip -n " + n + " link set eth1 up");
+            run("ip -n " + n + " link set lo up");
+        }
+        run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=lab -keyout " + dir.resolve("key.pem")
+                + " -out " + dir.resolve("cert.pem"));
+        copy("failover/apiserver.py");
+        copy("failover/client.py");
+        writeExecutable("notify.sh", Templates.load("keepalived/notify.sh"));
+        writeExecutable("haproxy-watch.sh", Templates.load("keepalived/haproxy-watch.sh"));
+        for (int i = 0; i < 2; i++) {
+            String lb = LBS.get(i);
+            Node self = config.loadBalancers().get(i);
+            Node peer = config.loadBalancers().get(1 - i);
+            write(lb + "-haproxy.cfg", HaproxyConfig.render(config, STATS_PASSWORD, dir.resolve(lb + "-admin.sock").toString())
+                    .replace("    daemon\n", ""));
+            write(lb + "-keepalived.conf", KeepalivedConfig.render(config, self, peer, "labpass", "eth1", paths(lb)));
+        }
+    }
+
+    KeepalivedConfig.Paths paths(String lb) {
+        return new KeepalivedConfig.Paths(dir.resolve(lb + "-state").toString(), dir.resolve("notify.sh").toString(),
+                dir.resolve(lb + "-haproxy-down").toString());
+    }
+
+    // ---- daemons --------------------------------------------------------------------------------------------
+
+    void startAll() {
+        for (String m : MASTERS) {
+            startApiServer(m);
+        }
+        for (String lb : LBS) {
+            startHaproxy(lb);
+            startWatcher(lb);
+        }
+        for (String lb : LBS) {
+            startMonitor(lb);
+        }
+        // lb1 first, as when the first load balancer boots first; lb2 then joins as BACKUP.
+        startKeepalived("lb1");
+        awaitOwner("lb1", 5);
+        startKeepalived("lb2");
+    }
+
+    void startApiServer(String m) {
+        start(m + "-api", m, "/usr/bin/python3", dir.resolve("apiserver.py").toString(), m, "6443",
+                dir.resolve("cert.pem").toString(), dir.resolve("key.pem").toString());
+    }
+
+    void startHaproxy(String lb) {
+        start(lb + "-haproxy", lb, "haproxy", "-db", "-f", dir.resolve(lb + "-haproxy.cfg").toString());
+    }
+
+    void startWatcher(String lb) {
+        start(lb + "-watch", lb, "bash", dir.resolve("haproxy-watch.sh").toString(),
+                "http://127.0.0.1:" + config.haproxy().statsPort() + "/healthz", paths(lb).trackFile(),
+                Integer.toString(KeepalivedConfig.WATCH_INTERVAL_MS));
+    }
+
+    void startKeepalived(String lb) {
+        // A stale pid file whose pid was reused by another process makes keepalived refuse to start.
+        sh("rm -f " + dir.resolve(lb + "-kd.pid") + " " + dir.resolve(lb + "-vrrp.pid") + " " + dir.resolve(lb + "-chk.pid"));
+        start(lb + "-keepalived", lb, "keepalived", "-n", "-l", "-D", "-G", "-f", dir.resolve(lb + "-keepalived.conf").toString(),
+                "-p", dir.resolve(lb + "-kd.pid").toString(), "-r", dir.resolve(lb + "-vrrp.pid").toString(),
+                "-c", dir.resolve(lb + "-chk.pid").toString());
+    }
+
+    private void start(String key, String host, String... command) {
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", ns(host)));
+        argv.addAll(Arrays.asList(command));
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve(key + ".log").toFile()).start();
+            daemons.put(key, p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGKILL a daemon and everything it started. */
+    void kill(String key) {
+        signal(key, "KILL");
+    }
+
+    /** SIGTERM (a clean stop) and wait up to 3 s. */
+    void stop(String key) {
+        Process p = daemons.remove(key);
+        if (p != null) {
+            p.destroy();
+            try {
+                if (!p.waitFor(3, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Freeze a daemon and its children first, so none of them can react, then kill them all. */
+    void crash(String key) {
+        signal(key, "STOP");
+        signal(key, "KILL");
+    }
+
+    private void signal(String key, String signal) {
+        Process p = daemons.get(key);
+        if (p == null) {
+            return;
+        }
+        List<Long> pids = new ArrayList<>();
+        pids.add(p.pid());
+        p.descendants().forEach(d -> pids.add(d.pid()));
+        sh("kill -" + signal + " " + String.join(" ", pids.stream().map(String::valueOf).toList()));
+        if (signal.equals("KILL")) {
+            daemons.remove(key);
+            try {
+                p.waitFor(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    void linkDown(String host) {
+        run("ip -n " + ns("sw") + " link set p-" + host + " down");
+    }
+
+    void blockVrrp() {
+        for (String lb : LBS) {
+            run("ip netns exec " + ns(lb) + " iptables -A INPUT -p vrrp -j DROP");
+        }
+    }
+
+    void unblockVrrp() {
+        for (String lb : LBS) {
+            run("ip netns exec " + ns(lb) + " iptables -D INPUT -p vrrp -j DROP");
+        }
+    }
+
+    /** Stops every daemon and resets links and firewall rules; the namespaces stay for the next run. */
+    void stopAll() {
+        for (String key : new ArrayList<>(daemons.keySet())) {
+            Process p = daemons.remove(key);
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        for (Process m : monitors) {
+            m.destroyForcibly();
+        }
+        monitors.clear();
+        for (String host : List.of("lb1", "lb2", "m1", "m2", "m3")) {
+            sh("ip -n " + ns("sw") + " link set p-" + host + " up");
+        }
+        for (String lb : LBS) {
+            sh("ip netns exec " + ns(lb) + " iptables -F INPUT");
+            sh("ip -n " + ns(lb) + " addr del " + VIP + "/24 dev eth1");
+            sh("rm -f " + paths(lb).trackFile());
+        }
+        vipEvents.clear();
+        sleep(0.3);
+    }
+
+    // ---- observation ----------------------------------------------------------------------------------------
+
+    /** Streams `ip monitor address` in an LB namespace and records when the VIP comes and goes. */
+    private void startMonitor(String lb) {
+        try {
+            Process p = new ProcessBuilder("ip", "-n", ns(lb), "monitor", "address").redirectErrorStream(true).start();
+            monitors.add(p);
+            Thread t = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        if (line.contains(" " + VIP + "/")) {
+                            vipEvents.add(new VipEvent(now(), lb, !line.startsWith("Deleted")));
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the monitor was stopped
+                }
+            }, "vip-monitor-" + lb);
+            t.setDaemon(true);
+            t.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The LBs that hold the VIP right now (asked from the kernel). */
+    List<String> vipOwners() {
+        List<String> owners = new ArrayList<>();
+        for (String lb : LBS) {
+            if (sh("ip -n " + ns(lb) + " -4 -o addr show dev eth1").out().contains(" " + VIP + "/")) {
+                owners.add(lb);
+            }
+        }
+        return owners;
+    }
+
+    /** Waits until exactly {@code lb} holds the VIP; returns the time it took, or -1. */
+    double awaitOwner(String lb, double timeoutSeconds) {
+        double start = now();
+        while (now() - start < timeoutSeconds) {
+            if (vipOwners().equals(List.of(lb))) {
+                return now() - start;
+            }
+            sleep(0.05);
+        }
+        return -1;
+    }
+
+    /** First time after {@code since} that the VIP was added on {@code lb}, or NaN. */
+    double vipAddedOn(String lb, double since) {
+        return vipEvents.stream().filter(e -> e.lb().equals(lb) && e.added() && e.at() >= since)
+                .mapToDouble(VipEvent::at).min().orElse(Double.NaN);
+    }
+
+    /** The status of a backend in an LB's HAProxy (UP, DOWN, ...), from its stats CSV. */
+    String backendStatus(String lb, String server) {
+        String csv = sh("ip netns exec " + ns(lb) + " curl -s --max-time 1 -u " + config.haproxy().statsUser() + ":" + STATS_PASSWORD
+                + " 'http://127.0.0.1:" + config.haproxy().statsPort() + "/stats;csv'").out();
+        for (String line : csv.split("\n")) {
+            String[] f = line.split(",");
+            if (f.length > 17 && f[0].equals("kube-apiservers") && f[1].equals(server)) {
+                return f[17];
+            }
+        }
+        return "?";
+    }
+
+    /** Runs the client in its namespace in the background: a request every 50 ms for {@code seconds}. */
+    Process startClient(double seconds) {
+        try {
+            return new ProcessBuilder("ip", "netns", "exec", ns("client"), "/usr/bin/python3", dir.resolve("client.py").toString(),
+                    VIP, Integer.toString(config.apiPort()), "0.05", Double.toString(seconds))
+                    .redirectError(dir.resolve("client.err").toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static List<Request> results(Process client) {
+        try {
+            String out = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            client.waitFor(10, TimeUnit.SECONDS);
+            List<Request> requests = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                String[] f = line.trim().split(" ");
+                if (f.length == 4) {
+                    requests.add(new Request(Double.parseDouble(f[0]), f[1].equals("1"), Double.parseDouble(f[2]), f[3]));
+                }
+            }
+            return Collections.unmodifiableList(requests);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
+    /** One client request: when it was sent, whether it succeeded, how long it took, which master answered. */
+    record Request(double sent, boolean ok, double latency, String backend) {
+    }
+
+    // ---- plumbing -------------------------------------------------------------------------------------------
+
+    static double now() {
+        return System.currentTimeMillis() / 1000.0;
+    }
+
+    static void sleep(double seconds) {
+        try {
+            Thread.sleep((long) (seconds * 1000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        teardown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupHook);
+        } catch (IllegalStateException ignored) {
+            // already shutting down
+        }
+    }
+
+    private synchronized void teardown() {
+        stopAll();
+        for (String line : sh("ip netns list").out().split("\n")) {
+            String name = line.split(" ")[0];
+            if (name.startsWith(id + "-")) {
+                sh("ip netns del " + name);
+            }
+        }
+    }
+
+    private void copy(String resource) {
+        try (var in = Lab.class.getResourceAsStream("/" + resource)) {
+            Files.write(dir.resolve(Path.of(resource).getFileName()), in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void write(String name, String content) {
+        try {
+            Files.writeString(dir.resolve(name), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeExecutable(String name, String content) {
+        write(name, content);
+        try {
+            Files.setPosixFilePermissions(dir.resolve(name), PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    record Result(int exit, String out) {
+    }
+
+    static Result sh(String command) {
+        try {
+            Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, out);
+            }
+            return new Result(p.exitValue(), out);
+        } catch (IOException e) {
+            return new Result(-1, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(-1, "interrupted");
+        }
+    }
+
+    private static void run(String command) {
+        Result r = sh(command);
+        if (r.exit() != 0) {
+            throw new IllegalStateException("lab setup: `" + command + "` failed: " + r.out());
+        }
+    }
+}

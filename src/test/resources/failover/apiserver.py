@@ -1,0 +1,30 @@
+"""A stand-in API server for the failover lab: HTTPS on :PORT, GET /healthz answers "ok", anything else names
+the host that answered. Usage: apiserver.py NAME PORT CERT KEY"""
+import http.server
+import ssl
+import sys
+
+name, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = b"ok" if self.path == "/healthz" else ("master=" + name).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Master", name)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.ThreadingHTTPServer(("0.0.0.0", port), Handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+print("ready", flush=True)
+server.serve_forever()
