@@ -187,7 +187,7 @@ final class Lab implements AutoCloseable {
         argv.addAll(Arrays.asList(command));
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve(key + ".log").toFile()).start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(key + ".log").toFile())).start();
             daemons.put(key, p);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -258,10 +258,23 @@ final class Lab implements AutoCloseable {
 
     /** Stops every daemon and resets links and firewall rules; the namespaces stay for the next run. */
     void stopAll() {
+        // Every daemon must be gone before the next run starts: a dying Keepalived removes "its" VIP on exit.
+        List<ProcessHandle> dying = new ArrayList<>();
         for (String key : new ArrayList<>(daemons.keySet())) {
             Process p = daemons.remove(key);
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.descendants().forEach(d -> {
+                dying.add(d);
+                d.destroyForcibly();
+            });
+            dying.add(p.toHandle());
             p.destroyForcibly();
+        }
+        for (ProcessHandle h : dying) {
+            try {
+                h.onExit().get(3, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("process " + h.pid() + " did not exit", e);
+            }
         }
         for (Process m : monitors) {
             m.destroyForcibly();
