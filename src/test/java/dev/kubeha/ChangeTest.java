@@ -1,7 +1,7 @@
 package dev.kubeha;
 
 import dev.kubeha.testing.ProgramRun;
-import dev.kubeha.testing.ProgramRun.Registration;
+import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
 

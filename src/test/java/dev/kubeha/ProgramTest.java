@@ -4,7 +4,7 @@ import com.pulumi.core.Output;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.testing.ClusterMocks;
 import dev.kubeha.testing.ProgramRun;
-import dev.kubeha.testing.ProgramRun.Registration;
+import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
 
@@ -91,14 +91,17 @@ class ProgramTest {
         ProgramRun run = vagrant();
         Map<String, String> parents = new HashMap<>();
         for (Registration r : run.registrations()) {
-            parents.put(r.name(), r.parentUrn());
+            parents.put(r.name(), r.parent());
         }
         for (String lbChild : List.of("k8s-lb1-install", "k8s-lb1-configure", "k8s-lb2-install", "k8s-lb2-configure")) {
-            assertTrue(parents.get(lbChild).endsWith("kubeha:index:LoadBalancerPair::load-balancers"), lbChild + " " + parents.get(lbChild));
+            assertEquals("load-balancers", parents.get(lbChild), lbChild);
         }
-        assertTrue(parents.get("k8s-master2-join").endsWith("kubeha:index:ControlPlane::control-plane"));
-        assertTrue(parents.get("k8s-worker3-join").endsWith("kubeha:index:WorkerPool::workers"));
-        assertTrue(parents.get("k8s-worker3-vm").endsWith("kubeha:index:Machines::machines"));
+        assertEquals("control-plane", parents.get("k8s-master2-join"));
+        assertEquals("workers", parents.get("k8s-worker3-join"));
+        assertEquals("machines", parents.get("k8s-worker3-vm"));
+        assertEquals("kubeha:index:LoadBalancerPair", run.get("load-balancers").type());
+        assertEquals("kubeha:index:ControlPlane", run.get("control-plane").type());
+        assertEquals("kubeha:index:WorkerPool", run.get("workers").type());
     }
 
     @Test

@@ -4,7 +4,7 @@ import dev.kubeha.config.ClusterConfigParser;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.testing.ClusterMocks;
 import dev.kubeha.testing.ProgramRun;
-import dev.kubeha.testing.ProgramRun.Registration;
+import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
 

@@ -14,6 +14,7 @@ import dev.kubeha.providers.random.RandomPassword;
 import dev.kubeha.providers.random.RandomPasswordArgs;
 import dev.kubeha.providers.random.RandomString;
 import dev.kubeha.providers.random.RandomStringArgs;
+import dev.kubeha.plan.Recorder;
 import dev.kubeha.testing.ProgramRun;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,7 @@ class BindingsTest {
                 .create("bash -s").stdin(Output.ofSecret("echo hi")).delete("echo bye").logging(Logging.None)
                 .triggers(Output.of(List.<Object>of("a")))
                 .build(), CustomResourceOptions.builder().additionalSecretOutputs("stdout").build())));
-        ProgramRun.Registration r = run.get("c1");
+        Recorder.Registration r = run.get("c1");
         assertEquals("command:remote:Command", r.type());
         assertEquals("1.2.1", r.version());
         assertTrue(r.additionalSecretOutputs().containsAll(List.of("connection", "stdout")), r.additionalSecretOutputs().toString());
@@ -64,7 +65,7 @@ class BindingsTest {
         ProgramRun run = ProgramRun.of(RawConfig.of(Map.of()), ctx -> new dev.kubeha.providers.command.local.Command("l1",
                 dev.kubeha.providers.command.local.CommandArgs.builder().create("vagrant up x").dir("vagrant")
                         .environment(Map.of("A", "b")).interpreter("/bin/bash", "-c").build()));
-        ProgramRun.Registration r = run.get("l1");
+        Recorder.Registration r = run.get("l1");
         assertEquals("command:local:Command", r.type());
         assertEquals("1.2.1", r.version());
         assertEquals(List.of(), r.additionalSecretOutputs());
