@@ -1,14 +1,85 @@
 package dev.kubeha.cli;
 
-import java.io.PrintStream;
+import dev.kubeha.Main;
+import dev.kubeha.config.ClusterConfigParser;
+import dev.kubeha.config.ConfigError;
+import dev.kubeha.config.RawConfig;
+import dev.kubeha.plan.PlanReport;
+import dev.kubeha.plan.Planner;
 
-/** The offline command-line tool: {@code validate} and {@code plan}. */
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The offline command-line tool, run from the repository root:
+ * {@code java -jar target/kubeha.jar validate --stack NAME} and
+ * {@code java -jar target/kubeha.jar plan --stack NAME [--out DIR] [--json]}.
+ * Exit codes: 0 fine, 1 invalid configuration (or the program failed), 2 usage or missing stack file.
+ */
 public final class Cli {
+    static final String USAGE = """
+            usage: java -jar target/kubeha.jar validate --stack NAME [--project-dir DIR]
+                   java -jar target/kubeha.jar plan --stack NAME [--out DIR] [--json] [--project-dir DIR]
+            Reads Pulumi.NAME.yaml from the project directory (default: the current one, the repository root).""";
+
     private Cli() {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        err.println("usage: java -jar target/kubeha.jar validate|plan --stack NAME");
-        return 2;
+        String command = args.length > 0 ? args[0] : "";
+        String stack = null;
+        Path outDir = null;
+        Path projectDir = Path.of(".");
+        boolean json = false;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--stack" -> stack = i + 1 < args.length ? args[++i] : null;
+                case "--out" -> outDir = i + 1 < args.length ? Path.of(args[++i]) : null;
+                case "--json" -> json = true;
+                case "--project-dir" -> projectDir = i + 1 < args.length ? Path.of(args[++i]) : null;
+                default -> {
+                    err.println("kubeha: unknown argument '" + args[i] + "'\n" + USAGE);
+                    return 2;
+                }
+            }
+        }
+        if (!List.of("validate", "plan").contains(command) || stack == null || projectDir == null) {
+            err.println(USAGE);
+            return 2;
+        }
+        Path stackFile = projectDir.resolve("Pulumi." + stack + ".yaml");
+        if (!Files.isRegularFile(stackFile)) {
+            err.println("kubeha: " + stackFile.toAbsolutePath() + " does not exist (run from the repository root)");
+            return 2;
+        }
+        try {
+            RawConfig raw = RawConfig.fromStackFile(stackFile);
+            ClusterConfigParser.Result parsed = ClusterConfigParser.parse(raw);
+            parsed.warnings().forEach(w -> err.println("warning: kubeha:" + w));
+            if (parsed.config().isEmpty()) {
+                err.println(stackFile + ": " + parsed.errors().size() + " error(s):");
+                for (ConfigError e : parsed.errors()) {
+                    err.println("  kubeha:" + e);
+                }
+                return 1;
+            }
+            if (command.equals("validate")) {
+                out.println("valid: " + PlanReport.summary(stack, parsed.config().get()));
+                return 0;
+            }
+            Planner.Plan plan = Planner.plan(stack, raw, Main::stack);
+            if (outDir != null) {
+                List<Path> files = PlanReport.writeFiles(plan, outDir);
+                err.println("kubeha: wrote " + files.size() + " files under " + outDir);
+            }
+            out.print(json ? PlanReport.json(plan) : PlanReport.text(plan));
+            return plan.errors().isEmpty() ? 0 : 1;
+        } catch (IOException e) {
+            err.println("kubeha: " + e.getMessage());
+            return 2;
+        }
     }
 }

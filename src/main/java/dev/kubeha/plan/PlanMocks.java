@@ -1,0 +1,93 @@
+package dev.kubeha.plan;
+
+import com.pulumi.test.Mocks;
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
+
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the providers would answer, for the offline plan: inputs echoed as state, commands print what kubeha's
+ * scripts print (a VM's SSH details point at its configured address), and every secret a provider would make is a
+ * recognisable placeholder of the right shape. {@link #secrets()} lists them so that output can show
+ * {@code [secret]} instead.
+ */
+final class PlanMocks implements Mocks {
+    static final String CA_CERT_HASH = "sha256:" + "0".repeat(64);
+    private final ClusterConfig config;
+    private final Set<String> secrets = new LinkedHashSet<>();
+    private int counter;
+
+    PlanMocks(ClusterConfig config) {
+        this.config = config;
+    }
+
+    /** Registers a secret that came from elsewhere (an encrypted stack value's placeholder). */
+    void addSecret(String value) {
+        secrets.add(value);
+    }
+
+    /** Every placeholder secret handed out so far. */
+    Set<String> secrets() {
+        return secrets;
+    }
+
+    @Override
+    public synchronized CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
+        Map<String, Object> state = new LinkedHashMap<>(args.inputs);
+        switch (args.type) {
+            case "command:remote:Command", "command:local:Command" -> {
+                state.put("stdout", stdout(args.name));
+                state.put("stderr", "");
+            }
+            case "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString" -> {
+                int length = ((Number) args.inputs.getOrDefault("length", 16)).intValue();
+                state.put("result", secret(length));
+            }
+            default -> {
+            }
+        }
+        return CompletableFuture.completedFuture(ResourceResult.of(Optional.of(args.name + "-plan-id"), state));
+    }
+
+    private String stdout(String name) {
+        if (name.endsWith("-init")) {
+            return "KUBEHA_CA_CERT_HASH=" + CA_CERT_HASH + "\n";
+        }
+        if (name.endsWith("-kubeconfig")) {
+            String key = secret(32);
+            return "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://" + config.firstControlPlane().address()
+                    + ":" + config.apiPort() + "\n  name: " + config.clusterName() + "\nusers:\n- name: admin\n  user:\n"
+                    + "    client-key-data: " + key + "\n";
+        }
+        if (name.endsWith("-vm")) {
+            String node = name.substring(0, name.length() - 3);
+            String address = config.allNodes().stream().filter(n -> n.name().equals(node)).map(Node::address).findFirst()
+                    .orElse("127.0.0.1");
+            return "KUBEHA_SSH_HOST=" + address + "\nKUBEHA_SSH_PORT=22\nKUBEHA_SSH_USER=vagrant\nKUBEHA_SSH_KEY_BEGIN\n"
+                    + secret(40) + "\nKUBEHA_SSH_KEY_END\n";
+        }
+        return "";
+    }
+
+    /** A placeholder secret: hex digits (valid for tokens and keys alike), unique, of the given length. */
+    private String secret(int length) {
+        counter++;
+        String seed = String.format("%08x", 0x5ec0000 + counter);
+        StringBuilder s = new StringBuilder();
+        while (s.length() < length) {
+            s.append(seed);
+        }
+        String value = s.substring(0, length);
+        secrets.add(value);
+        if (length == 22) {
+            secrets.add(value.substring(0, 6) + "." + value.substring(6));
+        }
+        return value;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.kubeha.plan;
+
+import com.pulumi.Context;
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.ClusterConfigParser;
+import dev.kubeha.config.Node;
+import dev.kubeha.config.ProjectSchema;
+import dev.kubeha.config.RawConfig;
+import dev.kubeha.plan.Recorder.Registration;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The offline plan: runs the program under the mock engine, then simulates when each resource would start and
+ * end (a resource starts when everything it waits for has ended; VM boots run one at a time, as Vagrant's lock
+ * makes them), and finds the critical path.
+ */
+public final class Planner {
+
+    /** One resource of the plan. Times in seconds from the start of `pulumi up`. */
+    public record Step(String type, String name, String parent, String host, List<String> waitsFor, double start,
+                       double end, boolean durationKnown, Registration registration) {
+    }
+
+    /** The whole plan. {@code secrets} are the placeholder secret values output must mask. */
+    public record Plan(String stack, ClusterConfig config, List<Step> steps, List<String> criticalPath, double total,
+                       Set<String> secrets, List<String> errors) {
+        public Step step(String name) {
+            return steps.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+        }
+    }
+
+    private Planner() {
+    }
+
+    public static Plan plan(String stack, RawConfig raw, Consumer<Context> program) {
+        ClusterConfig config = ClusterConfigParser.parseOrThrow(raw);
+        PlanMocks mocks = new PlanMocks(config);
+        Map<String, String> pulumiConfig = new LinkedHashMap<>();
+        for (String key : raw.keys()) {
+            String value = raw.get(key).orElse("");
+            if (raw.isEncrypted(key) || ProjectSchema.get().key(key).map(ProjectSchema.Key::secret).orElse(false)) {
+                value = "plan-secret-" + key;
+                mocks.addSecret(value);
+            }
+            pulumiConfig.put(ProjectSchema.NAMESPACE + ":" + key, value);
+        }
+        Recorder.Recording recording = Recorder.record(stack, pulumiConfig, mocks, program);
+        List<String> errors = recording.result().exitCode() == 0 ? List.of() : recording.result().errors();
+        List<Step> steps = simulate(config, recording.registrations());
+        List<String> critical = criticalPath(steps);
+        double total = steps.stream().mapToDouble(Step::end).max().orElse(0);
+        return new Plan(stack, config, steps, critical, total, Set.copyOf(mocks.secrets()), errors);
+    }
+
+    private static List<Step> simulate(ClusterConfig config, List<Registration> registrations) {
+        Map<String, Double> end = new HashMap<>();
+        Map<String, Registration> byName = new LinkedHashMap<>();
+        registrations.forEach(r -> byName.put(r.name(), r));
+        List<Step> steps = new ArrayList<>();
+        double vmLane = 0;
+        // Registrations arrive with every dependency registered before its dependents.
+        for (Registration r : registrations) {
+            double start = r.dependencies().stream().mapToDouble(d -> end.getOrDefault(d, 0.0)).max().orElse(0);
+            Integer known = duration(config, r);
+            double seconds = known == null ? StepDurations.UNKNOWN : known;
+            if (r.name().endsWith("-vm") && r.type().equals("command:local:Command")) {
+                start = Math.max(start, vmLane);
+                vmLane = start + seconds;
+            }
+            end.put(r.name(), start + seconds);
+            steps.add(new Step(r.type(), r.name(), r.parent(), host(config, r), r.dependencies(), start, start + seconds,
+                    known != null, r));
+        }
+        steps.sort(Comparator.comparingDouble(Step::start).thenComparing(Step::end).thenComparing(Step::name));
+        return steps;
+    }
+
+    /** Seconds the resource takes, or null when the table does not know its kind. */
+    static Integer duration(ClusterConfig config, Registration r) {
+        if (r.type().startsWith("command:")) {
+            String step = r.name().substring(r.name().lastIndexOf('-') + 1);
+            if (step.equals("join") && config.workers().stream().anyMatch(w -> r.name().equals(w.name() + "-join"))) {
+                return StepDurations.WORKER_JOIN;
+            }
+            return StepDurations.COMMAND_STEPS.get(step);
+        }
+        if (StepDurations.TYPES.containsKey(r.type())) {
+            return StepDurations.TYPES.get(r.type());
+        }
+        // Components, the stack, providers and random values take no time of their own.
+        return 0;
+    }
+
+    /** The node a command acts on (by its connection's address), "local" for local commands, "" otherwise. */
+    static String host(ClusterConfig config, Registration r) {
+        if (r.type().equals("command:local:Command")) {
+            return "local";
+        }
+        if (r.inputs().get("connection") instanceof Map<?, ?> connection) {
+            Object address = connection.get("host");
+            return config.allNodes().stream().filter(n -> n.address().equals(address)).map(Node::name).findFirst()
+                    .orElse(String.valueOf(address));
+        }
+        return "";
+    }
+
+    private static List<String> criticalPath(List<Step> steps) {
+        Map<String, Step> byName = new HashMap<>();
+        steps.forEach(s -> byName.put(s.name(), s));
+        Step last = steps.stream().max(Comparator.comparingDouble(Step::end)).orElse(null);
+        List<String> path = new ArrayList<>();
+        while (last != null) {
+            if (last.end() > last.start()) {
+                path.add(0, last.name());
+            }
+            Step current = last;
+            last = current.waitsFor().stream().map(byName::get).filter(s -> s != null && s.end() == current.start())
+                    .max(Comparator.comparingDouble(Step::end)).orElse(null);
+            if (last == null && current.start() > 0) {
+                // Waited for the VM lane, not a dependency: the VM that ended right then.
+                last = steps.stream().filter(s -> s.end() == current.start() && s.name().endsWith("-vm")).findFirst().orElse(null);
+            }
+        }
+        return path;
+    }
+}
