@@ -4,7 +4,6 @@ import com.pulumi.core.Output;
 import com.pulumi.core.annotations.Export;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
-import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.providers.command.remote.Command;
@@ -59,22 +58,11 @@ public final class ControlPlane extends ComponentResource {
         Resource previous = init;
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
-            Output<String> token = ClusterSecrets.bootstrapToken(host.name() + "-join-token",
-                    CustomResourceOptions.builder().parent(this).build());
-            Command credentials = RemoteScript.run(host.name() + "-credentials", first, RemoteScript.Spec
-                    .of("credentials", Output.tuple(token, secrets.certificateKey()).applyValue(t ->
-                            NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)).asSecret())
-                    .after(List.of(previous, prepared))
-                    .onDelete(NodeScripts.deleteNode(config, host.node())), this);
-            Command join = RemoteScript.run(host, RemoteScript.Spec
-                    .of("join", Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
-                            NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)).asSecret())
-                    .after(List.of(credentials))
-                    .onDelete(NodeScripts.reset(config, host.node())), this);
-            RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
-                    .of("drain", Output.of(NodeScripts.awaitNode(config, host.node())))
-                    .after(List.of(join))
-                    .onDelete(NodeScripts.drain(config, host.node())), this);
+            Command join = NodeJoin.create(config, first, host, List.of(previous, prepared),
+                    token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
+                            NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
+                    token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
+                            NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), this);
             joins.add(join);
             previous = join;
         }

@@ -3,7 +3,6 @@ package dev.kubeha.components;
 import com.pulumi.core.Output;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
-import com.pulumi.resources.CustomResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.providers.command.remote.Command;
@@ -15,10 +14,7 @@ import java.util.Map;
 
 /**
  * Workers, all joining through the VIP in parallel as soon as the first control-plane node is up (they do not
- * wait for the other control-plane joins). Per worker: {@code <w>-prepare}; {@code <w>-credentials} on the first
- * control-plane node (its own short-lived token; delete removes the Node object); {@code <w>-join} (delete runs
- * kubeadm reset); {@code <w>-drain} (delete drains it first). Pulumi deletes in reverse order: drain, reset,
- * delete the Node.
+ * wait for the other control-plane joins). Per worker: {@code <w>-prepare}, then the join steps of {@link NodeJoin}.
  */
 public final class WorkerPool extends ComponentResource {
     public static final String TYPE = "kubeha:index:WorkerPool";
@@ -31,22 +27,10 @@ public final class WorkerPool extends ComponentResource {
         Host first = controlPlane.firstHost();
         for (Host host : hosts) {
             Command prepared = ControlPlane.prepare(config, host, this);
-            Output<String> token = ClusterSecrets.bootstrapToken(host.name() + "-join-token",
-                    CustomResourceOptions.builder().parent(this).build());
-            Command credentials = RemoteScript.run(host.name() + "-credentials", first, RemoteScript.Spec
-                    .of("credentials", token.applyValue(t -> NodeScripts.refreshCredentials(config, host.node(), t, null))
-                            .asSecret())
-                    .after(List.of(controlPlane.init(), prepared))
-                    .onDelete(NodeScripts.deleteNode(config, host.node())), this);
-            Command join = RemoteScript.run(host, RemoteScript.Spec
-                    .of("join", Output.tuple(token, controlPlane.caCertHash).applyValue(t ->
-                            NodeScripts.joinWorker(config, host.node(), t.t1, t.t2)).asSecret())
-                    .after(List.of(credentials))
-                    .onDelete(NodeScripts.reset(config, host.node())), this);
-            RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
-                    .of("drain", Output.of(NodeScripts.awaitNode(config, host.node())))
-                    .after(List.of(join))
-                    .onDelete(NodeScripts.drain(config, host.node())), this);
+            Command join = NodeJoin.create(config, first, host, List.of(controlPlane.init(), prepared),
+                    token -> token.applyValue(t -> NodeScripts.refreshCredentials(config, host.node(), t, null)),
+                    token -> Output.tuple(token, controlPlane.caCertHash).applyValue(t ->
+                            NodeScripts.joinWorker(config, host.node(), t.t1, t.t2)), this);
             joins.add(join);
         }
         registerOutputs(Map.of("workers", Output.of(hosts.stream().map(Host::name).toList())));

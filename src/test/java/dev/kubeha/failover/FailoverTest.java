@@ -175,7 +175,7 @@ class FailoverTest {
         }
         // The exact moment comes from HAProxy's own counter: seconds since the last status change.
         String lastChange = Lab.sh("ip netns exec " + lab.ns("lb1") + " curl -s --max-time 1 -u admin:" + Lab.STATS_PASSWORD
-                + " 'http://127.0.0.1:8404/stats;csv' | awk -F, '$1 == \"kube-apiservers\" && $2 == \"lab-m1\" {print $24}'").out().trim();
+                + " 'http://127.0.0.1:8404/stats;csv' | awk -F, '$1 == \"kube-apiservers\" && $2 == \"lab-m1\" {print $24}'").output().trim();
         return lastChange.matches("\\d+") ? Lab.now() - Double.parseDouble(lastChange) - t0 : Double.NaN;
     }
 

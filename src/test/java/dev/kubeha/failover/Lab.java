@@ -7,6 +7,7 @@ import dev.kubeha.config.RawConfig;
 import dev.kubeha.render.Templates;
 import dev.kubeha.render.lb.HaproxyConfig;
 import dev.kubeha.render.lb.KeepalivedConfig;
+import dev.kubeha.testing.Netns;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -59,11 +60,11 @@ final class Lab implements AutoCloseable {
             return "the failover lab needs root for network namespaces (run the tests as root)";
         }
         for (String tool : List.of("ip", "haproxy", "keepalived", "openssl", "curl", "iptables", "/usr/bin/python3")) {
-            if (sh("command -v " + tool).exit() != 0) {
+            if (sh("command -v " + tool).exitCode() != 0) {
                 return tool + " is not installed (see .ci/run for the packages)";
             }
         }
-        if (sh("ip netns list").exit() != 0) {
+        if (sh("ip netns list").exitCode() != 0) {
             return "`ip netns` does not work here";
         }
         return null;
@@ -94,7 +95,7 @@ final class Lab implements AutoCloseable {
 
     /** Namespaces left behind by an earlier lab whose JVM is gone. */
     private static void sweep() {
-        for (String line : sh("ip netns list").out().split("\n")) {
+        for (String line : sh("ip netns list").output().split("\n")) {
             String name = line.split(" ")[0];
             if (name.startsWith(PREFIX)) {
                 String pid = name.substring(PREFIX.length()).split("-")[0];
@@ -322,7 +323,7 @@ final class Lab implements AutoCloseable {
     List<String> vipOwners() {
         List<String> owners = new ArrayList<>();
         for (String lb : LBS) {
-            if (sh("ip -n " + ns(lb) + " -4 -o addr show dev eth1").out().contains(" " + VIP + "/")) {
+            if (sh("ip -n " + ns(lb) + " -4 -o addr show dev eth1").output().contains(" " + VIP + "/")) {
                 owners.add(lb);
             }
         }
@@ -350,7 +351,7 @@ final class Lab implements AutoCloseable {
     /** The status of a backend in an LB's HAProxy (UP, DOWN, ...), from its stats CSV. */
     String backendStatus(String lb, String server) {
         String csv = sh("ip netns exec " + ns(lb) + " curl -s --max-time 1 -u " + config.haproxy().statsUser() + ":" + STATS_PASSWORD
-                + " 'http://127.0.0.1:" + config.haproxy().statsPort() + "/stats;csv'").out();
+                + " 'http://127.0.0.1:" + config.haproxy().statsPort() + "/stats;csv'").output();
         for (String line : csv.split("\n")) {
             String[] f = line.split(",");
             if (f.length > 17 && f[0].equals("kube-apiservers") && f[1].equals(server)) {
@@ -422,7 +423,7 @@ final class Lab implements AutoCloseable {
 
     private synchronized void teardown() {
         stopAll();
-        for (String line : sh("ip netns list").out().split("\n")) {
+        for (String line : sh("ip netns list").output().split("\n")) {
             String name = line.split(" ")[0];
             if (name.startsWith(id + "-")) {
                 sh("ip netns del " + name);
@@ -455,30 +456,15 @@ final class Lab implements AutoCloseable {
         }
     }
 
-    record Result(int exit, String out) {
-    }
-
-    static Result sh(String command) {
-        try {
-            Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, out);
-            }
-            return new Result(p.exitValue(), out);
-        } catch (IOException e) {
-            return new Result(-1, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-1, "interrupted");
-        }
+    /** Runs a shell command (20 s at most). */
+    static Netns.Result sh(String command) {
+        return Netns.exec("bash", "-c", command);
     }
 
     private static void run(String command) {
-        Result r = sh(command);
-        if (r.exit() != 0) {
-            throw new IllegalStateException("lab setup: `" + command + "` failed: " + r.out());
+        Netns.Result r = sh(command);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("lab setup: `" + command + "` failed: " + r.output());
         }
     }
 }
