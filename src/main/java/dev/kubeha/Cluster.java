@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The order of everything, in one readable place: machines, secrets, load-balancer pair, control plane (each
@@ -31,7 +32,8 @@ public final class Cluster {
     }
 
     public static void create(Context ctx, ClusterConfig config) {
-        Machines machines = new Machines("machines", config, ctx.stackName(), ComponentResourceOptions.Empty);
+        Optional<String> sshKey = Machines.sshKey(config);  // may fail: before anything is created
+        Machines machines = new Machines("machines", config, ctx.stackName(), sshKey, ComponentResourceOptions.Empty);
         ClusterSecrets secrets = ClusterSecrets.create(config);
 
         LoadBalancerPair loadBalancers = new LoadBalancerPair("load-balancers", config,

@@ -60,6 +60,19 @@ class WiringTest {
     }
 
     @Test
+    void aKeyFileIsReadAndAMissingOneStopsEverythingBeforeAnyResource() throws Exception {
+        java.nio.file.Path key = java.nio.file.Files.createTempFile("kubeha-key", "");
+        java.nio.file.Files.writeString(key, "KEY-FROM-FILE");
+        ProgramRun ok = existing(Map.of("sshPrivateKey", "", "sshPrivateKeyPath", key.toString()));
+        assertEquals("KEY-FROM-FILE", connection(ok.get("cp1-prepare")).get("privateKey"));
+        ProgramRun missing = ProgramRun.of(Stacks.raw("existing", Map.of("sshPrivateKeyPath", "/nonexistent/key")), Main::stack);
+        assertTrue(missing.result.exitCode() != 0);
+        assertTrue(String.join("\n", missing.result.errors()).contains("kubeha:sshPrivateKeyPath: cannot read /nonexistent/key"),
+                missing.result.errors().toString());
+        assertEquals(List.of(), missing.registrations().stream().filter(r -> !r.type().equals("pulumi:pulumi:Stack")).toList());
+    }
+
+    @Test
     void vagrantConnectionsComeFromEachVmAndWaitForIt() {
         ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
         for (Registration r : run.ofType(REMOTE)) {

@@ -5,6 +5,8 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.ConfigError;
+import dev.kubeha.config.ConfigException;
 import dev.kubeha.config.Node;
 import dev.kubeha.config.Provisioner;
 import dev.kubeha.config.SshSettings;
@@ -16,7 +18,6 @@ import dev.kubeha.render.vagrant.SshDetails;
 import dev.kubeha.render.vagrant.VagrantCommands;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -35,11 +36,15 @@ public final class Machines extends ComponentResource {
 
     private final Map<String, Host> hosts = new LinkedHashMap<>();
 
-    public Machines(String name, ClusterConfig config, String stack, ComponentResourceOptions options) {
+    /**
+     * @param sshKey the private key for existing hosts ({@link #sshKey}), read before anything is created
+     */
+    public Machines(String name, ClusterConfig config, String stack, Optional<String> sshKey,
+                    ComponentResourceOptions options) {
         super(TYPE, name, options);
         for (Node node : config.allNodes()) {
             hosts.put(node.name(), config.provisioner() == Provisioner.VAGRANT
-                    ? vagrantHost(config, node, stack) : existingHost(config, node));
+                    ? vagrantHost(config, node, stack) : existingHost(config, node, sshKey));
         }
         registerOutputs(Map.of("hosts", Output.of(List.copyOf(hosts.keySet()))));
     }
@@ -60,9 +65,8 @@ public final class Machines extends ComponentResource {
         return new Host(node, connection.asSecret(), List.of(vm));
     }
 
-    private static Host existingHost(ClusterConfig config, Node node) {
+    private static Host existingHost(ClusterConfig config, Node node, Optional<String> key) {
         SshSettings ssh = config.ssh();
-        Optional<String> key = ssh.privateKey().or(() -> ssh.privateKeyPath().map(Machines::readKey));
         SshDetails details = new SshDetails(node.address(), ssh.port(), ssh.user(), key.orElse(null));
         Optional<ProxyConnectionArgs> proxy = ssh.bastion().map(b -> {
             ProxyConnectionArgs.Builder p = ProxyConnectionArgs.builder().host(b.host()).port((double) b.port()).user(b.user())
@@ -88,12 +92,23 @@ public final class Machines extends ComponentResource {
         return c.build();
     }
 
-    private static String readKey(String path) {
-        Path file = Path.of(path.startsWith("~/") ? System.getProperty("user.home") + path.substring(1) : path);
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("kubeha:sshPrivateKeyPath: cannot read " + file, e);
+    /**
+     * The SSH key for existing hosts: the secret config value, or the file at sshPrivateKeyPath (~ expanded), or
+     * none (agent). A missing or unreadable file is a config error, raised before any resource is created.
+     */
+    public static Optional<String> sshKey(ClusterConfig config) {
+        SshSettings ssh = config.ssh();
+        if (config.provisioner() != Provisioner.EXISTING || ssh.privateKey().isPresent()) {
+            return ssh.privateKey();
         }
+        return ssh.privateKeyPath().map(path -> {
+            Path file = Path.of(path.startsWith("~/") ? System.getProperty("user.home") + path.substring(1) : path);
+            try {
+                return Files.readString(file);
+            } catch (IOException e) {
+                throw new ConfigException(List.of(new ConfigError("sshPrivateKeyPath",
+                        "cannot read " + file + " (" + e.getClass().getSimpleName() + "); give a readable private key file")));
+            }
+        });
     }
 }
