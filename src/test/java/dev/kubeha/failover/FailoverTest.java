@@ -297,7 +297,7 @@ class FailoverTest {
                 .append(stats(ms.stream().mapToDouble(Measure::addedLatency).toArray())).append(" |\n"));
         s.append("\nmedian / min / max over the runs; a client request (new TLS connection, 3 s timeout) every 50 ms."
                 + " Failed: sent once the fault had struck, and failed. In flight, broken: sent before a killed process was"
-                + " gone, broken when it died. Outage: first to last failure. Added latency: worst successful request"
+                + " gone or a cut link was down, broken by it. Outage: first to last failure. Added latency: worst successful request"
                 + " against the median before the fault.\n");
         SPLIT_BRAIN.forEach(line -> s.append("\nSplit brain: ").append(line).append('\n'));
         return s.toString();
