@@ -84,6 +84,9 @@ class ProgramTest {
             assertTrue(run.isSecretInput(name, "stdin"), name + " stdin must be a secret");
         }
         assertTrue(run.get("k8s-master1-kubeconfig").additionalSecretOutputs().contains("stdout"));
+        assertEquals("none", run.inputs("k8s-master1-kubeconfig").get("logging"), "the kubeconfig is never logged");
+        assertEquals(false, run.inputs("k8s-master1-kubeconfig").get("addPreviousOutputInEnv"),
+                "nor handed to the next run's environment");
     }
 
     @Test

@@ -59,7 +59,9 @@ public final class RemoteScript {
         CommandArgs.Builder args = CommandArgs.builder()
                 .connection(host.connection())
                 .create(RemoteShell.RUN_STDIN_AS_ROOT)
-                .stdin(spec.script());
+                .stdin(spec.script())
+                // The previous run's output (a kubeconfig, for one) is not handed to the next run's environment.
+                .addPreviousOutputInEnv(false);
         spec.deleteScript().ifPresent(d -> args.delete(RemoteShell.runAsRoot(d)));
         CustomResourceOptions.Builder options = CustomResourceOptions.builder().dependsOn(dependsOn);
         if (parent != null) {
