@@ -61,26 +61,52 @@ public final class Planner {
     }
 
     private static List<Step> simulate(ClusterConfig config, List<Registration> registrations) {
-        Map<String, Double> end = new HashMap<>();
         Map<String, Registration> byName = new LinkedHashMap<>();
         registrations.forEach(r -> byName.put(r.name(), r));
-        List<Step> steps = new ArrayList<>();
-        double vmLane = 0;
-        // Registrations arrive with every dependency registered before its dependents.
-        for (Registration r : registrations) {
-            double start = r.dependencies().stream().mapToDouble(d -> end.getOrDefault(d, 0.0)).max().orElse(0);
-            Integer known = duration(config, r);
-            double seconds = known == null ? StepDurations.UNKNOWN : known;
-            if (r.name().endsWith("-vm") && r.type().equals("command:local:Command")) {
-                start = Math.max(start, vmLane);
-                vmLane = start + seconds;
+        Map<String, Double> end = new HashMap<>();
+        Map<String, Double> start = new HashMap<>();
+        // VM boots run one at a time (Vagrant's lock), in the order of the stack's nodes.
+        double lane = 0;
+        for (Node node : config.allNodes()) {
+            Registration vm = byName.get(node.name() + "-vm");
+            if (vm != null && vm.type().equals("command:local:Command")) {
+                double at = Math.max(lane, vm.dependencies().stream().mapToDouble(d -> endOf(config, d, byName, start, end))
+                        .max().orElse(0));
+                start.put(vm.name(), at);
+                end.put(vm.name(), at + seconds(config, vm));
+                lane = end.get(vm.name());
             }
-            end.put(r.name(), start + seconds);
-            steps.add(new Step(r.type(), r.name(), r.parent(), host(config, r), r.dependencies(), start, start + seconds,
-                    known != null, r));
+        }
+        List<Step> steps = new ArrayList<>();
+        for (Registration r : registrations) {
+            double finish = endOf(config, r.name(), byName, start, end);
+            steps.add(new Step(r.type(), r.name(), r.parent(), host(config, r), r.dependencies(), start.get(r.name()), finish,
+                    duration(config, r) != null, r));
         }
         steps.sort(Comparator.comparingDouble(Step::start).thenComparing(Step::end).thenComparing(Step::name));
         return steps;
+    }
+
+    /** When a resource ends: it starts once everything it waits for has ended (the dependencies form a DAG). */
+    private static double endOf(ClusterConfig config, String name, Map<String, Registration> byName,
+                                Map<String, Double> start, Map<String, Double> end) {
+        Double known = end.get(name);
+        if (known != null) {
+            return known;
+        }
+        Registration r = byName.get(name);
+        if (r == null) {
+            return 0;
+        }
+        double at = r.dependencies().stream().mapToDouble(d -> endOf(config, d, byName, start, end)).max().orElse(0);
+        start.put(name, at);
+        end.put(name, at + seconds(config, r));
+        return end.get(name);
+    }
+
+    private static double seconds(ClusterConfig config, Registration r) {
+        Integer known = duration(config, r);
+        return known == null ? StepDurations.UNKNOWN : known;
     }
 
     /** Seconds the resource takes, or null when the table does not know its kind. */

@@ -74,7 +74,7 @@ public final class Recorder {
             synchronized (requests) {
                 for (RegisterResourceRequest r : requests) {
                     registrations.add(new Registration(r.getType(), r.getName(), nameOf(r.getParent()),
-                            r.getDependenciesList().stream().map(Recorder::nameOf).distinct().toList(),
+                            r.getDependenciesList().stream().map(Recorder::nameOf).distinct().sorted().toList(),
                             List.copyOf(r.getAdditionalSecretOutputsList()), List.copyOf(r.getReplaceOnChangesList()),
                             r.getVersion(), inputs.getOrDefault(r.getName(), Map.of()), secretKeys(r)));
                 }

@@ -87,6 +87,15 @@ class CliTest {
     }
 
     @Test
+    void thePlanIsTheSameEveryTime() throws Exception {
+        String first = PlanReport.text(vagrantPlan()) + PlanReport.json(vagrantPlan());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(first, PlanReport.text(vagrantPlan()) + PlanReport.json(vagrantPlan()),
+                    "the program registers resources asynchronously; the plan must not depend on that order");
+        }
+    }
+
+    @Test
     void outFilesAreWhatTheCommandsCarryAndNoSecretAppearsAnywhere() throws Exception {
         Planner.Plan plan = vagrantPlan();
         Path dir = Files.createTempDirectory("kubeha-plan-");
