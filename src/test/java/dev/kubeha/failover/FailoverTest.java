@@ -51,6 +51,7 @@ class FailoverTest {
     static void tearDown() throws IOException {
         if (lab != null) {
             lab.close();
+            assertEquals(List.of(), lab.leftovers(), "the lab removes every namespace and process it created");
         }
         if (!TABLE.isEmpty()) {
             String report = report();

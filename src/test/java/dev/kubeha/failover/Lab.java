@@ -100,7 +100,7 @@ final class Lab implements AutoCloseable {
             if (name.startsWith(PREFIX)) {
                 String pid = name.substring(PREFIX.length()).split("-")[0];
                 if (pid.matches("\\d+") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
-                    sh("ip netns del " + name);
+                    deleteNamespace(name);
                 }
             }
         }
@@ -426,9 +426,31 @@ final class Lab implements AutoCloseable {
         for (String line : sh("ip netns list").output().split("\n")) {
             String name = line.split(" ")[0];
             if (name.startsWith(id + "-")) {
-                sh("ip netns del " + name);
+                deleteNamespace(name);
             }
         }
+    }
+
+    /** Kills every process left in a namespace (whoever started it), then deletes the namespace. */
+    private static void deleteNamespace(String name) {
+        sh("ip netns pids " + name + " | xargs -r kill -9");
+        sh("ip netns del " + name);
+    }
+
+    /** What this lab left behind: its namespaces and processes running its files (empty after close). */
+    List<String> leftovers() {
+        List<String> left = new ArrayList<>();
+        for (String line : sh("ip netns list").output().split("\n")) {
+            if (line.startsWith(id + "-")) {
+                left.add("namespace " + line.split(" ")[0]);
+            }
+        }
+        for (String line : sh("pgrep -af " + dir).output().split("\n")) {
+            if (!line.isBlank() && !line.contains("pgrep")) {
+                left.add("process " + line);
+            }
+        }
+        return left;
     }
 
     private void copy(String resource) {
