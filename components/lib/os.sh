@@ -29,7 +29,7 @@ OS_FAMILY="$(detect_os_family)"
 # --- packages -------------------------------------------------------------------------------------------
 pkg_is_installed() {
   case "$OS_FAMILY" in
-    debian) dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' ;;
+    debian) [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ] ;;
     rhel) rpm -q "$1" >/dev/null 2>&1 ;;
   esac
 }
@@ -51,6 +51,8 @@ pkg_install() {
     rhel) dnf install -y -q "${missing[@]}" || die "dnf install ${missing[*]} failed" ;;
   esac
 }
+
+# (Pipelines into `grep -q` are avoided: under pipefail they fail when grep stops reading early.)
 
 # --- files ----------------------------------------------------------------------------------------------
 # put_file DEST MODE < content: writes DEST atomically when its content differs.
@@ -86,7 +88,7 @@ svc_reload() { systemctl reload-or-restart "$1" || die "cannot reload $1 (journa
 firewall_kind() {
   if systemctl is-active --quiet firewalld 2>/dev/null; then
     echo firewalld
-  elif command -v ufw >/dev/null 2>&1 && ufw status 2>/dev/null | grep -q '^Status: active'; then
+  elif command -v ufw >/dev/null 2>&1 && grep -q '^Status: active' <<<"$(ufw status 2>/dev/null)"; then
     echo ufw
   else
     echo none
@@ -106,7 +108,7 @@ firewall_open() {
         fi
         ;;
       ufw)
-        if ! ufw status 2>/dev/null | grep -q "^${rule%/*}/${rule#*/} "; then
+        if ! grep -q "^${rule%/*}/${rule#*/} " <<<"$(ufw status 2>/dev/null)"; then
           ufw allow "${rule%/*}/${rule#*/}" >/dev/null || die "ufw cannot open $rule"
         fi
         ;;
@@ -204,8 +206,10 @@ kube_packages_install() {
   fi
   # Held: apt-mark hold; on RHEL the repository's exclude= line is the hold (installs need --disableexcludes).
   if [ "$OS_FAMILY" = debian ]; then
+    local held
+    held="$(apt-mark showhold 2>/dev/null || true)"
     for p in "${pkgs[@]}"; do
-      apt-mark showhold 2>/dev/null | grep -qx "$p" || apt-mark hold "$p" >/dev/null
+      grep -qx "$p" <<<"$held" || apt-mark hold "$p" >/dev/null
     done
   fi
 }

@@ -25,7 +25,7 @@ if [ "$FIREWALL" = true ]; then
       fi
       ;;
     ufw)
-      if ! ufw status 2>/dev/null | grep -q "vrrp.*${PEER_ADDRESS}"; then
+      if ! grep -q "vrrp.*${PEER_ADDRESS}" <<<"$(ufw status 2>/dev/null)"; then
         ufw allow proto vrrp from "$PEER_ADDRESS" >/dev/null || die "ufw cannot allow VRRP from $PEER_ADDRESS"
       fi
       ;;

@@ -20,7 +20,8 @@ done
 # Kernel modules for containerd's overlay snapshotter and bridged pod traffic (flannel needs br_netfilter).
 put_file /etc/modules-load.d/kubernetes.conf 644 <<<$'overlay\nbr_netfilter' || true
 for module in overlay br_netfilter; do
-  lsmod | grep -q "^${module} " || modprobe "$module" || die "cannot load kernel module $module"
+  # Read /proc/modules directly: `lsmod | grep -q` fails under pipefail when grep stops reading early.
+  grep -q "^${module} " "${KUBEHA_ROOT}/proc/modules" 2>/dev/null || modprobe "$module" || die "cannot load kernel module $module"
 done
 
 if put_file /etc/sysctl.d/99-kubernetes.conf 644 <<'EOT'

@@ -7,7 +7,7 @@ cd vagrant
 mkdir -p .vagrant
 (
   flock -w "$LOCK_WAIT_SECONDS" 9 || { echo "kubeha: waited ${LOCK_WAIT_SECONDS}s for another vagrant command; giving up" >&2; exit 1; }
-  if vagrant status "$NODE" --machine-readable | grep -q ",state,not_created"; then
+  if grep -q ",state,not_created" <<<"$(vagrant status "$NODE" --machine-readable)"; then
     echo "kubeha: $NODE does not exist" >&2
   else
     vagrant destroy -f "$NODE" >&2
