@@ -48,7 +48,7 @@ public final class Cluster {
         List<Resource> everything = new ArrayList<>(controlPlane.members());
         everything.addAll(workers.members());
         everything.add(cni.release());
-        Readiness.gate(config, controlPlane.firstHost(), everything, null);
+        Readiness.gate(config, controlPlane.firstHost(), machines.hosts(config.allNodes()), everything, null);
 
         ctx.export("apiEndpoint", Output.of("https://" + config.apiEndpoint()));
         ctx.export("vip", Output.of(config.vip()));

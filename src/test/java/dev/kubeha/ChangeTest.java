@@ -27,8 +27,14 @@ class ChangeTest {
     }
 
     static Diff diff(Map<String, String> overrides) {
-        ProgramRun before = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
-        ProgramRun after = ProgramRun.of(Stacks.raw("vagrant", overrides), Main::stack);
+        return diff("vagrant", Map.of(), overrides);
+    }
+
+    static Diff diff(String stack, Map<String, String> base, Map<String, String> overrides) {
+        ProgramRun before = ProgramRun.of(Stacks.raw(stack, base), Main::stack);
+        Map<String, String> config = new java.util.HashMap<>(base);
+        config.putAll(overrides);
+        ProgramRun after = ProgramRun.of(Stacks.raw(stack, config), Main::stack);
         assertEquals(0, after.result.exitCode(), () -> String.join("\n", after.result.errors()));
         Set<String> added = new TreeSet<>();
         Set<String> changed = new TreeSet<>();
@@ -99,6 +105,16 @@ class ChangeTest {
         Diff d = diff(Map.of("vagrantLoadBalancerMemory", "2048"));
         assertEquals(Set.of("k8s-lb1-vm", "k8s-lb2-vm"), d.changed(), "the VMs' triggers change: Pulumi replaces them");
         assertEquals(Set.of(), d.added());
+    }
+
+    @Test
+    void anExistingNodeOnANewAddressIsRebuiltAndNothingElse() {
+        Map<String, String> key = Map.of("sshPrivateKeyPath", "", "sshPrivateKey", "KEY");
+        Diff d = diff("existing", key, Map.of("workers", "[\"worker1=10.0.10.21\",\"worker2=10.0.10.32\"]"));
+        assertEquals(Set.of("worker2-prepare", "worker2-credentials", "worker2-join", "worker2-drain", "cluster-readiness"),
+                d.changed(), "worker2's steps get a new trigger (replaced: drained and reset first), the gate runs again");
+        assertEquals(Set.of(), d.added());
+        assertEquals(Set.of(), d.removed());
     }
 
     @Test

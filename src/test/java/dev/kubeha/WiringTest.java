@@ -86,6 +86,43 @@ class WiringTest {
         }
     }
 
+    /** The step's owner: the node it belongs to (credentials and drain run elsewhere but belong to the joiner). */
+    static String owner(Registration r) {
+        return r.name().substring(0, r.name().lastIndexOf('-'));
+    }
+
+    @Test
+    void aRebuiltVmTearsDownAndRebuildsEverythingOnItAndItsMembership() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
+        for (Registration vm : run.ofType("command:local:Command")) {
+            assertTrue(vm.deleteBeforeReplace(), vm.name() + ": a VM is known by its name, the old one goes first");
+        }
+        for (Registration r : run.ofType(REMOTE)) {
+            assertTrue(r.deleteBeforeReplace(), r.name() + ": a node's old membership is torn down before the new one");
+            List<String> triggers = r.propertyDependencies().getOrDefault("triggers", List.of());
+            if (r.name().equals("cluster-readiness")) {
+                assertEquals(10, triggers.stream().filter(t -> t.endsWith("-vm")).count(), "the gate runs again for any new VM");
+                continue;
+            }
+            assertTrue(triggers.contains(owner(r) + "-vm"), r.name() + " is rebuilt with " + owner(r) + "-vm: " + triggers);
+            boolean joinStep = r.name().endsWith("-credentials") || r.name().endsWith("-join") || r.name().endsWith("-drain");
+            assertEquals(joinStep, triggers.contains("k8s-master1-init"),
+                    r.name() + ": a join belongs to the cluster (CA hash of the init); other steps only to their machine");
+            assertTrue(r.replaceOnChanges().contains("triggers[*]"), r.name() + ": a changed trigger replaces the step");
+        }
+        @SuppressWarnings("unchecked")
+        List<Object> workerJoin = (List<Object>) run.inputs("k8s-worker2-join").get("triggers");
+        assertEquals(List.of(ClusterMocks.CA_CERT_HASH, "k8s-worker2-vm-id"), workerJoin);
+        assertTrue(run.isSecretInput("k8s-worker2-join", "triggers"), "the CA hash comes from a secret output");
+    }
+
+    @Test
+    void anExistingHostIsKnownByItsAddress() {
+        ProgramRun run = existing(Map.of());
+        assertEquals(List.of("10.0.10.12"), run.inputs("cp2-prepare").get("triggers"));
+        assertEquals(List.of("10.0.10.12", ClusterMocks.CA_CERT_HASH), run.inputs("cp2-credentials").get("triggers"));
+    }
+
     @Test
     void cniTalksToTheVipWithASecretKubeconfigAfterTheFirstControlPlaneNode() {
         ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);

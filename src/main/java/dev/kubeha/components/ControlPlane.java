@@ -58,7 +58,7 @@ public final class ControlPlane extends ComponentResource {
         Resource previous = init;
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
-            Command join = NodeJoin.create(config, first, host, List.of(previous, prepared),
+            Command join = NodeJoin.create(config, first, host, List.of(previous, prepared), caCertHash,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->

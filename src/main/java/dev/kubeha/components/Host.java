@@ -8,10 +8,12 @@ import dev.kubeha.providers.command.remote.inputs.ConnectionArgs;
 import java.util.List;
 
 /**
- * A machine the components act on: the node it is, how to reach it over SSH, and what must exist before
- * anything runs on it (its VM, with the vagrant provisioner).
+ * A machine the components act on: the node it is, how to reach it over SSH, what must exist before anything
+ * runs on it (its VM, with the vagrant provisioner), and what identifies the machine (the VM's resource id, or an
+ * existing host's address). When the machine changes, everything kubeha built on it is torn down and built
+ * again: the identity is a replace trigger of each step that belongs to the node.
  */
-public record Host(Node node, Output<ConnectionArgs> connection, List<Resource> readyAfter) {
+public record Host(Node node, Output<ConnectionArgs> connection, List<Resource> readyAfter, Output<String> machine) {
     public Host {
         readyAfter = List.copyOf(readyAfter);
     }

@@ -28,7 +28,8 @@ import java.util.Optional;
 /**
  * Where every node comes from, as a {@link Host} per node. With {@code vagrant}: a {@code <node>-vm} local
  * command per VM ({@code vagrant up NAME}; delete: {@code vagrant destroy -f NAME}) whose stdout gives the SSH
- * details, and whose triggers (box, provider, CPUs, memory) replace that VM alone when they change. With
+ * details, and whose triggers (box, provider, CPUs, memory) replace that VM alone when they change (deleted
+ * first, after what was built on it has been torn down: see {@link Host#machine()}). With
  * {@code existing}: the configured addresses, user, key or agent, and optional bastion; nothing is created.
  */
 public final class Machines extends ComponentResource {
@@ -59,10 +60,12 @@ public final class Machines extends ComponentResource {
                 .delete(VagrantCommands.destroy(config, node, stack))
                 .triggers(Output.of(VagrantCommands.replaceTriggers(config, node)))
                 .logging(dev.kubeha.providers.command.local.enums.Logging.Stderr)
-                .build(), CustomResourceOptions.builder().parent(this).additionalSecretOutputs("stdout").build());
+                .build(), CustomResourceOptions.builder().parent(this).additionalSecretOutputs("stdout")
+                // A Vagrant VM is known by its name: the new one cannot be created beside the old one.
+                .deleteBeforeReplace(true).build());
         Output<ConnectionArgs> connection = vm.stdout().applyValue(VagrantCommands::parseSshDetails)
                 .applyValue(d -> connection(config.ssh(), d, Optional.empty()));
-        return new Host(node, connection.asSecret(), List.of(vm));
+        return new Host(node, connection.asSecret(), List.of(vm), vm.id());
     }
 
     private static Host existingHost(ClusterConfig config, Node node, Optional<String> key) {
@@ -75,7 +78,7 @@ public final class Machines extends ComponentResource {
             ssh.agentSocket().ifPresent(p::agentSocketPath);
             return p.build();
         });
-        return new Host(node, Output.ofSecret(connection(ssh, details, proxy)), List.of());
+        return new Host(node, Output.ofSecret(connection(ssh, details, proxy)), List.of(), Output.of(node.address()));
     }
 
     /** The SSH connection of a host: retries and timeouts from the stack, the key always a secret. */

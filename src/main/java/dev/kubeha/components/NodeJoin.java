@@ -16,6 +16,8 @@ import java.util.function.Function;
  * (creates that token, re-uploads certificates for control-plane joins; delete removes the Node object);
  * {@code <node>-join} on the node (delete: kubeadm reset); {@code <node>-drain} on the first control-plane node
  * (waits until the node registered; delete drains it). Pulumi deletes in reverse: drain, reset, delete the Node.
+ * All of them belong to the node's machine and to the cluster (its CA certificate hash): a new VM, or a control
+ * plane built afresh, tears the node's membership down and joins it again with fresh credentials.
  */
 final class NodeJoin {
     private NodeJoin() {
@@ -24,24 +26,29 @@ final class NodeJoin {
     /**
      * @param credentials the credentials script for a join token
      * @param join        the join script for a join token
+     * @param caCertHash  the cluster's identity
      * @return the join step, which later steps wait for
      */
-    static Command create(ClusterConfig config, Host first, Host host, List<Resource> after,
+    static Command create(ClusterConfig config, Host first, Host host, List<Resource> after, Output<String> caCertHash,
                           Function<Output<String>, Output<String>> credentials,
                           Function<Output<String>, Output<String>> join, Resource parent) {
         Output<String> token = ClusterSecrets.bootstrapToken(host.name() + "-join-token",
                 CustomResourceOptions.builder().parent(parent).build());
+        List<Output<String>> membership = List.of(host.machine(), caCertHash);
         Command refreshed = RemoteScript.run(host.name() + "-credentials", first, RemoteScript.Spec
                 .of("credentials", credentials.apply(token).asSecret())
                 .after(after)
+                .rebuildWhen(membership)
                 .onDelete(NodeScripts.deleteNode(config, host.node())), parent);
         Command joined = RemoteScript.run(host, RemoteScript.Spec
                 .of("join", join.apply(token).asSecret())
                 .after(List.of(refreshed))
+                .rebuildWhen(List.of(caCertHash))
                 .onDelete(NodeScripts.reset(config, host.node())), parent);
         RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
                 .of("drain", Output.of(NodeScripts.awaitNode(config, host.node())))
                 .after(List.of(joined))
+                .rebuildWhen(membership)
                 .onDelete(NodeScripts.drain(config, host.node())), parent);
         return joined;
     }

@@ -34,8 +34,13 @@ public final class Readiness {
         return NodeScript.render("cluster/readiness.sh", params);
     }
 
-    public static Command gate(ClusterConfig config, Host first, List<Resource> after, Resource parent) {
-        return RemoteScript.run("cluster-readiness", first,
-                RemoteScript.Spec.of("readiness", Output.of(script(config))).after(after), parent);
+    /**
+     * @param machines every machine of the cluster: when one is rebuilt, the gate runs again
+     */
+    public static Command gate(ClusterConfig config, Host first, List<Host> machines, List<Resource> after,
+                               Resource parent) {
+        return RemoteScript.run("cluster-readiness", first, RemoteScript.Spec.of("readiness", Output.of(script(config)))
+                .after(after)
+                .rebuildWhen(machines.stream().map(Host::machine).toList()), parent);
     }
 }

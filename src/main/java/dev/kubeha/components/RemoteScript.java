@@ -15,38 +15,52 @@ import java.util.Optional;
  * The one way kubeha runs a rendered script on a host: a {@code command:remote:Command} named
  * {@code <host>-<step>}, whose fixed command line runs {@code bash -s} as root and whose stdin is the script.
  * A changed script changes only the stdin, so Pulumi updates the resource in place and the (idempotent) script
- * runs again; an unchanged script runs nothing.
+ * runs again; an unchanged script runs nothing. A changed trigger ({@link Spec#rebuildWhen}) replaces the step:
+ * its delete script runs first, then the script on the new machine.
  */
 public final class RemoteScript {
     private RemoteScript() {
     }
 
-    /** What to run: the script (may be secret), an optional secret-free teardown script, and the order. */
+    /**
+     * What to run: the script (may be secret), an optional secret-free teardown script, the order, and what
+     * rebuilds the step when it changes (its replace triggers).
+     */
     public record Spec(String step, Output<String> script, Optional<String> deleteScript, List<Resource> dependsOn,
-                       boolean secretStdout) {
+                       boolean secretStdout, List<Output<String>> rebuildWhen) {
         public static Spec of(String step, Output<String> script) {
-            return new Spec(step, script, Optional.empty(), List.of(), false);
+            return new Spec(step, script, Optional.empty(), List.of(), false, List.of());
         }
 
         public Spec onDelete(String script) {
-            return new Spec(step, this.script, Optional.of(script), dependsOn, secretStdout);
+            return new Spec(step, this.script, Optional.of(script), dependsOn, secretStdout, rebuildWhen);
         }
 
         public Spec after(List<? extends Resource> resources) {
             List<Resource> all = new ArrayList<>(dependsOn);
             all.addAll(resources);
-            return new Spec(step, script, deleteScript, all, secretStdout);
+            return new Spec(step, script, deleteScript, all, secretStdout, rebuildWhen);
         }
 
         /** Its stdout carries a secret (a kubeconfig): not logged, and stored as a secret. */
         public Spec withSecretStdout() {
-            return new Spec(step, script, deleteScript, dependsOn, true);
+            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen);
+        }
+
+        /**
+         * Torn down (its delete script) and run afresh when any of these values changes, e.g. the machine it
+         * belongs to, or the cluster a join belongs to (the CA certificate hash).
+         */
+        public Spec rebuildWhen(List<Output<String>> values) {
+            List<Output<String>> all = new ArrayList<>(rebuildWhen);
+            all.addAll(values);
+            return new Spec(step, script, deleteScript, dependsOn, secretStdout, all);
         }
     }
 
-    /** Runs the script on {@code host} as {@code <host>-<step>}. */
+    /** Runs the script on {@code host} as {@code <host>-<step>}, a step of that machine: rebuilt with it. */
     public static Command run(Host host, Spec spec, Resource parent) {
-        return run(host.name() + "-" + spec.step(), host, spec, parent);
+        return run(host.name() + "-" + spec.step(), host, spec.rebuildWhen(List.of(host.machine())), parent);
     }
 
     /**
@@ -63,7 +77,12 @@ public final class RemoteScript {
                 // The previous run's output (a kubeconfig, for one) is not handed to the next run's environment.
                 .addPreviousOutputInEnv(false);
         spec.deleteScript().ifPresent(d -> args.delete(RemoteShell.runAsRoot(d)));
-        CustomResourceOptions.Builder options = CustomResourceOptions.builder().dependsOn(dependsOn);
+        if (!spec.rebuildWhen().isEmpty()) {
+            args.triggers(Output.all(spec.rebuildWhen()).applyValue(List::<Object>copyOf));
+        }
+        // A node is known by its name: its old membership is torn down before the new one is built.
+        CustomResourceOptions.Builder options = CustomResourceOptions.builder().dependsOn(dependsOn)
+                .deleteBeforeReplace(true);
         if (parent != null) {
             options.parent(parent);
         }

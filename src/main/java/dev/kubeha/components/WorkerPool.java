@@ -28,6 +28,7 @@ public final class WorkerPool extends ComponentResource {
         for (Host host : hosts) {
             Command prepared = ControlPlane.prepare(config, host, this);
             Command join = NodeJoin.create(config, first, host, List.of(controlPlane.init(), prepared),
+                    controlPlane.caCertHash,
                     token -> token.applyValue(t -> NodeScripts.refreshCredentials(config, host.node(), t, null)),
                     token -> Output.tuple(token, controlPlane.caCertHash).applyValue(t ->
                             NodeScripts.joinWorker(config, host.node(), t.t1, t.t2)), this);

@@ -32,9 +32,13 @@ public final class Recorder {
     private Recorder() {
     }
 
-    /** One registered resource, as the engine would see it. Names of dependencies and parent, not URNs. */
+    /**
+     * One registered resource, as the engine would see it. Names of dependencies and parent, not URNs;
+     * {@code propertyDependencies}: input name to the names of the resources its value came from.
+     */
     public record Registration(String type, String name, String parent, List<String> dependencies,
                                List<String> additionalSecretOutputs, List<String> replaceOnChanges, String version,
+                               boolean deleteBeforeReplace, Map<String, List<String>> propertyDependencies,
                                Map<String, Object> inputs, Set<String> secretInputs) {
     }
 
@@ -76,7 +80,8 @@ public final class Recorder {
                     registrations.add(new Registration(r.getType(), r.getName(), nameOf(r.getParent()),
                             r.getDependenciesList().stream().map(Recorder::nameOf).distinct().sorted().toList(),
                             List.copyOf(r.getAdditionalSecretOutputsList()), List.copyOf(r.getReplaceOnChangesList()),
-                            r.getVersion(), inputs.getOrDefault(r.getName(), Map.of()), secretKeys(r)));
+                            r.getVersion(), r.getDeleteBeforeReplace(), propertyDependencies(r),
+                            inputs.getOrDefault(r.getName(), Map.of()), secretKeys(r)));
                 }
             }
             return new Recording(result, List.copyOf(registrations));
@@ -88,6 +93,13 @@ public final class Recorder {
     /** The resource name at the end of a URN ("" for none). */
     static String nameOf(String urn) {
         return urn == null || urn.isEmpty() ? "" : urn.substring(urn.lastIndexOf("::") + 2);
+    }
+
+    private static Map<String, List<String>> propertyDependencies(RegisterResourceRequest r) {
+        Map<String, List<String>> deps = new java.util.TreeMap<>();
+        r.getPropertyDependenciesMap().forEach((key, urns) -> deps.put(key,
+                urns.getUrnsList().stream().map(Recorder::nameOf).distinct().sorted().toList()));
+        return deps;
     }
 
     private static Set<String> secretKeys(RegisterResourceRequest r) {

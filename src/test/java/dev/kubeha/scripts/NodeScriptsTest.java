@@ -151,15 +151,22 @@ class NodeScriptsTest {
         assertFalse(run.called("kubeadm"), "nothing runs after the failure");
     }
 
-    @Test
-    void initRunsOnceAndAlwaysPrintsTheCaHash() throws Exception {
-        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU)
+    /** A control-plane node whose kubeadm init writes admin.conf, and whose CA hash is ab..ab. */
+    static ScriptHarness controlPlaneNode() {
+        return new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("kubeadm", "case \"$1\" in version) echo v1.31.4;; init) mkdir -p \"$KUBEHA_ROOT/etc/kubernetes/pki\"; "
                         + "cp \"$3\" \"$KUBEHA_ROOT/init-config.yaml\"; touch \"$KUBEHA_ROOT/etc/kubernetes/admin.conf\";; esac")
                 .stub("openssl", "cat >/dev/null 2>&1; case \"$1\" in dgst) echo 'SHA2-256(stdin)= " + "ab".repeat(32) + "';; *) echo x;; esac")
                 .stubs("kubectl");
+    }
+
+    @Test
+    void initRunsOnceAndAlwaysPrintsTheCaHash() throws Exception {
+        ScriptHarness h = controlPlaneNode();
         ScriptHarness.Run first = h.run(NodeScripts.init(CONFIG, MASTER1, TOKEN, KEY));
         assertEquals(0, first.exitCode(), first.stderr());
+        assertTrue(first.called("curl -sk --max-time 5 -o /dev/null -w %{http_code} https://192.168.56.100:6443/healthz"),
+                "looks for a cluster at the VIP first: " + first.calls());
         assertTrue(first.called("kubeadm init --config"), first.calls().toString());
         assertTrue(first.called("kubeadm init --config") && first.calls().stream().noneMatch(c -> c.contains(TOKEN) || c.contains(KEY)),
                 "secrets never appear on a command line: " + first.calls());
@@ -168,6 +175,35 @@ class NodeScriptsTest {
         assertEquals(0, second.exitCode(), second.stderr());
         assertFalse(second.called("kubeadm init"), "already initialised");
         assertEquals("sha256:" + "ab".repeat(32), NodeScripts.parseCaCertHash(second.stdout()));
+
+        ScriptHarness.Run reset = h.stubs("kubeadm").run(NodeScripts.reset(CONFIG, MASTER1));
+        assertEquals(0, reset.exitCode(), reset.stderr());
+        assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/initialised-here")), "a reset node initialised nothing");
+    }
+
+    @Test
+    void initRefusesOnANodeThatJoinedTheCluster() throws Exception {
+        // The first node of controlPlaneNodes was removed: k8s-master2, a joined member, would become the first.
+        ScriptHarness h = controlPlaneNode();
+        Files.createDirectories(h.root().resolve("etc/kubernetes"));
+        Files.writeString(h.root().resolve("etc/kubernetes/admin.conf"), "joined\n");
+        ScriptHarness.Run run = h.run(NodeScripts.init(CONFIG, MASTER2, TOKEN, KEY));
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("k8s-master2 joined an existing cluster; it did not initialise it"), run.stderr());
+        assertFalse(run.called("kubeadm"), run.calls().toString());
+        assertFalse(run.stdout().contains("KUBEHA_CA_CERT_HASH"), "no CA hash: nothing may go on with this node as the first");
+    }
+
+    @Test
+    void initRefusesToCreateASecondClusterWhileOneAnswersAtTheVip() {
+        // The node that initialised the cluster was rebuilt (a new VM) while the other control-plane nodes still serve.
+        ScriptHarness h = controlPlaneNode().stub("curl", "echo 200");
+        ScriptHarness.Run run = h.run(NodeScripts.init(CONFIG, MASTER1, TOKEN, KEY));
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("an API server already answers at https://192.168.56.100:6443 (HTTP 200): "
+                + "kubeadm init on k8s-master1 would create a second cluster"), run.stderr());
+        assertFalse(run.called("kubeadm init"), run.calls().toString());
+        assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/initialised-here")));
     }
 
     @Test

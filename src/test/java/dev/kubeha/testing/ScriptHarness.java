@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a rendered node script with bash against stubbed system commands. Every stub appends
  * {@code name args...} to a call log, then runs the bash body given for it (default: succeed silently).
- * The script's files land under a temporary KUBEHA_ROOT, with a fake /etc/os-release.
+ * The script's files land under a temporary KUBEHA_ROOT, with a fake /etc/os-release. Nothing reaches the
+ * network: {@code curl} is stubbed to fail as if nothing answered, unless a test stubs it otherwise; nor the
+ * host's firewall: {@code iptables} and {@code ipvsadm} are stubbed to succeed.
  */
 public final class ScriptHarness {
     /** What one run did. */
@@ -40,6 +42,8 @@ public final class ScriptHarness {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        stub("curl", "case \"$*\" in *http_code*) printf 000;; esac; exit 7");
+        stubs("iptables", "ipvsadm");
     }
 
     public static final String UBUNTU = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\n";

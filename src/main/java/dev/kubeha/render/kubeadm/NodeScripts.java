@@ -36,6 +36,8 @@ public final class NodeScripts {
     /** kubeadm init on the first control-plane node; prints {@code KUBEHA_CA_CERT_HASH=sha256:...}. */
     public static String init(ClusterConfig config, Node node, String token, String certificateKey) {
         return NodeScript.render("kubeadm/init.sh", Map.of(
+                "NODE_NAME", node.name(),
+                "API_ENDPOINT", config.apiEndpoint(),
                 "INIT_CONFIG", KubeadmConfigs.init(config, node, token, certificateKey),
                 "INSTALLED_VERSION_TOKEN", KubeadmConfigs.INSTALLED_VERSION));
     }
