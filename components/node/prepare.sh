@@ -46,6 +46,19 @@ if put_file /etc/containerd/config.toml 644 <<<"$config"; then
 fi
 svc_enable_now containerd
 
+# A node already in the cluster keeps the version it runs: moving kubelets ahead of the control plane breaks the
+# version skew policy, and kubeha does not run `kubeadm upgrade` (README: Upgrades). Stop before changing anything.
+if [ -f "${KUBEHA_ROOT}/etc/kubernetes/kubelet.conf" ]; then
+  running="$(installed_version kubelet)"
+  running="${running%%-*}"
+  wanted="${KUBERNETES_PATCH:-$KUBERNETES_MINOR}"
+  case "$running" in
+    "" | "$wanted" | "$wanted".*) ;;
+    *) die "this node runs Kubernetes $running and kubernetesVersion asks for $wanted: kubeha does not upgrade a running \
+cluster. Upgrade it with kubeadm (README: Upgrades), then set kubernetesVersion to the version it runs" ;;
+  esac
+fi
+
 # kubelet, kubeadm, kubectl from pkgs.k8s.io for the configured minor, pinned and held.
 if repo_kubernetes "$KUBERNETES_MINOR"; then
   log "Kubernetes $KUBERNETES_MINOR package repository configured"

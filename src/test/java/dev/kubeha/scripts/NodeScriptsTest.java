@@ -143,6 +143,27 @@ class NodeScriptsTest {
     }
 
     @Test
+    void aClusterMemberKeepsItsVersionAndAVersionChangeStopsBeforeAnythingChanges() throws Exception {
+        ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
+        assertEquals(0, h.run(NodeScripts.prepare(CONFIG, WORKER1)).exitCode());
+        Files.createDirectories(h.root().resolve("etc/kubernetes"));
+        Files.writeString(h.root().resolve("etc/kubernetes/kubelet.conf"), "joined\n");
+        String repo = Files.readString(h.root().resolve("etc/apt/sources.list.d/kubernetes.list"));
+
+        ScriptHarness.Run sameMinor = h.run(NodeScripts.prepare(Stacks.config("vagrant", Map.of("kubernetesVersion", "1.31")), WORKER1));
+        assertEquals(0, sameMinor.exitCode(), "1.31.4 is a 1.31: " + sameMinor.stderr());
+        assertNothingChanged(sameMinor);
+
+        ClusterConfig newer = Stacks.config("vagrant", Map.of("kubernetesVersion", "1.32"));
+        ScriptHarness.Run upgrade = h.run(NodeScripts.prepare(newer, WORKER1));
+        assertNotEquals(0, upgrade.exitCode());
+        assertTrue(upgrade.stderr().contains("this node runs Kubernetes 1.31.4 and kubernetesVersion asks for 1.32: "
+                + "kubeha does not upgrade a running cluster"), upgrade.stderr());
+        assertFalse(upgrade.called("apt-get"), upgrade.calls().toString());
+        assertEquals(repo, Files.readString(h.root().resolve("etc/apt/sources.list.d/kubernetes.list")), "the repository stays");
+    }
+
+    @Test
     void aFailingStepStopsWithAClearError() {
         ScriptHarness h = freshNode(ScriptHarness.UBUNTU).stub("apt-get", "case \"$*\" in *install*) echo 'E: Unable to locate package' >&2; exit 100;; esac");
         ScriptHarness.Run run = h.run(NodeScripts.prepare(CONFIG, MASTER1));
