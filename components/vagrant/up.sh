@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
 # kubeha: bring one VM up and print its SSH details (run by Pulumi on your machine, from the project root).
 # Parameters (set above by the renderer): NODE, PROVIDER, STACK, LOCK_WAIT_SECONDS.
-# `vagrant up` runs one at a time (flock): VirtualBox machines cannot be created in parallel, and concurrent runs
-# race on the box download and Vagrant's machine index.
+# `vagrant up` runs one at a time (vagrant/lock.sh, above).
 set -euo pipefail
 export KUBEHA_STACK="$STACK"
 cd vagrant
-mkdir -p .vagrant
-(
-  flock -w "$LOCK_WAIT_SECONDS" 9 || { echo "kubeha: waited ${LOCK_WAIT_SECONDS}s for another vagrant up; giving up" >&2; exit 1; }
-  vagrant up "$NODE" --provider "$PROVIDER" >&2
-) 9>.vagrant/kubeha-vagrant.lock
+with_vagrant_lock vagrant up "$NODE" --provider "$PROVIDER" >&2
 
 ssh_config="$(vagrant ssh-config "$NODE")"
 field() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' <<<"$ssh_config"; }

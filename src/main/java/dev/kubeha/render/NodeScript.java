@@ -38,7 +38,7 @@ public final class NodeScript {
     }
 
     /** A component file without its shebang and shellcheck directives (they belong to the file on disk). */
-    static String body(String path) {
+    public static String body(String path) {
         StringBuilder out = new StringBuilder("\n# ---- ").append(path).append(" ----\n");
         for (String line : Templates.load(path).split("\n", -1)) {
             if (line.startsWith("#!") || line.startsWith("# shellcheck shell=") || line.startsWith("# shellcheck source=")) {

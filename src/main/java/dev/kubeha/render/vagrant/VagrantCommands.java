@@ -3,8 +3,8 @@ package dev.kubeha.render.vagrant;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.config.VagrantSettings;
+import dev.kubeha.render.NodeScript;
 import dev.kubeha.render.Shell;
-import dev.kubeha.render.Templates;
 
 import java.util.List;
 import java.util.regex.Matcher;
@@ -64,9 +64,8 @@ public final class VagrantCommands {
         return new SshDetails(host, port, user, key.group(1));
     }
 
+    /** Shebang, parameters, the shared lock (vagrant/lock.sh), then the script. */
     private static String script(String path, String parameters) {
-        String body = Templates.load(path);
-        int afterShebang = body.indexOf('\n') + 1;
-        return body.substring(0, afterShebang) + parameters + body.substring(afterShebang);
+        return "#!/usr/bin/env bash\n" + parameters + NodeScript.body("vagrant/lock.sh") + NodeScript.body(path);
     }
 }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,6 +71,21 @@ class VagrantTest {
 
     /** Runs a local script from a project copy with a stubbed vagrant that logs its calls. */
     static Netns.Result runWithStubbedVagrant(Path project, String script) throws Exception {
+        return runWithStubbedVagrant(project, script, "/usr/bin:/bin");
+    }
+
+    /** The same on a PATH of the basic tools only, without flock (as on macOS). */
+    static Netns.Result runWithoutFlock(Path project, String script) throws Exception {
+        Path tools = Files.createDirectories(project.resolve("tools"));
+        for (String tool : List.of("bash", "mkdir", "cat", "rm", "sleep", "awk", "grep")) {
+            Path real = Stream.of("/usr/bin/", "/bin/").map(d -> Path.of(d + tool)).filter(Files::isExecutable).findFirst()
+                    .orElseThrow(() -> new AssertionError(tool + " not found"));
+            Files.createSymbolicLink(tools.resolve(tool), real);
+        }
+        return runWithStubbedVagrant(project, script, tools.toString());
+    }
+
+    static Netns.Result runWithStubbedVagrant(Path project, String script, String path) throws Exception {
         Path bin = Files.createDirectories(project.resolve("bin"));
         Path key = Files.createDirectories(project.resolve("keys dir")).resolve("private key");
         Files.writeString(key, ClusterMocks.privateKey("k8s-master1"));
@@ -84,8 +100,9 @@ class VagrantTest {
         Files.createDirectories(project.resolve("vagrant"));
         Path file = project.resolve("script.sh");
         Files.writeString(file, script);
-        ProcessBuilder pb = new ProcessBuilder("bash", file.toString()).directory(project.toFile()).redirectErrorStream(false);
-        pb.environment().put("PATH", bin + ":/usr/bin:/bin");
+        ProcessBuilder pb = new ProcessBuilder("/bin/bash", file.toString()).directory(project.toFile())
+                .redirectError(project.resolve("stderr").toFile());
+        pb.environment().put("PATH", bin + ":" + path);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -122,6 +139,38 @@ class VagrantTest {
         } finally {
             holder.destroy();
         }
+    }
+
+    @Test
+    void withoutFlockADirectoryIsTheLock() throws Exception {
+        Path project = Files.createTempDirectory("kubeha-vagrant-");
+        Netns.Result r = runWithoutFlock(project, VagrantCommands.up(CONFIG, CONFIG.controlPlane().get(0), "vagrant"));
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals(List.of("vagrant up k8s-master1 --provider virtualbox KUBEHA_STACK=vagrant",
+                "vagrant ssh-config k8s-master1 KUBEHA_STACK=vagrant"), Files.readAllLines(project.resolve("calls.log")));
+        assertFalse(Files.exists(project.resolve("vagrant/.vagrant/kubeha-vagrant.lock.d")), "the lock is released");
+    }
+
+    @Test
+    void withoutFlockALiveHolderIsWaitedForAndAGoneOneTakenOver() throws Exception {
+        String script = VagrantCommands.up(CONFIG, CONFIG.workers().get(0), "vagrant").replace("LOCK_WAIT_SECONDS=3600", "LOCK_WAIT_SECONDS=1");
+        Path held = Files.createTempDirectory("kubeha-vagrant-");
+        Path lock = Files.createDirectories(held.resolve("vagrant/.vagrant/kubeha-vagrant.lock.d"));
+        Files.writeString(lock.resolve("pid"), ProcessHandle.current().pid() + "\n");
+        Netns.Result waited = runWithoutFlock(held, script);
+        assertNotEquals(0, waited.exitCode());
+        assertFalse(Files.exists(held.resolve("calls.log")), "vagrant up did not run while a live process held the lock");
+        assertTrue(Files.readString(held.resolve("stderr")).contains("waited 1s for another vagrant command in this project; giving up"));
+        assertTrue(Files.exists(lock), "another's lock is left alone");
+
+        Path stale = Files.createTempDirectory("kubeha-vagrant-");
+        Process gone = new ProcessBuilder("true").start();
+        assertEquals(0, gone.waitFor());
+        Files.writeString(Files.createDirectories(stale.resolve("vagrant/.vagrant/kubeha-vagrant.lock.d")).resolve("pid"), gone.pid() + "\n");
+        Netns.Result takenOver = runWithoutFlock(stale, script);
+        assertEquals(0, takenOver.exitCode(), Files.readString(stale.resolve("stderr")));
+        assertTrue(Files.readString(stale.resolve("stderr")).contains("taking over the vagrant lock of process " + gone.pid()));
+        assertTrue(Files.readAllLines(stale.resolve("calls.log")).contains("vagrant up k8s-worker1 --provider virtualbox KUBEHA_STACK=vagrant"));
     }
 
     @Test
