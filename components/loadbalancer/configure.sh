@@ -3,7 +3,7 @@
 # kubeha: write HAProxy's and Keepalived's configuration on a load balancer. Every file is validated by the real
 # tool before it goes into place; a service is reloaded only when its file changed.
 # Parameters: SELF_ADDRESS, HAPROXY_CFG, KEEPALIVED_CONF (its interface is INTERFACE_TOKEN, filled here with the
-# interface that carries SELF_ADDRESS), INTERFACE_TOKEN, NOTIFY_SH, WATCH_SH, WATCH_UNIT.
+# interface that carries SELF_ADDRESS), INTERFACE_TOKEN, NOTIFY_SH, NOTIFY_PATH, WATCH_SH, WATCH_UNIT.
 lib="/usr/local/lib/kubeha"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -12,7 +12,9 @@ interface="$(interface_with_address "$SELF_ADDRESS")"
 [ -n "$interface" ] || die "no network interface has the address $SELF_ADDRESS (ip -4 addr); the VIP needs one"
 log "VIP interface: $interface (carries $SELF_ADDRESS)"
 
-put_file "$lib/keepalived-notify.sh" 755 <<<"$NOTIFY_SH" || true
+# Keepalived's scripts live where SELinux policy runs them unconfined (keepalived_unconfined_script_exec_t).
+put_file "$NOTIFY_PATH" 755 <<<"$NOTIFY_SH" || true
+selinux_restore_context "$NOTIFY_PATH"
 put_file "$lib/haproxy-watch.sh" 755 <<<"$WATCH_SH" || true
 mkdir -p "${KUBEHA_ROOT}/run/kubeha"
 

@@ -7,10 +7,13 @@ mkdir -p "${KUBEHA_ROOT}/usr/local/lib/kubeha" "${KUBEHA_ROOT}/run/kubeha"
 
 # HAProxy binds :API_PORT on both load balancers (not the VIP), so no non-local bind sysctl is needed.
 if [ "$OS_FAMILY" = rhel ] && command -v getenforce >/dev/null 2>&1 && [ "$(getenforce)" != Disabled ]; then
-  # SELinux lets haproxy_t connect only to its known ports; the API servers listen on API_PORT.
-  if [ "$(getsebool haproxy_connect_any 2>/dev/null | awk '{print $3}')" != on ]; then
-    setsebool -P haproxy_connect_any 1 || die "cannot set SELinux boolean haproxy_connect_any"
-  fi
+  # SELinux lets haproxy_t and keepalived_t connect only to their known ports: the API servers listen on API_PORT,
+  # and Keepalived's fallback check asks HAProxy on STATS_PORT.
+  for boolean in haproxy_connect_any keepalived_connect_any; do
+    if [ "$(getsebool "$boolean" 2>/dev/null | awk '{print $3}')" != on ]; then
+      setsebool -P "$boolean" 1 || die "cannot set SELinux boolean $boolean"
+    fi
+  done
 fi
 
 if [ "$FIREWALL" = true ]; then

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
-# kubeha: undo install.sh and configure.sh on a load balancer (Pulumi delete).
+# kubeha: undo install.sh and configure.sh on a load balancer (Pulumi delete). Parameters: NOTIFY_PATH.
 for unit in keepalived kubeha-haproxy-watch haproxy; do
   systemctl disable --now "$unit" >/dev/null 2>&1 || true
 done
 rm -f "${KUBEHA_ROOT}/etc/systemd/system/kubeha-haproxy-watch.service"
 systemctl daemon-reload || true
-rm -rf "${KUBEHA_ROOT}/usr/local/lib/kubeha" "${KUBEHA_ROOT}/run/kubeha"
+rm -rf "${KUBEHA_ROOT}/usr/local/lib/kubeha" "${KUBEHA_ROOT}/run/kubeha" "${KUBEHA_ROOT}${NOTIFY_PATH}"
 pkg_remove keepalived haproxy
 rm -rf "${KUBEHA_ROOT}/etc/haproxy" "${KUBEHA_ROOT}/etc/keepalived"
 log "load balancer removed"

@@ -28,7 +28,11 @@ class LoadBalancerScriptsTest {
 
     /** A load balancer whose eth1 carries 192.168.56.5, with haproxy/keepalived validators that accept. */
     static ScriptHarness lb() {
-        return new ScriptHarness(ScriptHarness.UBUNTU)
+        return lb(ScriptHarness.UBUNTU);
+    }
+
+    static ScriptHarness lb(String osRelease) {
+        return new ScriptHarness(osRelease)
                 .stub("ip", "echo '3: eth1    inet 192.168.56.5/24 brd 192.168.56.255 scope global eth1\\       valid_lft forever'")
                 .stub("systemctl", "case \"$1\" in is-enabled|is-active) exit 0;; esac; exit 0")
                 .stubs("haproxy", "keepalived", "logger");
@@ -61,6 +65,10 @@ class LoadBalancerScriptsTest {
         assertFalse(keepalived.contains(LoadBalancerScripts.INTERFACE_TOKEN));
         assertTrue(Files.readString(h.root().resolve("etc/haproxy/haproxy.cfg")).contains("stats auth admin:statspw"));
         assertTrue(Files.isExecutable(h.root().resolve("usr/local/lib/kubeha/haproxy-watch.sh")));
+        assertTrue(Files.isExecutable(h.root().resolve("usr/libexec/keepalived/kubeha-notify.sh")),
+                "Keepalived's notify script where SELinux policy runs Keepalived's scripts unconfined");
+        assertTrue(keepalived.contains("notify \"/usr/libexec/keepalived/kubeha-notify.sh /run/kubeha\""), keepalived);
+        assertFalse(first.called("restorecon"), "no SELinux relabelling on Ubuntu");
 
         ScriptHarness.Run second = h.run(configure());
         assertEquals(0, second.exitCode(), second.stderr());
@@ -102,6 +110,14 @@ class LoadBalancerScriptsTest {
     }
 
     @Test
+    void onRhelKeepalivedsNotifyScriptGetsItsSelinuxLabelFromPolicy() {
+        ScriptHarness h = lb(ScriptHarness.ROCKY).stubs("restorecon");
+        ScriptHarness.Run run = h.run(configure());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.called("restorecon -F " + h.root() + "/usr/libexec/keepalived/kubeha-notify.sh"), run.calls().toString());
+    }
+
+    @Test
     void installUsesTheRightPackageManagerPerFamily() {
         ScriptHarness debian = new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("dpkg-query", "exit 1").stubs("apt-get", "systemctl", "ufw");
@@ -115,6 +131,7 @@ class LoadBalancerScriptsTest {
         assertEquals(0, r.exitCode(), r.stderr());
         assertTrue(r.called("dnf install -y -q haproxy keepalived curl"), r.calls().toString());
         assertTrue(r.called("setsebool -P haproxy_connect_any 1"), r.calls().toString());
+        assertTrue(r.called("setsebool -P keepalived_connect_any 1"), "Keepalived's fallback check reaches HAProxy: " + r.calls());
         ScriptHarness installed = new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("dpkg-query", "echo 'install ok installed'").stubs("apt-get", "systemctl");
         ScriptHarness.Run again = installed.run(LoadBalancerScripts.install(CONFIG, LB1, LB2));

@@ -22,7 +22,7 @@ public final class KeepalivedConfig {
 
     /** Where things live on the node (the network-namespace lab uses its own per LB). */
     public record Paths(String stateDir, String notifyScript, String trackFile) {
-        public static final Paths NODE = new Paths("/run/kubeha", "/usr/local/lib/kubeha/keepalived-notify.sh",
+        public static final Paths NODE = new Paths("/run/kubeha", "/usr/libexec/keepalived/kubeha-notify.sh",
                 "/run/kubeha/haproxy-down");
     }
 

@@ -32,11 +32,12 @@ public final class LoadBalancerScripts {
                 "KEEPALIVED_CONF", KeepalivedConfig.render(config, self, peer, vrrpPassword, INTERFACE_TOKEN, paths),
                 "INTERFACE_TOKEN", INTERFACE_TOKEN,
                 "NOTIFY_SH", Templates.load("keepalived/notify.sh"),
+                "NOTIFY_PATH", paths.notifyScript(),
                 "WATCH_SH", Templates.load("keepalived/haproxy-watch.sh"),
                 "WATCH_UNIT", KeepalivedConfig.watchUnit(config, paths)));
     }
 
     public static String remove(ClusterConfig config, Node self) {
-        return NodeScript.render("loadbalancer/remove.sh", Map.of());
+        return NodeScript.render("loadbalancer/remove.sh", Map.of("NOTIFY_PATH", KeepalivedConfig.Paths.NODE.notifyScript()));
     }
 }
