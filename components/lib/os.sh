@@ -237,7 +237,6 @@ kubelet_env_file() {
   esac
 }
 
-# selinux_permissive: as the upstream kubeadm install guide does on the RHEL family.
 # selinux_restore_context PATH: the file's SELinux label from policy (RHEL family with SELinux on; else nothing).
 selinux_restore_context() {
   [ "$OS_FAMILY" = rhel ] || return 0
@@ -245,6 +244,7 @@ selinux_restore_context() {
   restorecon -F "${KUBEHA_ROOT}$1" || die "restorecon $1 failed"
 }
 
+# selinux_permissive: as the upstream kubeadm install guide does on the RHEL family.
 selinux_permissive() {
   [ "$OS_FAMILY" = rhel ] || return 0
   command -v getenforce >/dev/null 2>&1 || return 0
