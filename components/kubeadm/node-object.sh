@@ -4,8 +4,19 @@
 #   await   wait until the node has registered (create of <node>-drain)
 #   drain   cordon and evict it before it leaves (delete of <node>-drain)
 #   delete  remove its Node object after it left (delete of <node>-credentials)
-# Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS.
+#   cordon    before an upgrade (<node>-cordon): drain it, marked as kubeha's, unless its kubelet runs VERSION
+#   uncordon  after an upgrade (<node>-uncordon): once its kubelet runs VERSION and it is Ready, uncordon it if
+#             kubeha drained it (a node cordoned by someone else stays cordoned)
+# Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS, VERSION (cordon and uncordon: 1.32 or 1.32.1).
 kubectl_admin() { kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" "$@"; }
+upgrade_mark="kubeha.dev/drained-for-upgrade"
+kubelet_runs_version() {
+  local v
+  v="$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.nodeInfo.kubeletVersion}')" \
+    || die "cannot read the kubelet version of $NODE_NAME"
+  v="${v#v}"
+  case "$v" in "$VERSION" | "$VERSION".*) return 0 ;; *) return 1 ;; esac
+}
 case "$ACTION" in
   await)
     for _ in $(seq 1 $((TIMEOUT_SECONDS / 5))); do
@@ -22,6 +33,31 @@ case "$ACTION" in
     ;;
   delete)
     kubectl_admin delete node "$NODE_NAME" --ignore-not-found >&2 || die "cannot delete node $NODE_NAME"
+    ;;
+  cordon)
+    if kubelet_runs_version; then
+      log "$NODE_NAME runs Kubernetes $VERSION already"
+      exit 0
+    fi
+    kubectl_admin annotate node "$NODE_NAME" --overwrite "${upgrade_mark}=true" >/dev/null \
+      || die "cannot mark $NODE_NAME for its upgrade"
+    kubectl_admin drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --force \
+      --timeout="${TIMEOUT_SECONDS}s" >&2 || die "cannot drain $NODE_NAME for its upgrade"
+    ;;
+  uncordon)
+    mark="$(kubectl_admin get node "$NODE_NAME" -o jsonpath="{.metadata.annotations.kubeha\.dev/drained-for-upgrade}")" \
+      || die "cannot read $NODE_NAME"
+    [ "$mark" = true ] || exit 0
+    for _ in $(seq 1 $((TIMEOUT_SECONDS / 5))); do
+      if kubelet_runs_version && kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s >/dev/null 2>&1; then
+        kubectl_admin uncordon "$NODE_NAME" >&2 || die "cannot uncordon $NODE_NAME"
+        kubectl_admin annotate node "$NODE_NAME" "${upgrade_mark}-" >/dev/null || die "cannot unmark $NODE_NAME"
+        log "$NODE_NAME is back, on Kubernetes $VERSION"
+        exit 0
+      fi
+      sleep 5
+    done
+    die "$NODE_NAME is not Ready on Kubernetes $VERSION ${TIMEOUT_SECONDS}s after its upgrade (journalctl -u kubelet on it)"
     ;;
   *) die "unknown action '$ACTION'" ;;
 esac

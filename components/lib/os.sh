@@ -179,28 +179,31 @@ installed_version() {
   esac
 }
 
-# kube_packages_install PATCH: kubelet, kubeadm and kubectl from the configured repository, PATCH (e.g. 1.31.4)
-# or the repository's newest when empty; held so that system upgrades never move them.
+# kube_packages_install PATCH [PACKAGE...]: kubelet, kubeadm and kubectl (or the packages named) from the
+# configured repository, PATCH (e.g. 1.31.4) or the repository's newest when empty; held so that system upgrades
+# never move them.
 kube_packages_install() {
-  local patch="$1" pkgs=(kubelet kubeadm kubectl) p v current need=0
+  local patch="$1" pkgs=(kubelet kubeadm kubectl) p v current need=0 versioned=()
+  [ "$#" -gt 1 ] && pkgs=("${@:2}")
   for p in "${pkgs[@]}"; do
     current="$(installed_version "$p")"
     if [ -z "$current" ] || { [ -n "$patch" ] && [ "${current%%-*}" != "$patch" ]; }; then need=1; fi
   done
   if [ "$need" -eq 1 ]; then
-    log "installing kubelet kubeadm kubectl ${patch:-(newest of the minor)}"
+    log "installing ${pkgs[*]} ${patch:-(newest of the minor)}"
     case "$OS_FAMILY" in
       debian)
         v=""; [ -n "$patch" ] && v="=${patch}-*"
+        for p in "${pkgs[@]}"; do versioned+=("$p$v"); done
         apt-mark unhold "${pkgs[@]}" >/dev/null 2>&1 || true
         DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages \
-          "kubelet$v" "kubeadm$v" "kubectl$v" || die "cannot install kubelet/kubeadm/kubectl ${patch}"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages "${versioned[@]}" \
+          || die "cannot install ${pkgs[*]} ${patch}"
         ;;
       rhel)
         v=""; [ -n "$patch" ] && v="-${patch}"
-        dnf install -y -q --disableexcludes=kubernetes "kubelet$v" "kubeadm$v" "kubectl$v" \
-          || die "cannot install kubelet/kubeadm/kubectl ${patch}"
+        for p in "${pkgs[@]}"; do versioned+=("$p$v"); done
+        dnf install -y -q --disableexcludes=kubernetes "${versioned[@]}" || die "cannot install ${pkgs[*]} ${patch}"
         ;;
     esac
   fi
@@ -212,6 +215,22 @@ kube_packages_install() {
       grep -qx "$p" <<<"$held" || apt-mark hold "$p" >/dev/null
     done
   fi
+}
+
+# kube_newest_patch: the newest kubeadm version (e.g. 1.32.3) in the configured repository.
+kube_newest_patch() {
+  local v
+  case "$OS_FAMILY" in
+    debian)
+      DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
+      v="$(apt-cache policy kubeadm | awk '/Candidate:/ {print $2}')"
+      ;;
+    rhel) v="$(dnf list -q --showduplicates --disableexcludes=kubernetes kubeadm 2>/dev/null \
+      | awk '$1 ~ /^kubeadm/ {print $2}' | sort -V | tail -n 1)" ;;
+  esac
+  v="${v%%-*}"
+  if [ -z "$v" ] || [ "$v" = "(none)" ]; then die "no kubeadm package in the configured Kubernetes repository"; fi
+  echo "$v"
 }
 
 # containerd_install: containerd from the distribution (Debian/Ubuntu) or Docker's repository (RHEL family).

@@ -46,24 +46,24 @@ if put_file /etc/containerd/config.toml 644 <<<"$config"; then
 fi
 svc_enable_now containerd
 
-# A node already in the cluster keeps the version it runs: moving kubelets ahead of the control plane breaks the
-# version skew policy, and kubeha does not run `kubeadm upgrade` (README: Upgrades). Stop before changing anything.
+# kubelet, kubeadm, kubectl from pkgs.k8s.io for the configured minor, pinned and held. A node already in the
+# cluster that runs another version keeps it here: its <node>-upgrade step moves it, in kubeadm's order and one node
+# at a time (kubelets moved ahead of the control plane would break the version skew policy).
+wanted="${KUBERNETES_PATCH:-$KUBERNETES_MINOR}"
+running=""
 if [ -f "${KUBEHA_ROOT}/etc/kubernetes/kubelet.conf" ]; then
   running="$(installed_version kubelet)"
   running="${running%%-*}"
-  wanted="${KUBERNETES_PATCH:-$KUBERNETES_MINOR}"
-  case "$running" in
-    "" | "$wanted" | "$wanted".*) ;;
-    *) die "this node runs Kubernetes $running and kubernetesVersion asks for $wanted: kubeha does not upgrade a running \
-cluster. Upgrade it with kubeadm (README: Upgrades), then set kubernetesVersion to the version it runs" ;;
-  esac
+  case "$running" in "$wanted" | "$wanted".*) running="" ;; esac
 fi
-
-# kubelet, kubeadm, kubectl from pkgs.k8s.io for the configured minor, pinned and held.
-if repo_kubernetes "$KUBERNETES_MINOR"; then
-  log "Kubernetes $KUBERNETES_MINOR package repository configured"
+if [ -n "$running" ]; then
+  log "this node runs Kubernetes $running; its upgrade step moves it to $wanted"
+else
+  if repo_kubernetes "$KUBERNETES_MINOR"; then
+    log "Kubernetes $KUBERNETES_MINOR package repository configured"
+  fi
+  kube_packages_install "$KUBERNETES_PATCH"
 fi
-kube_packages_install "$KUBERNETES_PATCH"
 
 # The kubelet registers with the configured address, never the NAT address every Vagrant VM shares.
 if put_file "$(kubelet_env_file)" 644 <<<"KUBELET_EXTRA_ARGS=--node-ip=${NODE_ADDRESS}"; then

@@ -24,8 +24,9 @@ import java.util.Optional;
 
 /**
  * The order of everything, in one readable place: machines, secrets, load-balancer pair, control plane (each
- * node prepared; init after the LB pair; joins one at a time), workers (in parallel after init), CNI through the
- * VIP, readiness gate, stack outputs.
+ * node prepared; init after the LB pair; joins one at a time), workers (in parallel after init), upgrades (one node
+ * at a time, control plane first; nothing to do until kubernetesVersion changes), CNI through the VIP, readiness
+ * gate, stack outputs.
  */
 public final class Cluster {
     private Cluster() {
@@ -47,6 +48,7 @@ public final class Cluster {
 
         List<Resource> everything = new ArrayList<>(controlPlane.members());
         everything.addAll(workers.members());
+        everything.add(workers.upgraded());
         everything.add(cni.release());
         Readiness.gate(config, controlPlane.firstHost(), machines.hosts(config.allNodes()), everything, null);
 

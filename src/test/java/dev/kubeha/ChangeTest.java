@@ -23,7 +23,11 @@ class ChangeTest {
     static final String WORKERS_MINUS_ONE = "[\"k8s-worker1=192.168.56.20\",\"k8s-worker2=192.168.56.21\",\"k8s-worker3=192.168.56.22\","
             + "\"k8s-worker4=192.168.56.23\"]";
 
-    record Diff(Set<String> added, Set<String> removed, Set<String> changed) {
+    /**
+     * {@code changed}: new inputs, so Pulumi runs the step again; {@code rewired}: only what it waits for changed,
+     * which Pulumi records without running anything.
+     */
+    record Diff(Set<String> added, Set<String> removed, Set<String> changed, Set<String> rewired) {
     }
 
     static Diff diff(Map<String, String> overrides) {
@@ -38,13 +42,15 @@ class ChangeTest {
         assertEquals(0, after.result.exitCode(), () -> String.join("\n", after.result.errors()));
         Set<String> added = new TreeSet<>();
         Set<String> changed = new TreeSet<>();
+        Set<String> rewired = new TreeSet<>();
         for (Registration r : after.registrations()) {
             var old = before.find(r.name());
             if (old.isEmpty()) {
                 added.add(r.name());
-            } else if (!Objects.equals(old.get().inputs(), r.inputs()) || !Objects.equals(
-                    new TreeSet<>(old.get().dependencies()), new TreeSet<>(r.dependencies()))) {
+            } else if (!Objects.equals(old.get().inputs(), r.inputs())) {
                 changed.add(r.name());
+            } else if (!Objects.equals(new TreeSet<>(old.get().dependencies()), new TreeSet<>(r.dependencies()))) {
+                rewired.add(r.name());
             }
         }
         Set<String> removed = new TreeSet<>();
@@ -53,31 +59,33 @@ class ChangeTest {
                 removed.add(r.name());
             }
         }
-        return new Diff(added, removed, changed);
+        return new Diff(added, removed, changed, rewired);
     }
 
     @Test
     void sameConfigChangesNothing() {
         Diff d = diff(Map.of());
-        assertEquals(new Diff(Set.of(), Set.of(), Set.of()), d);
+        assertEquals(new Diff(Set.of(), Set.of(), Set.of(), Set.of()), d);
     }
 
     @Test
     void addingAWorkerAddsOnlyThatWorkersResources() {
         Diff d = diff(Map.of("workers", WORKERS_PLUS_ONE));
         assertEquals(Set.of("k8s-worker6-vm", "k8s-worker6-prepare", "k8s-worker6-join-token", "k8s-worker6-credentials",
-                "k8s-worker6-join", "k8s-worker6-drain"), d.added());
+                "k8s-worker6-join", "k8s-worker6-drain", "k8s-worker6-cordon", "k8s-worker6-upgrade", "k8s-worker6-uncordon"), d.added());
         assertEquals(Set.of(), d.removed());
         assertEquals(Set.of("cluster-readiness"), d.changed(), "only the readiness gate learns of the new node");
+        assertEquals(Set.of(), d.rewired());
     }
 
     @Test
     void removingAWorkerRemovesOnlyThatWorkersResources() {
         Diff d = diff(Map.of("workers", WORKERS_MINUS_ONE));
         assertEquals(Set.of("k8s-worker5-vm", "k8s-worker5-prepare", "k8s-worker5-join-token", "k8s-worker5-credentials",
-                "k8s-worker5-join", "k8s-worker5-drain"), d.removed());
+                "k8s-worker5-join", "k8s-worker5-drain", "k8s-worker5-cordon", "k8s-worker5-upgrade", "k8s-worker5-uncordon"), d.removed());
         assertEquals(Set.of(), d.added());
         assertEquals(Set.of("cluster-readiness"), d.changed());
+        assertEquals(Set.of(), d.rewired());
     }
 
     @Test
@@ -93,11 +101,24 @@ class ChangeTest {
         Diff d = diff(Map.of("controlPlaneNodes",
                 "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.11\",\"k8s-master4=192.168.56.13\"]"));
         assertEquals(Set.of("k8s-master4-vm", "k8s-master4-prepare", "k8s-master4-join-token", "k8s-master4-credentials",
-                "k8s-master4-join", "k8s-master4-drain"), d.added());
+                "k8s-master4-join", "k8s-master4-drain", "k8s-master4-cordon", "k8s-master4-upgrade", "k8s-master4-uncordon"), d.added());
         assertEquals(Set.of("k8s-master3-vm", "k8s-master3-prepare", "k8s-master3-join-token", "k8s-master3-credentials",
-                "k8s-master3-join", "k8s-master3-drain"), d.removed());
+                "k8s-master3-join", "k8s-master3-drain", "k8s-master3-cordon", "k8s-master3-upgrade", "k8s-master3-uncordon"), d.removed());
         assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "cluster-readiness"), d.changed(),
                 "the backend list changes the LB configure scripts' stdin: an in-place update, not a re-creation");
+        assertEquals(Set.of("k8s-worker1-cordon"), d.rewired(), "the workers' upgrades now wait for k8s-master4's");
+    }
+
+    @Test
+    void aNewKubernetesVersionRerunsEachNodesPreparationAndUpgradeStepsAndNothingElse() {
+        Diff d = diff(Map.of("kubernetesVersion", "1.32"));
+        Set<String> expected = new TreeSet<>();
+        for (String node : Stacks.vagrant().kubernetesNodes().stream().map(n -> n.name()).toList()) {
+            expected.addAll(Set.of(node + "-prepare", node + "-cordon", node + "-upgrade", node + "-uncordon"));
+        }
+        assertEquals(expected, d.changed(), "prepare leaves a member's version alone; the upgrade steps move it");
+        assertEquals(Set.of(), d.added());
+        assertEquals(Set.of(), d.removed());
     }
 
     @Test
@@ -111,7 +132,8 @@ class ChangeTest {
     void anExistingNodeOnANewAddressIsRebuiltAndNothingElse() {
         Map<String, String> key = Map.of("sshPrivateKeyPath", "", "sshPrivateKey", "KEY");
         Diff d = diff("existing", key, Map.of("workers", "[\"worker1=10.0.10.21\",\"worker2=10.0.10.32\"]"));
-        assertEquals(Set.of("worker2-prepare", "worker2-credentials", "worker2-join", "worker2-drain", "cluster-readiness"),
+        assertEquals(Set.of("worker2-prepare", "worker2-credentials", "worker2-join", "worker2-drain", "worker2-cordon",
+                "worker2-upgrade", "worker2-uncordon", "cluster-readiness"),
                 d.changed(), "worker2's steps get a new trigger (replaced: drained and reset first), the gate runs again");
         assertEquals(Set.of(), d.added());
         assertEquals(Set.of(), d.removed());

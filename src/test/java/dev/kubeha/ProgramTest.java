@@ -53,6 +53,29 @@ class ProgramTest {
     }
 
     @Test
+    void upgradesGoOneNodeAtATimeControlPlaneFirstAndTheGateWaitsForThem() {
+        ProgramRun run = vagrant();
+        List<String> order = List.of("k8s-master1", "k8s-master2", "k8s-master3",
+                "k8s-worker1", "k8s-worker2", "k8s-worker3", "k8s-worker4", "k8s-worker5");
+        assertEquals(List.of("k8s-master1-init", "k8s-master1-vm"), run.dependenciesOf("k8s-master1-cordon"),
+                "the first node's upgrade steps wait only for its init");
+        for (int i = 0; i < order.size(); i++) {
+            String n = order.get(i);
+            assertTrue(run.dependenciesOf(n + "-upgrade").contains(n + "-cordon"), n);
+            assertTrue(run.dependenciesOf(n + "-uncordon").contains(n + "-upgrade"), n);
+            if (i > 0) {
+                List<String> deps = run.dependenciesOf(n + "-cordon");
+                assertTrue(deps.containsAll(List.of(order.get(i - 1) + "-uncordon", n + "-drain")),
+                        n + " is drained only once it registered and the node before it is back: " + deps);
+            }
+        }
+        assertTrue(run.dependenciesOf("cluster-readiness").contains("k8s-worker5-uncordon"));
+        assertTrue(run.inputs("k8s-master1-upgrade").get("stdin").toString().contains("FIRST='true'"),
+                "kubeadm upgrade apply runs on the node that ran kubeadm init");
+        assertTrue(run.inputs("k8s-master2-upgrade").get("stdin").toString().contains("FIRST='false'"));
+    }
+
+    @Test
     void workersWaitOnlyForTheFirstControlPlaneNode() {
         ProgramRun run = vagrant();
         for (int i = 1; i <= 5; i++) {

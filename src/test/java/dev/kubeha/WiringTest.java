@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,6 +78,7 @@ class WiringTest {
         ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
         for (Registration r : run.ofType(REMOTE)) {
             String host = r.name().equals("cluster-readiness") || r.name().endsWith("-credentials") || r.name().endsWith("-drain")
+                    || r.name().endsWith("-cordon") || r.name().endsWith("-uncordon")
                     ? "k8s-master1" : r.name().substring(0, r.name().lastIndexOf('-'));
             Map<String, Object> c = connection(r);
             assertEquals(ClusterMocks.privateKey(host), c.get("privateKey"), r.name() + " uses its own VM's key");
@@ -105,9 +107,10 @@ class WiringTest {
                 continue;
             }
             assertTrue(triggers.contains(owner(r) + "-vm"), r.name() + " is rebuilt with " + owner(r) + "-vm: " + triggers);
-            boolean joinStep = r.name().endsWith("-credentials") || r.name().endsWith("-join") || r.name().endsWith("-drain");
-            assertEquals(joinStep, triggers.contains("k8s-master1-init"),
-                    r.name() + ": a join belongs to the cluster (CA hash of the init); other steps only to their machine");
+            boolean membership = Stream.of("-credentials", "-join", "-drain", "-cordon", "-upgrade", "-uncordon")
+                    .anyMatch(r.name()::endsWith);
+            assertEquals(membership, triggers.contains("k8s-master1-init"), r.name()
+                    + ": joins and upgrades belong to the cluster (CA hash of the init); other steps only to their machine");
             assertTrue(r.replaceOnChanges().contains("triggers[*]"), r.name() + ": a changed trigger replaces the step");
         }
         @SuppressWarnings("unchecked")

@@ -19,7 +19,8 @@ import java.util.Map;
  * and its own preparation are done; every other node joins <b>one at a time</b>, each after the previous one is
  * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
  * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
- * certificates with the known key, so a node added weeks later joins as well as one added today.
+ * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
+ * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first.
  */
 public final class ControlPlane extends ComponentResource {
     public static final String TYPE = "kubeha:index:ControlPlane";
@@ -34,6 +35,7 @@ public final class ControlPlane extends ComponentResource {
     private final Host first;
     private final Command init;
     private final List<Command> joins = new ArrayList<>();
+    private final Resource upgraded;
 
     public ControlPlane(String name, ClusterConfig config, List<Host> hosts, ClusterSecrets secrets,
                         List<Resource> loadBalancerReady, ComponentResourceOptions options) {
@@ -56,16 +58,20 @@ public final class ControlPlane extends ComponentResource {
                 .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint())).asSecret();
 
         Resource previous = init;
+        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(init), caCertHash, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
-            Command join = NodeJoin.create(config, first, host, List.of(previous, prepared), caCertHash,
+            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), caCertHash,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), this);
-            joins.add(join);
-            previous = join;
+            joins.add(joined.join());
+            previous = joined.join();
+            previousUpgrade = NodeUpgrade.create(config, first, host, false,
+                    List.of(joined.registered(), previousUpgrade), caCertHash, this);
         }
+        this.upgraded = previousUpgrade;
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
     }
 
@@ -83,6 +89,11 @@ public final class ControlPlane extends ComponentResource {
     /** The kubeadm init step: workers wait for this, and only this. */
     public Command init() {
         return init;
+    }
+
+    /** The last control-plane node's upgrade steps: the workers' upgrades wait for it. */
+    public Resource upgraded() {
+        return upgraded;
     }
 
     /** Every node's init or join, in order. */

@@ -27,9 +27,9 @@ final class NodeJoin {
      * @param credentials the credentials script for a join token
      * @param join        the join script for a join token
      * @param caCertHash  the cluster's identity
-     * @return the join step, which later steps wait for
+     * @return the join, and the step after which the node is registered
      */
-    static Command create(ClusterConfig config, Host first, Host host, List<Resource> after, Output<String> caCertHash,
+    static Joined create(ClusterConfig config, Host first, Host host, List<Resource> after, Output<String> caCertHash,
                           Function<Output<String>, Output<String>> credentials,
                           Function<Output<String>, Output<String>> join, Resource parent) {
         Output<String> token = ClusterSecrets.bootstrapToken(host.name() + "-join-token",
@@ -45,11 +45,15 @@ final class NodeJoin {
                 .after(List.of(refreshed))
                 .rebuildWhen(List.of(caCertHash))
                 .onDelete(NodeScripts.reset(config, host.node())), parent);
-        RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
+        Command registered = RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
                 .of("drain", Output.of(NodeScripts.awaitNode(config, host.node())))
                 .after(List.of(joined))
                 .rebuildWhen(membership)
                 .onDelete(NodeScripts.drain(config, host.node())), parent);
-        return joined;
+        return new Joined(joined, registered);
+    }
+
+    /** A node's join, and the step after which its Node object exists. */
+    record Joined(Command join, Command registered) {
     }
 }

@@ -18,6 +18,11 @@ public final class StepDurations {
             Map.entry("credentials", 5),    // join token + certificate re-upload
             Map.entry("join", 120),         // kubeadm join (control plane: until etcd and the API server are healthy)
             Map.entry("drain", 10),         // wait until the node registered
+            // Upgrade steps: nothing to do while the cluster is built (every node runs the version); on a change of
+            // kubernetesVersion each node takes minutes (drain, kubeadm upgrade, kubelet restart), one at a time.
+            Map.entry("cordon", 2),
+            Map.entry("upgrade", 3),
+            Map.entry("uncordon", 2),
             Map.entry("readiness", 120));   // nodes Ready, CoreDNS, /healthz through the VIP and each LB
     /** Seconds per resource type for everything that is not a command. */
     static final Map<String, Integer> TYPES = Map.of(

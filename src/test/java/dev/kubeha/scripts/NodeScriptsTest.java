@@ -143,7 +143,7 @@ class NodeScriptsTest {
     }
 
     @Test
-    void aClusterMemberKeepsItsVersionAndAVersionChangeStopsBeforeAnythingChanges() throws Exception {
+    void preparationLeavesAClusterMembersVersionToItsUpgradeStep() throws Exception {
         ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
         assertEquals(0, h.run(NodeScripts.prepare(CONFIG, WORKER1)).exitCode());
         Files.createDirectories(h.root().resolve("etc/kubernetes"));
@@ -156,11 +156,16 @@ class NodeScriptsTest {
 
         ClusterConfig newer = Stacks.config("vagrant", Map.of("kubernetesVersion", "1.32"));
         ScriptHarness.Run upgrade = h.run(NodeScripts.prepare(newer, WORKER1));
-        assertNotEquals(0, upgrade.exitCode());
-        assertTrue(upgrade.stderr().contains("this node runs Kubernetes 1.31.4 and kubernetesVersion asks for 1.32: "
-                + "kubeha does not upgrade a running cluster"), upgrade.stderr());
-        assertFalse(upgrade.called("apt-get"), upgrade.calls().toString());
+        assertEquals(0, upgrade.exitCode(), upgrade.stderr());
+        assertTrue(upgrade.stderr().contains("this node runs Kubernetes 1.31.4; its upgrade step moves it to 1.32"), upgrade.stderr());
+        assertFalse(upgrade.called("apt-get"), "kubelets never move ahead of the control plane here: " + upgrade.calls());
         assertEquals(repo, Files.readString(h.root().resolve("etc/apt/sources.list.d/kubernetes.list")), "the repository stays");
+
+        ScriptHarness fresh = freshNode(ScriptHarness.UBUNTU);
+        ScriptHarness.Run newNode = fresh.run(NodeScripts.prepare(newer, WORKER1));
+        assertEquals(0, newNode.exitCode(), newNode.stderr());
+        assertTrue(newNode.called("apt-get install -y -q --allow-change-held-packages kubelet kubeadm kubectl"),
+                "a new node gets the configured version: " + newNode.calls());
     }
 
     @Test

@@ -82,6 +82,31 @@ public final class NodeScripts {
                 "JOIN_CONFIG", joinConfig));
     }
 
+    /**
+     * On the node: move it to the configured version (kubeadm, then kubelet and kubectl) unless it runs it already;
+     * {@code first}: the node that ran kubeadm init, where {@code kubeadm upgrade apply} runs.
+     */
+    public static String upgrade(ClusterConfig config, Node node, boolean first) {
+        return NodeScript.render("kubeadm/upgrade.sh", Map.of(
+                "NODE_NAME", node.name(),
+                "NODE_ADDRESS", node.address(),
+                "API_PORT", Integer.toString(config.apiPort()),
+                "FIRST", Boolean.toString(first),
+                "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
+                "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
+                "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : ""));
+    }
+
+    /** On the first control-plane node, before {@code node}'s upgrade: drain it unless it runs the version. */
+    public static String cordon(ClusterConfig config, Node node) {
+        return nodeObject("cordon", node, Map.of("VERSION", config.kubernetesVersion().toString()));
+    }
+
+    /** On the first control-plane node, after {@code node}'s upgrade: uncordon it once it is Ready on the version. */
+    public static String uncordon(ClusterConfig config, Node node) {
+        return nodeObject("uncordon", node, Map.of("VERSION", config.kubernetesVersion().toString()));
+    }
+
     /** Teardown on the node itself: kubeadm reset (which also removes a control-plane node's etcd member). */
     public static String reset(ClusterConfig config, Node node) {
         return NodeScript.render("kubeadm/reset.sh", Map.of("NODE_NAME", node.name()));
@@ -103,10 +128,15 @@ public final class NodeScripts {
     }
 
     private static String nodeObject(String action, Node node) {
-        return NodeScript.render("kubeadm/node-object.sh", Map.of(
-                "ACTION", action,
-                "NODE_NAME", node.name(),
-                "TIMEOUT_SECONDS", Integer.toString(NODE_TIMEOUT_SECONDS)));
+        return nodeObject(action, node, Map.of());
+    }
+
+    private static String nodeObject(String action, Node node, Map<String, String> more) {
+        Map<String, String> params = new java.util.HashMap<>(more);
+        params.put("ACTION", action);
+        params.put("NODE_NAME", node.name());
+        params.put("TIMEOUT_SECONDS", Integer.toString(NODE_TIMEOUT_SECONDS));
+        return NodeScript.render("kubeadm/node-object.sh", params);
     }
 
     /** Prints the admin kubeconfig. */

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# kubeha: move this node to the configured Kubernetes version, in the order of kubeadm's upgrade guide: kubeadm
+# first (`kubeadm upgrade apply` on the first control-plane node, `kubeadm upgrade node` on every other node), then
+# the kubelet and kubectl. kubeha drains the node before (<node>-cordon) and uncordons it after (<node>-uncordon),
+# one node at a time, control plane first. A node that runs the version already is left alone.
+# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, FIRST (true|false), CONTROL_PLANE (true|false),
+# KUBERNETES_MINOR (1.32), KUBERNETES_PATCH (1.32.1, or empty for the newest of the minor).
+running="$(installed_version kubelet)"
+running="${running%%-*}"
+[ -n "$running" ] || die "the kubelet is not installed on $NODE_NAME"
+wanted="${KUBERNETES_PATCH:-$KUBERNETES_MINOR}"
+case "$running" in
+  "$wanted" | "$wanted".*)
+    log "$NODE_NAME runs Kubernetes $running"
+    exit 0
+    ;;
+esac
+
+# One minor version at a time, never down (kubeadm's rule).
+running_minor="${running#*.}"
+running_minor="${running_minor%%.*}"
+wanted_minor="${KUBERNETES_MINOR#*.}"
+if [ "$wanted_minor" -lt "$running_minor" ] || [ "$wanted_minor" -gt $((running_minor + 1)) ] \
+  || { [ "$wanted_minor" -eq "$running_minor" ] && [ "${KUBERNETES_PATCH##*.}" -lt "${running##*.}" ]; }; then
+  die "$NODE_NAME runs Kubernetes $running; kubeadm upgrades one minor version at a time and never down, so \
+kubernetesVersion $wanted cannot follow. Set a version of ${running%.*} or 1.$((running_minor + 1))"
+fi
+
+repo_kubernetes "$KUBERNETES_MINOR" || true
+patch="${KUBERNETES_PATCH:-$(kube_newest_patch)}"
+log "upgrading $NODE_NAME from Kubernetes $running to $patch"
+kube_packages_install "$patch" kubeadm
+if [ "$FIRST" = true ]; then
+  kubeadm upgrade apply -y "v${patch}" >&2 || die "kubeadm upgrade apply v${patch} failed on $NODE_NAME"
+else
+  kubeadm upgrade node >&2 || die "kubeadm upgrade node failed on $NODE_NAME"
+fi
+kube_packages_install "$patch" kubelet kubectl
+systemctl daemon-reload
+svc_restart kubelet
+
+if [ "$CONTROL_PLANE" = true ]; then
+  # The API server of this node answers again before the next node goes (bounded wait: 5 minutes).
+  for _ in $(seq 1 60); do
+    if [ "$(curl -sk --max-time 5 "https://${NODE_ADDRESS}:${API_PORT}/readyz")" = ok ]; then break; fi
+    sleep 5
+  done
+  [ "$(curl -sk --max-time 5 "https://${NODE_ADDRESS}:${API_PORT}/readyz")" = ok ] \
+    || die "the API server of $NODE_NAME is not ready 5 minutes after the upgrade"
+fi
+log "$NODE_NAME upgraded to Kubernetes $patch"
