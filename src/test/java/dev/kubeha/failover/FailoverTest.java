@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailoverTest {
-    static final int RUNS = 3;
+    /** Runs per scenario; more by hand with -Dfailover.runs=N. */
+    static final int RUNS = Integer.getInteger("failover.runs", 3);
     static final double LEAD_IN = 1.5;
     private static Lab lab;
     private static final Map<String, List<Measure>> TABLE = new LinkedHashMap<>();
@@ -130,6 +131,7 @@ class FailoverTest {
 
     static void record(String scenario, Measure m) {
         TABLE.computeIfAbsent(scenario, k -> new ArrayList<>()).add(m);
+        System.out.println("failover run: " + scenario + ": " + m);
     }
 
     // ---- 1. steady state ------------------------------------------------------------------------------------
