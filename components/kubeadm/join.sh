@@ -12,7 +12,8 @@ else
   printf '%s\n' "$JOIN_CONFIG" >"$work/kubeadm.yaml"
   log "kubeadm join ($([ "$CONTROL_PLANE" = true ] && echo control plane || echo worker))"
   kubeadm join --config "$work/kubeadm.yaml" >&2 \
-    || die "kubeadm join failed; see journalctl -u kubelet on this node (token or certificate key expired? re-run pulumi up)"
+    || die "kubeadm join failed; see journalctl -u kubelet on this node. A token or certificate error means its \
+credentials step ran more than 2 hours ago: pulumi up --replace the URN of ${NODE_NAME}-credentials (README: Troubleshooting)"
 fi
 
 if [ "$CONTROL_PLANE" = true ]; then

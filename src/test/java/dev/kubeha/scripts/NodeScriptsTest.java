@@ -252,6 +252,16 @@ class NodeScriptsTest {
     }
 
     @Test
+    void aFailedJoinSaysHowToRefreshItsCredentials() {
+        ScriptHarness.Run run = new ScriptHarness(ScriptHarness.UBUNTU)
+                .stub("kubeadm", "echo 'error: unable to fetch the kubeadm-config ConfigMap: token expired' >&2; exit 1")
+                .run(NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH));
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("credentials step ran more than 2 hours ago: pulumi up --replace the URN of "
+                + "k8s-worker1-credentials"), run.stderr());
+    }
+
+    @Test
     void joinIsGuardedAndAControlPlaneJoinWaitsForHealth() throws Exception {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("kubeadm", "mkdir -p \"$KUBEHA_ROOT/etc/kubernetes\"; touch \"$KUBEHA_ROOT/etc/kubernetes/kubelet.conf\"")
