@@ -29,12 +29,9 @@ on $NODE_NAME would create a second cluster. The node that initialised the clust
     || die "kubeadm init failed; see journalctl -u kubelet and crictl ps -a on this node"
 fi
 
-# The API answers before anything joins (bounded wait: 5 minutes).
-for _ in $(seq 1 60); do
-  if kubectl --kubeconfig "$admin" get --raw /readyz >/dev/null 2>&1; then break; fi
-  sleep 5
-done
-kubectl --kubeconfig "$admin" get --raw /readyz >/dev/null 2>&1 || die "the API server is not ready after 5 minutes"
+# The API answers before anything joins.
+api_ready() { kubectl --kubeconfig "$admin" get --raw /readyz >/dev/null 2>&1; }
+wait_until 300 api_ready || die "the API server is not ready after 5 minutes"
 
 ca="${KUBEHA_ROOT}/etc/kubernetes/pki/ca.crt"
 hash="$(openssl x509 -pubkey -noout -in "$ca" | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex | sed 's/^.* //')" \

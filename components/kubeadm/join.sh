@@ -18,15 +18,10 @@ fi
 
 if [ "$CONTROL_PLANE" = true ]; then
   admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
-  healthy=false
-  for _ in $(seq 1 60); do
-    if [ "$(curl -sk --max-time 5 "https://${NODE_ADDRESS}:${API_PORT}/readyz")" = ok ] \
-      && kubectl --kubeconfig "$admin" -n kube-system wait --for=condition=Ready "pod/etcd-${NODE_NAME}" --timeout=5s >/dev/null 2>&1; then
-      healthy=true
-      break
-    fi
-    sleep 5
-  done
-  [ "$healthy" = true ] || die "$NODE_NAME joined, but its API server or etcd member is not healthy after 5 minutes"
+  member_healthy() {
+    api_server_ready "$NODE_ADDRESS" "$API_PORT" \
+      && kubectl --kubeconfig "$admin" -n kube-system wait --for=condition=Ready "pod/etcd-${NODE_NAME}" --timeout=5s >/dev/null 2>&1
+  }
+  wait_until 300 member_healthy || die "$NODE_NAME joined, but its API server or etcd member is not healthy after 5 minutes"
   log "API server and etcd member of $NODE_NAME are healthy"
 fi

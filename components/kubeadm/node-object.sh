@@ -14,16 +14,17 @@ kubelet_runs_version() {
   local v
   v="$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.nodeInfo.kubeletVersion}')" \
     || die "cannot read the kubelet version of $NODE_NAME"
-  v="${v#v}"
-  case "$v" in "$VERSION" | "$VERSION".*) return 0 ;; *) return 1 ;; esac
+  runs_version "${v#v}" "$VERSION"
+}
+registered() { kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; }
+back_on_version() {
+  kubelet_runs_version && kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s >/dev/null 2>&1
 }
 case "$ACTION" in
   await)
-    for _ in $(seq 1 $((TIMEOUT_SECONDS / 5))); do
-      if kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; then log "$NODE_NAME registered"; exit 0; fi
-      sleep 5
-    done
-    die "$NODE_NAME did not register within ${TIMEOUT_SECONDS}s (journalctl -u kubelet on $NODE_NAME)"
+    wait_until "$TIMEOUT_SECONDS" registered \
+      || die "$NODE_NAME did not register within ${TIMEOUT_SECONDS}s (journalctl -u kubelet on $NODE_NAME)"
+    log "$NODE_NAME registered"
     ;;
   drain)
     if kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; then
@@ -48,16 +49,11 @@ case "$ACTION" in
     mark="$(kubectl_admin get node "$NODE_NAME" -o jsonpath="{.metadata.annotations.kubeha\.dev/drained-for-upgrade}")" \
       || die "cannot read $NODE_NAME"
     [ "$mark" = true ] || exit 0
-    for _ in $(seq 1 $((TIMEOUT_SECONDS / 5))); do
-      if kubelet_runs_version && kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s >/dev/null 2>&1; then
-        kubectl_admin uncordon "$NODE_NAME" >&2 || die "cannot uncordon $NODE_NAME"
-        kubectl_admin annotate node "$NODE_NAME" "${upgrade_mark}-" >/dev/null || die "cannot unmark $NODE_NAME"
-        log "$NODE_NAME is back, on Kubernetes $VERSION"
-        exit 0
-      fi
-      sleep 5
-    done
-    die "$NODE_NAME is not Ready on Kubernetes $VERSION ${TIMEOUT_SECONDS}s after its upgrade (journalctl -u kubelet on it)"
+    wait_until "$TIMEOUT_SECONDS" back_on_version \
+      || die "$NODE_NAME is not Ready on Kubernetes $VERSION ${TIMEOUT_SECONDS}s after its upgrade (journalctl -u kubelet on it)"
+    kubectl_admin uncordon "$NODE_NAME" >&2 || die "cannot uncordon $NODE_NAME"
+    kubectl_admin annotate node "$NODE_NAME" "${upgrade_mark}-" >/dev/null || die "cannot unmark $NODE_NAME"
+    log "$NODE_NAME is back, on Kubernetes $VERSION"
     ;;
   *) die "unknown action '$ACTION'" ;;
 esac

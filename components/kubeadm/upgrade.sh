@@ -6,16 +6,13 @@
 # one node at a time, control plane first. A node that runs the version already is left alone.
 # Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, FIRST (true|false), CONTROL_PLANE (true|false),
 # KUBERNETES_MINOR (1.32), KUBERNETES_PATCH (1.32.1, or empty for the newest of the minor).
-running="$(installed_version kubelet)"
-running="${running%%-*}"
+running="$(kubelet_version)"
 [ -n "$running" ] || die "the kubelet is not installed on $NODE_NAME"
 wanted="${KUBERNETES_PATCH:-$KUBERNETES_MINOR}"
-case "$running" in
-  "$wanted" | "$wanted".*)
-    log "$NODE_NAME runs Kubernetes $running"
-    exit 0
-    ;;
-esac
+if runs_version "$running" "$wanted"; then
+  log "$NODE_NAME runs Kubernetes $running"
+  exit 0
+fi
 
 # One minor version at a time, never down (kubeadm's rule).
 running_minor="${running#*.}"
@@ -41,12 +38,8 @@ systemctl daemon-reload
 svc_restart kubelet
 
 if [ "$CONTROL_PLANE" = true ]; then
-  # The API server of this node answers again before the next node goes (bounded wait: 5 minutes).
-  for _ in $(seq 1 60); do
-    if [ "$(curl -sk --max-time 5 "https://${NODE_ADDRESS}:${API_PORT}/readyz")" = ok ]; then break; fi
-    sleep 5
-  done
-  [ "$(curl -sk --max-time 5 "https://${NODE_ADDRESS}:${API_PORT}/readyz")" = ok ] \
+  # The API server of this node answers again before the next node goes.
+  wait_until 300 api_server_ready "$NODE_ADDRESS" "$API_PORT" \
     || die "the API server of $NODE_NAME is not ready 5 minutes after the upgrade"
 fi
 log "$NODE_NAME upgraded to Kubernetes $patch"

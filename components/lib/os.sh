@@ -54,6 +54,21 @@ pkg_install() {
 
 # (Pipelines into `grep -q` are avoided: under pipefail they fail when grep stops reading early.)
 
+# --- waiting --------------------------------------------------------------------------------------------
+# wait_until SECONDS COMMAND...: runs COMMAND every 5 s until it succeeds; fails when SECONDS have passed.
+wait_until() {
+  local tries=$(($1 / 5))
+  shift
+  for _ in $(seq 1 "$tries"); do
+    "$@" && return 0
+    sleep 5
+  done
+  return 1
+}
+
+# api_server_ready ADDRESS PORT: the API server there answers /readyz with ok.
+api_server_ready() { [ "$(curl -sk --max-time 5 "https://$1:$2/readyz")" = ok ]; }
+
 # --- files ----------------------------------------------------------------------------------------------
 # put_file DEST MODE < content: writes DEST atomically when its content differs.
 # Returns 0 when the file changed, 1 when it was already up to date.
@@ -169,6 +184,16 @@ exclude=kubelet kubeadm kubectl cri-tools kubernetes-cni
 EOT
       ;;
   esac
+}
+
+# runs_version VERSION WANTED: VERSION (1.31.4) is WANTED, a patch (1.31.4) or a minor (1.31) of Kubernetes.
+runs_version() { case "$1" in "$2" | "$2".*) return 0 ;; *) return 1 ;; esac; }
+
+# kubelet_version: the installed kubelet's version without its package release (1.31.4; empty when not installed).
+kubelet_version() {
+  local v
+  v="$(installed_version kubelet)"
+  echo "${v%%-*}"
 }
 
 # installed_version PACKAGE: the installed version (empty when not installed).

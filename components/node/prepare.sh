@@ -50,13 +50,8 @@ svc_enable_now containerd
 # cluster that runs another version keeps it here: its <node>-upgrade step moves it, in kubeadm's order and one node
 # at a time (kubelets moved ahead of the control plane would break the version skew policy).
 wanted="${KUBERNETES_PATCH:-$KUBERNETES_MINOR}"
-running=""
-if [ -f "${KUBEHA_ROOT}/etc/kubernetes/kubelet.conf" ]; then
-  running="$(installed_version kubelet)"
-  running="${running%%-*}"
-  case "$running" in "$wanted" | "$wanted".*) running="" ;; esac
-fi
-if [ -n "$running" ]; then
+if [ -f "${KUBEHA_ROOT}/etc/kubernetes/kubelet.conf" ] && running="$(kubelet_version)" && [ -n "$running" ] \
+  && ! runs_version "$running" "$wanted"; then
   log "this node runs Kubernetes $running; its upgrade step moves it to $wanted"
 else
   if repo_kubernetes "$KUBERNETES_MINOR"; then
