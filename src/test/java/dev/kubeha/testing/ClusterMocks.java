@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Mocks for the whole kubeha program: every resource's state is its inputs plus what its provider would compute
@@ -31,11 +30,8 @@ public class ClusterMocks implements Mocks {
               user: {client-certificate-data: RkFLRQ==, client-key-data: RkFLRS1LRVk=}
             """;
 
-    private final Map<String, Map<String, Object>> inputs = new ConcurrentHashMap<>();
-
     @Override
     public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
-        inputs.put(args.name, args.inputs);
         Map<String, Object> state = new LinkedHashMap<>(args.inputs);
         switch (args.type) {
             case "command:remote:Command", "command:local:Command" -> {
@@ -85,9 +81,5 @@ public class ClusterMocks implements Mocks {
             s.append("abcdef0123456789".charAt(Math.floorMod(h, 16)));
         }
         return s.toString();
-    }
-
-    public Optional<Map<String, Object>> inputsOf(String name) {
-        return Optional.ofNullable(inputs.get(name));
     }
 }
