@@ -5,7 +5,7 @@
 if command -v kubeadm >/dev/null 2>&1 && [ -d "${KUBEHA_ROOT}/etc/kubernetes" ]; then
   kubeadm reset -f >&2 || die "kubeadm reset failed on $NODE_NAME"
 fi
-rm -rf "${KUBEHA_ROOT}/etc/cni/net.d" "${KUBEHA_ROOT}/root/.kube" "${KUBEHA_ROOT}/var/lib/kubeha/initialised-here"
+rm -rf "${KUBEHA_ROOT}/etc/cni/net.d" "${KUBEHA_ROOT}/root/.kube" "$init_done" "$join_done" "${kubeha_state}/initialised-here"
 if command -v iptables >/dev/null 2>&1; then
   if ! { iptables -F && iptables -t nat -F && iptables -t mangle -F && iptables -X; }; then
     log "could not flush iptables"

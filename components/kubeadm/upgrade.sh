@@ -25,7 +25,7 @@ kubernetesVersion $wanted cannot follow. Set a version of ${running%.*} or 1.$((
 fi
 
 repo_kubernetes "$KUBERNETES_MINOR" || true
-patch="${KUBERNETES_PATCH:-$(kube_newest_patch)}"
+patch="${KUBERNETES_PATCH:-$(kube_newest_patch "$KUBERNETES_MINOR")}"
 log "upgrading $NODE_NAME from Kubernetes $running to $patch"
 kube_packages_install "$patch" kubeadm
 if [ "$FIRST" = true ]; then

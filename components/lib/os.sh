@@ -69,6 +69,39 @@ wait_until() {
 # api_server_ready ADDRESS PORT: the API server there answers /readyz with ok.
 api_server_ready() { [ "$(curl -sk --max-time 5 "https://$1:$2/readyz")" = ok ]; }
 
+# --- cluster membership ---------------------------------------------------------------------------------
+# A node is a member once `kubeadm init` or `kubeadm join` exited 0 there: the markers below are written only
+# then, and reset.sh removes them. kubeadm writes admin.conf and kubelet.conf early (its kubeconfig phase, before
+# etcd, the uploads, the bootstrap token, the promotion of a control-plane node's etcd member and the addons), so
+# those files existing means a kubeadm run started, not that it finished.
+kubeha_state="${KUBEHA_ROOT}/var/lib/kubeha"
+init_done="${kubeha_state}/kubeadm-init-done"
+join_done="${kubeha_state}/kubeadm-join-done"
+is_cluster_member() { [ -f "$init_done" ] || [ -f "$join_done" ]; }
+# kubeadm_started: something of a kubeadm init or join is on this node (its files, manifests or etcd data).
+kubeadm_started() {
+  local k="${KUBEHA_ROOT}/etc/kubernetes"
+  [ -f "$k/admin.conf" ] || [ -f "$k/kubelet.conf" ] || [ -f "$k/manifests/etcd.yaml" ] \
+    || [ -f "$k/manifests/kube-apiserver.yaml" ] || [ -d "${KUBEHA_ROOT}/var/lib/etcd/member" ]
+}
+# joined_as_control_plane: this node's etcd was started to join an existing etcd cluster (kubeadm join).
+joined_as_control_plane() {
+  local manifest="${KUBEHA_ROOT}/etc/kubernetes/manifests/etcd.yaml" line
+  [ -f "$manifest" ] || return 1
+  while IFS= read -r line; do
+    case "$line" in *--initial-cluster-state=existing*) return 0 ;; esac
+  done <"$manifest"
+  return 1
+}
+# mark_done MARKER: the kubeadm run finished.
+mark_done() { mkdir -p "$kubeha_state" && touch "$1"; }
+# kubeadm_start_over WHAT: clears what an unfinished kubeadm run left, so it can run again from the start.
+kubeadm_start_over() {
+  log "a previous $1 on this node did not finish; kubeadm reset, then $1 again"
+  kubeadm reset -f >&2 || die "kubeadm reset failed; the unfinished $1 left state that kubeha cannot clear"
+  rm -rf "${KUBEHA_ROOT}/etc/cni/net.d"
+}
+
 # --- files ----------------------------------------------------------------------------------------------
 # put_file DEST MODE < content: writes DEST atomically when its content differs.
 # Returns 0 when the file changed, 1 when it was already up to date.
@@ -204,31 +237,36 @@ installed_version() {
   esac
 }
 
-# kube_packages_install PATCH [PACKAGE...]: kubelet, kubeadm and kubectl (or the packages named) from the
-# configured repository, PATCH (e.g. 1.31.4) or the repository's newest when empty; held so that system upgrades
-# never move them.
+# kube_packages_install WANTED [PACKAGE...]: kubelet, kubeadm and kubectl (or the packages named) at WANTED, a
+# patch (1.31.4) or a minor (1.31: its newest patch in the configured repository), from the configured repository,
+# held so that system upgrades never move them. Packages of another version are replaced, downgrades included (a
+# node that left the cluster keeps its held packages: the next cluster may want an older minor).
 kube_packages_install() {
-  local patch="$1" pkgs=(kubelet kubeadm kubectl) p v current need=0 versioned=()
+  local wanted="$1" pkgs=(kubelet kubeadm kubectl) p v patch current need=0 versioned=()
   [ "$#" -gt 1 ] && pkgs=("${@:2}")
   for p in "${pkgs[@]}"; do
     current="$(installed_version "$p")"
-    if [ -z "$current" ] || { [ -n "$patch" ] && [ "${current%%-*}" != "$patch" ]; }; then need=1; fi
+    if [ -z "$current" ] || ! runs_version "${current%%-*}" "$wanted"; then need=1; fi
   done
   if [ "$need" -eq 1 ]; then
-    log "installing ${pkgs[*]} ${patch:-(newest of the minor)}"
+    case "$wanted" in
+      *.*.*) patch="$wanted" ;;
+      *) patch="$(kube_newest_patch "$wanted")" ;;
+    esac
+    log "installing ${pkgs[*]} $patch"
     case "$OS_FAMILY" in
       debian)
-        v=""; [ -n "$patch" ] && v="=${patch}-*"
-        for p in "${pkgs[@]}"; do versioned+=("$p$v"); done
+        for p in "${pkgs[@]}"; do versioned+=("$p=${patch}-*"); done
         apt-mark unhold "${pkgs[@]}" >/dev/null 2>&1 || true
         DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages "${versioned[@]}" \
-          || die "cannot install ${pkgs[*]} ${patch}"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages --allow-downgrades \
+          "${versioned[@]}" || die "cannot install ${pkgs[*]} $patch from the configured Kubernetes repository"
         ;;
       rhel)
-        v=""; [ -n "$patch" ] && v="-${patch}"
-        for p in "${pkgs[@]}"; do versioned+=("$p$v"); done
-        dnf install -y -q --disableexcludes=kubernetes "${versioned[@]}" || die "cannot install ${pkgs[*]} ${patch}"
+        for p in "${pkgs[@]}"; do versioned+=("$p-${patch}"); done
+        # dnf install of a named version installs, upgrades or downgrades to it.
+        dnf install -y -q --disableexcludes=kubernetes "${versioned[@]}" \
+          || die "cannot install ${pkgs[*]} $patch from the configured Kubernetes repository"
         ;;
     esac
   fi
@@ -242,19 +280,20 @@ kube_packages_install() {
   fi
 }
 
-# kube_newest_patch: the newest kubeadm version (e.g. 1.32.3) in the configured repository.
+# kube_newest_patch MINOR: the newest kubeadm version of MINOR (e.g. 1.32.3) that the configured repository offers
+# (not the installed one: that may be of another minor).
 kube_newest_patch() {
-  local v
+  local minor="$1" v
   case "$OS_FAMILY" in
     debian)
       DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
-      v="$(apt-cache policy kubeadm | awk '/Candidate:/ {print $2}')"
+      v="$(apt-cache madison kubeadm | awk -v m="$minor." '{ if (index($3, m) == 1) print $3 }' | sort -V | tail -n 1)"
       ;;
     rhel) v="$(dnf list -q --showduplicates --disableexcludes=kubernetes kubeadm 2>/dev/null \
-      | awk '$1 ~ /^kubeadm/ {print $2}' | sort -V | tail -n 1)" ;;
+      | awk -v m="$minor." '$1 ~ /^kubeadm/ { if (index($2, m) == 1) print $2 }' | sort -V | tail -n 1)" ;;
   esac
   v="${v%%-*}"
-  if [ -z "$v" ] || [ "$v" = "(none)" ]; then die "no kubeadm package in the configured Kubernetes repository"; fi
+  [ -n "$v" ] || die "the configured Kubernetes repository has no kubeadm of $minor"
   echo "$v"
 }
 

@@ -57,7 +57,7 @@ else
   if repo_kubernetes "$KUBERNETES_MINOR"; then
     log "Kubernetes $KUBERNETES_MINOR package repository configured"
   fi
-  kube_packages_install "$KUBERNETES_PATCH"
+  kube_packages_install "$wanted"
 fi
 
 # The kubelet registers with the configured address, never the NAT address every Vagrant VM shares.

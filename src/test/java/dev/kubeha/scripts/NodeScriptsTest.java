@@ -56,6 +56,8 @@ class NodeScriptsTest {
                         + "*--add-port=*) p=\"${*##*=}\"; touch " + state + ".fw-\"${p//\\//_}\";; *) exit 0;; esac")
                 .stub("curl", "echo 'KEY'")
                 .stub("gpg", "cat >/dev/null; while [ $# -gt 0 ]; do [ \"$1\" = -o ] && { shift; echo key > \"$1\"; }; shift; done")
+                .stub("apt-cache", "[ \"$1\" = madison ] && printf ' %s | %s | https://pkgs.k8s.io/core:/stable:/v1.3x/deb  Packages\\n' "
+                        + "kubeadm 1.31.4-1.1 kubeadm 1.32.2-1.1 kubeadm 1.32.3-1.1 kubeadm 1.33.0-1.1; exit 0")
                 .stub("getenforce", "[ -f " + state + ".permissive ] && echo Permissive || echo Enforcing")
                 .stub("setenforce", "touch " + state + ".permissive")
                 .stubs("sysctl", "logger");
@@ -103,7 +105,7 @@ class NodeScriptsTest {
         assertEquals(0, first.exitCode(), first.stderr());
         for (String call : List.of("swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl --system",
                 "apt-get install -y -q --no-install-recommends containerd conntrack socat", "systemctl restart containerd",
-                "apt-get install -y -q --allow-change-held-packages kubelet=1.31.4-* kubeadm=1.31.4-* kubectl=1.31.4-*",
+                "apt-get install -y -q --allow-change-held-packages --allow-downgrades kubelet=1.31.4-* kubeadm=1.31.4-* kubectl=1.31.4-*",
                 "apt-mark hold kubelet", "systemctl enable kubelet", "firewall-cmd --permanent --add-port=6443/tcp",
                 "firewall-cmd --permanent --add-port=2379-2380/tcp", "systemctl mask swap.img.swap")) {
             assertTrue(first.called(call), "expected '" + call + "' in " + first.calls());
@@ -164,8 +166,28 @@ class NodeScriptsTest {
         ScriptHarness fresh = freshNode(ScriptHarness.UBUNTU);
         ScriptHarness.Run newNode = fresh.run(NodeScripts.prepare(newer, WORKER1));
         assertEquals(0, newNode.exitCode(), newNode.stderr());
-        assertTrue(newNode.called("apt-get install -y -q --allow-change-held-packages kubelet kubeadm kubectl"),
-                "a new node gets the configured version: " + newNode.calls());
+        assertTrue(newNode.called("apt-get install -y -q --allow-change-held-packages --allow-downgrades "
+                + "kubelet=1.32.3-* kubeadm=1.32.3-* kubectl=1.32.3-*"),
+                "a new node gets the newest patch of the configured minor in the repository: " + newNode.calls());
+    }
+
+    @Test
+    void aNodeThatLeftTheClusterGetsTheConfiguredVersionDowngradeIncluded() throws Exception {
+        // After pulumi destroy the packages stay, held; the next cluster may want another minor (issue 14, item 4).
+        ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
+        assertEquals(0, h.run(NodeScripts.prepare(Stacks.config("vagrant", Map.of("kubernetesVersion", "1.32")), WORKER1)).exitCode());
+        assertEquals(0, h.run(NodeScripts.reset(CONFIG, WORKER1)).exitCode());
+        h.stub("dpkg-query", "case \"$*\" in *Version*) echo '1.32.3-1.1';; *) echo 'install ok installed';; esac");
+
+        ScriptHarness.Run older = h.run(NodeScripts.prepare(Stacks.config("vagrant", Map.of("kubernetesVersion", "1.31")), WORKER1));
+        assertEquals(0, older.exitCode(), older.stderr());
+        assertTrue(older.called("apt-get install -y -q --allow-change-held-packages --allow-downgrades "
+                + "kubelet=1.31.4-* kubeadm=1.31.4-* kubectl=1.31.4-*"), "the held 1.32 packages go back to 1.31: " + older.calls());
+        assertTrue(Files.readString(h.root().resolve("etc/apt/sources.list.d/kubernetes.list")).contains("/v1.31/deb/"));
+
+        ScriptHarness.Run missing = h.run(NodeScripts.prepare(Stacks.config("vagrant", Map.of("kubernetesVersion", "1.34")), WORKER1));
+        assertNotEquals(0, missing.exitCode());
+        assertTrue(missing.stderr().contains("the configured Kubernetes repository has no kubeadm of 1.34"), missing.stderr());
     }
 
     @Test
@@ -204,20 +226,7 @@ class NodeScriptsTest {
 
         ScriptHarness.Run reset = h.stubs("kubeadm").run(NodeScripts.reset(CONFIG, MASTER1));
         assertEquals(0, reset.exitCode(), reset.stderr());
-        assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/initialised-here")), "a reset node initialised nothing");
-    }
-
-    @Test
-    void initRefusesOnANodeThatJoinedTheCluster() throws Exception {
-        // The first node of controlPlaneNodes was removed: k8s-master2, a joined member, would become the first.
-        ScriptHarness h = controlPlaneNode();
-        Files.createDirectories(h.root().resolve("etc/kubernetes"));
-        Files.writeString(h.root().resolve("etc/kubernetes/admin.conf"), "joined\n");
-        ScriptHarness.Run run = h.run(NodeScripts.init(CONFIG, MASTER2, TOKEN, KEY));
-        assertNotEquals(0, run.exitCode());
-        assertTrue(run.stderr().contains("k8s-master2 joined an existing cluster; it did not initialise it"), run.stderr());
-        assertFalse(run.called("kubeadm"), run.calls().toString());
-        assertFalse(run.stdout().contains("KUBEHA_CA_CERT_HASH"), "no CA hash: nothing may go on with this node as the first");
+        assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/kubeadm-init-done")), "a reset node initialised nothing");
     }
 
     @Test
@@ -229,7 +238,7 @@ class NodeScriptsTest {
         assertTrue(run.stderr().contains("an API server already answers at https://192.168.56.100:6443 (HTTP 200): "
                 + "kubeadm init on k8s-master1 would create a second cluster"), run.stderr());
         assertFalse(run.called("kubeadm init"), run.calls().toString());
-        assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/initialised-here")));
+        assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/kubeadm-init-done")));
     }
 
     @Test
