@@ -48,6 +48,7 @@ public final class Cluster {
 
         List<Resource> everything = new ArrayList<>(controlPlane.members());
         everything.addAll(workers.members());
+        everything.add(controlPlane.scheduling());
         everything.add(workers.upgraded());
         everything.add(cni.release());
         Readiness.gate(config, controlPlane.firstHost(), machines.hosts(config.allNodes()), everything, null);

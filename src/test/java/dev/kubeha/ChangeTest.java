@@ -104,8 +104,9 @@ class ChangeTest {
                 "k8s-master4-join", "k8s-master4-drain", "k8s-master4-cordon", "k8s-master4-upgrade", "k8s-master4-uncordon"), d.added());
         assertEquals(Set.of("k8s-master3-vm", "k8s-master3-prepare", "k8s-master3-join-token", "k8s-master3-credentials",
                 "k8s-master3-join", "k8s-master3-drain", "k8s-master3-cordon", "k8s-master3-upgrade", "k8s-master3-uncordon"), d.removed());
-        assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "cluster-readiness"), d.changed(),
-                "the backend list changes the LB configure scripts' stdin: an in-place update, not a re-creation");
+        assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "k8s-master1-scheduling", "cluster-readiness"), d.changed(),
+                "the backend list changes the LB configure scripts' stdin (and the control-plane list the scheduling "
+                        + "step's): in-place updates, not re-creations");
         assertEquals(Set.of("k8s-worker1-cordon"), d.rewired(), "the workers' upgrades now wait for k8s-master4's");
     }
 

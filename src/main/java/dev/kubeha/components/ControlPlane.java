@@ -36,6 +36,7 @@ public final class ControlPlane extends ComponentResource {
     private final Command init;
     private final List<Command> joins = new ArrayList<>();
     private final Resource upgraded;
+    private final Command scheduling;
 
     public ControlPlane(String name, ClusterConfig config, List<Host> hosts, ClusterSecrets secrets,
                         List<Resource> loadBalancerReady, ComponentResourceOptions options) {
@@ -72,6 +73,10 @@ public final class ControlPlane extends ComponentResource {
                     List.of(joined.registered(), previousUpgrade), caCertHash, this);
         }
         this.upgraded = previousUpgrade;
+        // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).
+        this.scheduling = RemoteScript.run(first, RemoteScript.Spec
+                .of("scheduling", Output.of(NodeScripts.scheduling(config)))
+                .after(members()), this);
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
     }
 
@@ -94,6 +99,11 @@ public final class ControlPlane extends ComponentResource {
     /** The last control-plane node's upgrade steps: the workers' upgrades wait for it. */
     public Resource upgraded() {
         return upgraded;
+    }
+
+    /** Whether the control plane takes workloads is settled: after every control-plane join. */
+    public Resource scheduling() {
+        return scheduling;
     }
 
     /** Every node's init or join, in order. */

@@ -85,7 +85,7 @@ public final class ClusterConfigParser {
         }
         String podSubnet = string("podSubnet");
         String serviceSubnet = string("serviceSubnet");
-        checkSubnets(podSubnet, serviceSubnet, nodeNetwork);
+        checkSubnets(podSubnet, serviceSubnet, nodeNetwork, controlPlane.size() + workers.size());
 
         String flannelChart = string("flannelChartVersion");
         String calicoChart = string("calicoChartVersion");
@@ -141,6 +141,9 @@ public final class ClusterConfigParser {
         int cpCount = list("controlPlaneNodes").size();
         if (cpCount == 0) {
             error("controlPlaneNodes", "is empty; give 1, 3 or 5 control-plane nodes");
+        } else if (cpCount == 1) {
+            warnings.add("controlPlaneNodes: one control-plane node is not highly available: when it is down, so are the "
+                    + "API and etcd, whatever the load balancers do; use 3 (or 5) for HA");
         } else if (cpCount % 2 == 0) {
             if (allowEven) {
                 warnings.add("controlPlaneNodes: " + cpCount + " control-plane nodes: etcd quorum is " + (cpCount / 2 + 1)
@@ -194,7 +197,8 @@ public final class ClusterConfigParser {
         return Optional.of(network);
     }
 
-    private void checkSubnets(String pod, String service, Optional<Cidr> nodeNetwork) {
+    /** @param kubernetesNodes control-plane nodes and workers: each takes one node range from the pod subnet */
+    private void checkSubnets(String pod, String service, Optional<Cidr> nodeNetwork, int kubernetesNodes) {
         Optional<Cidr> podCidr = cidr("podSubnet", pod);
         Optional<Cidr> serviceCidr = cidr("serviceSubnet", service);
         if (nodeNetwork.isPresent()) {
@@ -206,10 +210,30 @@ public final class ClusterConfigParser {
         if (podCidr.isPresent() && serviceCidr.isPresent() && podCidr.get().overlaps(serviceCidr.get())) {
             error("serviceSubnet", serviceCidr.get() + " overlaps podSubnet " + podCidr.get() + "; the two ranges must be disjoint");
         }
-        podCidr.filter(c -> c.prefix() > 24).ifPresent(c -> error("podSubnet",
+        podCidr.filter(c -> c.prefix() > NODE_CIDR_PREFIX).ifPresent(c -> error("podSubnet",
                 c + " is too small: every node takes a /24 from it; use a /16 to /24"));
+        podCidr.filter(c -> c.prefix() <= NODE_CIDR_PREFIX && (1L << (NODE_CIDR_PREFIX - c.prefix())) < kubernetesNodes)
+                .ifPresent(c -> error("podSubnet", c + " holds " + (1L << (NODE_CIDR_PREFIX - c.prefix())) + " node range(s) of /"
+                        + NODE_CIDR_PREFIX + " (kube-controller-manager gives every node one), but the stack has "
+                        + kubernetesNodes + " Kubernetes nodes; use a /" + largestPrefixFor(kubernetesNodes) + " or larger"));
         serviceCidr.filter(c -> c.prefix() < 12).ifPresent(c -> error("serviceSubnet",
                 c + " is too large; the API server accepts at most a /12 for IPv4 services"));
+    }
+
+    /**
+     * The node range kube-controller-manager gives each node from the pod subnet (kubeadm runs it with
+     * --allocate-node-cidrs and the podSubnet as --cluster-cidr and leaves --node-cidr-mask-size at its default,
+     * "24 for IPv4": kubernetes/kubernetes cmd/kube-controller-manager/app/options/nodeipamcontroller.go).
+     */
+    static final int NODE_CIDR_PREFIX = 24;
+
+    /** The longest pod subnet prefix that still holds {@code nodes} /24 node ranges. */
+    private static int largestPrefixFor(int nodes) {
+        int bits = 0;
+        while ((1L << bits) < nodes) {
+            bits++;
+        }
+        return NODE_CIDR_PREFIX - bits;
     }
 
     private Optional<Cidr> cidr(String key, String value) {

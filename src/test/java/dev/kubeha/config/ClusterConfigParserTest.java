@@ -91,6 +91,9 @@ class ClusterConfigParserTest {
                 Arguments.of("malformed pod CIDR", with("podSubnet", "10.244.0.0/33"), "podSubnet", "CIDR"),
                 Arguments.of("pod CIDR not a network address", with("podSubnet", "10.244.1.0/16"), "podSubnet", "network address"),
                 Arguments.of("pod subnet overlaps nodes (Calico default)", with("podSubnet", "192.168.0.0/16"), "podSubnet", "overlaps the node network"),
+                Arguments.of("pod subnet holds fewer /24 node ranges than nodes (issue 14, item 6)",
+                        with("podSubnet", "10.244.0.0/23"), "podSubnet",
+                        "10.244.0.0/23 holds 2 node range(s) of /24 (kube-controller-manager gives every node one), but the stack has 4 Kubernetes nodes; use a /22 or larger"),
                 Arguments.of("service subnet overlaps nodes", with("serviceSubnet", "192.168.56.0/24"), "serviceSubnet", "overlaps the node network"),
                 Arguments.of("pod and service overlap", with("serviceSubnet", "10.244.0.0/20"), "serviceSubnet", "overlaps podSubnet"),
                 Arguments.of("name not RFC 1123", with("workers", "[\"Worker_1=192.168.56.20\"]"), "workers[0].name", "RFC 1123"),
@@ -142,6 +145,19 @@ class ClusterConfigParserTest {
         assertEquals(List.of(), r.errors());
         assertEquals(1, r.warnings().size());
         assertTrue(r.warnings().get(0).contains("quorum is 3") && r.warnings().get(0).contains("tolerates 1"), r.warnings().get(0));
+    }
+
+    @Test
+    void aPodSubnetWithExactlyOneRangePerNodeIsAccepted() {
+        assertEquals(List.of(), parse(with("podSubnet", "10.244.0.0/22")).errors(), "4 nodes, 4 ranges of /24");
+    }
+
+    @Test
+    void oneControlPlaneNodeIsAcceptedWithAWarningThatItIsNotHighlyAvailable() {
+        ClusterConfigParser.Result r = parse(with("controlPlaneNodes", "[\"cp1=192.168.56.10\"]"));
+        assertEquals(List.of(), r.errors());
+        assertEquals(1, r.warnings().size(), r.warnings().toString());
+        assertTrue(r.warnings().get(0).startsWith("controlPlaneNodes: one control-plane node is not highly available"), r.warnings().get(0));
     }
 
     @Test

@@ -261,6 +261,34 @@ class NodeScriptsTest {
     }
 
     @Test
+    void controlPlaneNodesTakeWorkloadsExactlyWhenThereAreNoWorkers() throws Exception {
+        // The pretend cluster: a file per Node holding its taint keys (issue 14, item 6).
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl",
+                "t=\"$KUBEHA_ROOT/taints-\"; case \"$*\" in "
+                        + "*' get node '*) n=\"$*\"; n=\"${n##* get node }\"; cat \"$t${n%% *}\";; "
+                        + "*'NoSchedule-'*) n=\"$*\"; n=\"${n##* taint node }\"; : >\"$t${n%% *}\";; "
+                        + "*'=:NoSchedule'*) n=\"$*\"; n=\"${n##* taint node }\"; echo node-role.kubernetes.io/control-plane >\"$t${n%% *}\";; esac");
+        for (Node n : CONFIG.controlPlane()) {
+            Files.writeString(h.root().resolve("taints-" + n.name()), "node-role.kubernetes.io/control-plane\n");
+        }
+        ClusterConfig noWorkers = Stacks.config("vagrant", Map.of("workers", "[]"));
+        ScriptHarness.Run untaint = h.run(NodeScripts.scheduling(noWorkers));
+        assertEquals(0, untaint.exitCode(), untaint.stderr());
+        assertTrue(untaint.called("kubectl --kubeconfig " + h.root() + "/etc/kubernetes/admin.conf --request-timeout=10s taint node "
+                + "k8s-master3 node-role.kubernetes.io/control-plane:NoSchedule-"), untaint.calls().toString());
+        ScriptHarness.Run again = h.run(NodeScripts.scheduling(noWorkers));
+        assertFalse(again.called("kubectl --kubeconfig " + h.root() + "/etc/kubernetes/admin.conf --request-timeout=10s taint"),
+                "nothing changes on a second run: " + again.calls());
+
+        ScriptHarness.Run taint = h.run(NodeScripts.scheduling(CONFIG));
+        assertEquals(0, taint.exitCode(), taint.stderr());
+        for (Node n : CONFIG.controlPlane()) {
+            assertEquals("node-role.kubernetes.io/control-plane\n", Files.readString(h.root().resolve("taints-" + n.name())),
+                    n.name() + " takes no workloads once there are workers");
+        }
+    }
+
+    @Test
     void aFailedJoinSaysHowToRefreshItsCredentials() {
         ScriptHarness.Run run = new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("kubeadm", "echo 'error: unable to fetch the kubeadm-config ConfigMap: token expired' >&2; exit 1")

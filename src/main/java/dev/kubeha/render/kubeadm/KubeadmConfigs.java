@@ -56,7 +56,7 @@ public final class KubeadmConfigs {
                         List.of("signing", "authentication"), List.of("system:bootstrappers:kubeadm:default-node-token"))),
                 certificateKey,
                 new ApiEndpoint(node.address(), config.apiPort()),
-                nodeRegistration(config, node));
+                nodeRegistration(config, node, true));
         ClusterConfiguration cluster = new ClusterConfiguration(api, "ClusterConfiguration", config.clusterName(),
                 kubernetesVersion(config.kubernetesVersion()), config.apiEndpoint(),
                 new Networking(config.podSubnet(), config.serviceSubnet()),
@@ -87,14 +87,19 @@ public final class KubeadmConfigs {
                                           JoinControlPlane controlPlane) {
         return new JoinConfiguration(config.kubernetesVersion().kubeadmApiVersion(), "JoinConfiguration",
                 new Discovery(new BootstrapTokenDiscovery(config.apiEndpoint(), token, List.of(caCertHash))),
-                nodeRegistration(config, node), controlPlane);
+                nodeRegistration(config, node, controlPlane != null), controlPlane);
     }
 
-    private static NodeRegistration nodeRegistration(ClusterConfig config, Node node) {
+    /**
+     * A control-plane node of a stack without workers registers without kubeadm's NoSchedule taint: the control
+     * plane is then where the workloads run.
+     */
+    private static NodeRegistration nodeRegistration(ClusterConfig config, Node node, boolean controlPlane) {
         Object kubeletArgs = config.kubernetesVersion().minor() >= 31
                 ? List.of(new Arg("node-ip", node.address()))
                 : Map.of("node-ip", node.address());
-        return new NodeRegistration(node.name(), CRI_SOCKET, kubeletArgs);
+        List<Object> taints = controlPlane && config.workers().isEmpty() ? List.of() : null;
+        return new NodeRegistration(node.name(), CRI_SOCKET, kubeletArgs, taints);
     }
 
     static String kubernetesVersion(KubernetesVersion v) {

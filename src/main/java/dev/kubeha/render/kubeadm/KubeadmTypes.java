@@ -45,9 +45,13 @@ final class KubeadmTypes {
     record ApiEndpoint(String advertiseAddress, Integer bindPort) {
     }
 
-    /** kubeletExtraArgs is a list of {name, value} in v1beta4 and a map in v1beta3, hence Object. */
+    /**
+     * kubeletExtraArgs is a list of {name, value} in v1beta4 and a map in v1beta3, hence Object. taints: null (left
+     * out) gives a control-plane node kubeadm's control-plane NoSchedule taint; an empty list, none
+     * (kubernetes/kubernetes cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go, NodeRegistrationOptions.Taints).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record NodeRegistration(String name, String criSocket, Object kubeletExtraArgs) {
+    record NodeRegistration(String name, String criSocket, Object kubeletExtraArgs, List<Object> taints) {
     }
 
     record Arg(String name, String value) {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The scripts that make a machine a Kubernetes node and take it out again, one renderer each. Scripts that carry
@@ -100,6 +101,16 @@ public final class NodeScripts {
     /** On the first control-plane node, before {@code node}'s upgrade: drain it unless it runs the version. */
     public static String cordon(ClusterConfig config, Node node) {
         return nodeObject("cordon", node, Map.of("VERSION", config.kubernetesVersion().toString()));
+    }
+
+    /**
+     * On the first control-plane node, once every node joined: control-plane nodes take workloads exactly when the
+     * stack has no workers.
+     */
+    public static String scheduling(ClusterConfig config) {
+        return NodeScript.render("kubeadm/scheduling.sh", Map.of(
+                "CONTROL_PLANE_NODES", config.controlPlane().stream().map(Node::name).collect(Collectors.joining(" ")),
+                "SCHEDULABLE", Boolean.toString(config.workers().isEmpty())));
     }
 
     /** On the first control-plane node, after {@code node}'s upgrade: uncordon it once it is Ready on the version. */

@@ -9,6 +9,7 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.testing.Golden;
 import dev.kubeha.testing.Stacks;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -111,5 +112,22 @@ class KubeadmConfigsTest {
         assertEquals("192.168.56.100:6443", w.path("discovery").path("bootstrapToken").path("apiServerEndpoint").asText());
         assertNodeIp(w.path("nodeRegistration"), "192.168.56.20", v4);
         assertEquals("k8s-worker1", w.path("nodeRegistration").path("name").asText());
+    }
+
+    @Test
+    void withoutWorkersTheControlPlaneRegistersWithoutItsNoScheduleTaint() throws Exception {
+        // Else the cluster could run no workload at all (issue 14, item 6).
+        ClusterConfig none = Stacks.config("vagrant", Map.of("workers", "[]"));
+        JsonNode init = documents(KubeadmConfigs.init(none, none.firstControlPlane(), TOKEN, KEY)).get(0);
+        assertTrue(init.path("nodeRegistration").path("taints").isArray(), "taints: [] is 'no taints'");
+        assertEquals(0, init.path("nodeRegistration").path("taints").size());
+        JsonNode join = documents(KubeadmConfigs.joinControlPlane(none, none.controlPlane().get(1), TOKEN, HASH, KEY)).get(0);
+        assertEquals(0, join.path("nodeRegistration").path("taints").size());
+        assertTrue(join.path("nodeRegistration").path("taints").isArray());
+
+        ClusterConfig withWorkers = config("1.31");
+        JsonNode tainted = documents(KubeadmConfigs.init(withWorkers, withWorkers.firstControlPlane(), TOKEN, KEY)).get(0);
+        assertTrue(tainted.path("nodeRegistration").path("taints").isMissingNode(),
+                "left out: kubeadm gives control-plane nodes their NoSchedule taint");
     }
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# kubeha: control-plane nodes take workloads exactly when the stack has no workers: kubeadm's
+# node-role.kubernetes.io/control-plane:NoSchedule taint is taken off then, and put back once workers exist (it
+# keeps new pods away and evicts nothing). kubeadm registers them so when they join (nodeRegistration.taints); this
+# step keeps it true when the workers come and go. Run on the first control-plane node.
+# Parameters: CONTROL_PLANE_NODES (space-separated names), SCHEDULABLE (true|false).
+KUBECTL=(kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" --request-timeout=10s)
+taint="node-role.kubernetes.io/control-plane"
+for node in $CONTROL_PLANE_NODES; do
+  keys="$("${KUBECTL[@]}" get node "$node" -o jsonpath='{.spec.taints[*].key}')" || die "cannot read the Node $node"
+  case " $keys " in *" $taint "*) tainted=true ;; *) tainted=false ;; esac
+  if [ "$SCHEDULABLE" = true ] && [ "$tainted" = true ]; then
+    "${KUBECTL[@]}" taint node "$node" "${taint}:NoSchedule-" >&2 || die "cannot take the $taint taint off $node"
+    log "$node takes workloads (the stack has no workers)"
+  elif [ "$SCHEDULABLE" = false ] && [ "$tainted" = false ]; then
+    "${KUBECTL[@]}" taint node "$node" "${taint}=:NoSchedule" >&2 || die "cannot put the $taint taint on $node"
+    log "$node takes no workloads (the stack has workers)"
+  fi
+done
