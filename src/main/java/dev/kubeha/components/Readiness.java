@@ -14,12 +14,19 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The last step of {@code pulumi up}: every node Ready, CoreDNS available, and the API answering /healthz
- * through the VIP and through each load balancer. Fails with the node and the check that did not pass, so a
- * broken cluster is never reported as a success.
+ * The last step of {@code pulumi up}: every node Ready, CoreDNS available, the pod network carrying traffic
+ * between the nodes (a probe pod on each node reaches the others' and resolves a Service name through CoreDNS),
+ * and the API answering /healthz through the VIP and through each load balancer. Fails with the node (or the pair
+ * of nodes) and the check that did not pass, so a broken cluster is never reported as a success.
  */
 public final class Readiness {
     static final int TIMEOUT_SECONDS = 900;
+    /**
+     * How many other nodes each node's network probe reaches (the next ones in node order, wrapping round): every
+     * pair up to 21 nodes; beyond, every node is still a source and a target of PEERS checks, so a node whose
+     * overlay is dead is found, while the checks grow linearly with the cluster.
+     */
+    static final int PROBE_PEERS = 20;
 
     private Readiness() {
     }
@@ -31,6 +38,8 @@ public final class Readiness {
         params.put("API_ENDPOINTS", Stream.concat(Stream.of(config.vip()), config.loadBalancers().stream().map(Node::address))
                 .map(a -> a + ":" + config.apiPort()).collect(Collectors.joining(" ")));
         params.put("TIMEOUT_SECONDS", Integer.toString(TIMEOUT_SECONDS));
+        params.put("PROBE_IMAGE", config.readinessProbeImage());
+        params.put("PROBE_PEERS", Integer.toString(PROBE_PEERS));
         return NodeScript.render("cluster/readiness.sh", params);
     }
 

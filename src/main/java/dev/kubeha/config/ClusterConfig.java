@@ -19,6 +19,7 @@ public record ClusterConfig(
         CniPlugin cni,
         String flannelChartVersion,
         String calicoChartVersion,
+        String readinessProbeImage,
         boolean firewall,
         SshSettings ssh,
         VagrantSettings vagrant,

@@ -91,6 +91,10 @@ public final class ClusterConfigParser {
         String calicoChart = string("calicoChartVersion");
         checkChartVersion("flannelChartVersion", flannelChart);
         checkChartVersion("calicoChartVersion", calicoChart);
+        String probeImage = string("readinessProbeImage");
+        if (!IMAGE.matcher(probeImage).matches()) {
+            error("readinessProbeImage", "'" + probeImage + "' is not an image reference such as docker.io/library/busybox:1.36.1");
+        }
 
         SshSettings ssh = ssh(provisioner);
         VagrantSettings vagrant = vagrant(provisioner, all);
@@ -101,7 +105,7 @@ public final class ClusterConfigParser {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings));
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
-                prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart,
+                prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
                 bool("firewall"), ssh, vagrant, haproxy, keepalived, warnings);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings));
     }
@@ -243,6 +247,13 @@ public final class ClusterConfigParser {
         }
         return cidr;
     }
+
+    /**
+     * An image reference: [registry[:port]/]path[:tag][@sha256:digest], lower-case path components (the grammar of
+     * distribution/reference's reference.go, simplified).
+     */
+    private static final Pattern IMAGE = Pattern.compile("([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*"
+            + "(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?");
 
     private void checkChartVersion(String key, String value) {
         if (!CHART_VERSION.matcher(value).matches()) {
