@@ -3,11 +3,13 @@
 # kubeha: on the first control-plane node, act on a node's Kubernetes object. ACTION is one of:
 #   await   wait until the node has registered (create of <node>-drain)
 #   drain   cordon and evict it before it leaves (delete of <node>-drain)
-#   delete  remove its Node object after it left (delete of <node>-credentials)
+#   delete  remove its Node object after it left (delete of <node>-credentials) and, for a control-plane node, its
+#           etcd member if `kubeadm reset` on the node could not (it only warns when its local etcd does not answer)
 #   cordon    before an upgrade (<node>-cordon): drain it, marked as kubeha's, unless its kubelet runs VERSION
 #   uncordon  after an upgrade (<node>-uncordon): once its kubelet runs VERSION and it is Ready, uncordon it if
 #             kubeha drained it (a node cordoned by someone else stays cordoned)
-# Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS, VERSION (cordon and uncordon: 1.32 or 1.32.1).
+# Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS, VERSION (cordon and uncordon: 1.32 or 1.32.1), CONTROL_PLANE,
+# NODE_ADDRESS and ETCD_POD (delete: the etcd static pod of this node, whose etcdctl asks the surviving members).
 kubectl_admin() { kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" "$@"; }
 upgrade_mark="kubeha.dev/drained-for-upgrade"
 kubelet_runs_version() {
@@ -17,6 +19,19 @@ kubelet_runs_version() {
   runs_version "${v#v}" "$VERSION"
 }
 registered() { kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; }
+# etcd_member_ids: the IDs of NODE_NAME's etcd member: by name (kubeadm names it after the node), or by peer URL
+# (https://ADDRESS:2380, kubernetes/kubernetes cmd/kubeadm/app/util/etcd/etcd.go GetPeerURL) for a member that never
+# started and so has no name. `etcdctl member list -w simple` prints "ID, STATUS, NAME, PEER URLS, CLIENT URLS, LEARNER".
+etcdctl_local() {
+  kubectl_admin -n kube-system exec "$ETCD_POD" -- etcdctl --endpoints=https://127.0.0.1:2379 \
+    --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt \
+    --key=/etc/kubernetes/pki/etcd/server.key "$@"
+}
+etcd_member_ids() {
+  local members
+  members="$(etcdctl_local member list -w simple)" || die "cannot list the etcd members through $ETCD_POD"
+  awk -F', ' -v name="$NODE_NAME" -v peer="https://${NODE_ADDRESS}:2380" '$3 == name || $4 == peer { print $1 }' <<<"$members"
+}
 back_on_version() {
   kubelet_runs_version && kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s >/dev/null 2>&1
 }
@@ -34,6 +49,13 @@ case "$ACTION" in
     ;;
   delete)
     kubectl_admin delete node "$NODE_NAME" --ignore-not-found >&2 || die "cannot delete node $NODE_NAME"
+    if [ "$CONTROL_PLANE" = true ]; then
+      ids="$(etcd_member_ids)" || exit 1
+      for id in $ids; do
+        etcdctl_local member remove "$id" >&2 || die "cannot remove the etcd member $id of $NODE_NAME"
+        log "removed the etcd member $id that $NODE_NAME left behind"
+      done
+    fi
     ;;
   cordon)
     if kubelet_runs_version; then

@@ -133,9 +133,15 @@ public final class NodeScripts {
         return nodeObject("drain", node);
     }
 
-    /** On the first control-plane node: delete {@code node}'s Node object after it left. */
+    /**
+     * On the first control-plane node: delete {@code node}'s Node object after it left and, for a control-plane node,
+     * make sure its etcd member is gone (kubeadm reset only warns when it cannot remove it).
+     */
     public static String deleteNode(ClusterConfig config, Node node) {
-        return nodeObject("delete", node);
+        return nodeObject("delete", node, Map.of(
+                "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
+                "NODE_ADDRESS", node.address(),
+                "ETCD_POD", "etcd-" + config.firstControlPlane().name()));
     }
 
     private static String nodeObject(String action, Node node) {

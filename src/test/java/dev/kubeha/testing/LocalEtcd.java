@@ -1,0 +1,166 @@
+package dev.kubeha.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real etcd cluster (Debian's etcd-server and etcd-client) on loopback, plain HTTP, for tests of what kubeha's
+ * scripts do to etcd membership. Members are named like nodes; each listens on its own 127.0.0.1 ports. Closing it
+ * kills every member and deletes its data.
+ */
+public final class LocalEtcd implements AutoCloseable {
+    private static final int CLIENT_BASE = 23790;
+    private static final int PEER_BASE = 23890;
+
+    private final Path dir;
+    private final Map<String, Process> members = new LinkedHashMap<>();
+
+    /** Whether the etcd and etcdctl binaries are installed. */
+    public static boolean available() {
+        return Files.isExecutable(Path.of("/usr/bin/etcd")) && Files.isExecutable(Path.of("/usr/bin/etcdctl"));
+    }
+
+    /** Starts one member per name, all in one new cluster, and waits (at most 30 s) until it is healthy. */
+    public LocalEtcd(List<String> names) {
+        try {
+            dir = Files.createTempDirectory("kubeha-etcd-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> initial = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            initial.add(names.get(i) + "=" + peerUrl(i));
+        }
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            ProcessBuilder pb = new ProcessBuilder("etcd", "--name", name, "--data-dir", dir.resolve(name).toString(),
+                    "--listen-client-urls", clientUrl(i), "--advertise-client-urls", clientUrl(i),
+                    "--listen-peer-urls", peerUrl(i), "--initial-advertise-peer-urls", peerUrl(i),
+                    "--initial-cluster", String.join(",", initial), "--initial-cluster-state", "new",
+                    "--initial-cluster-token", "kubeha-test");
+            pb.redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
+            try {
+                members.put(name, pb.start());
+            } catch (IOException e) {
+                close();
+                throw new UncheckedIOException(e);
+            }
+        }
+        for (int tries = 0; tries < 60; tries++) {
+            if (etcdctl("endpoint", "health", "--cluster").exitCode() == 0) {
+                return;
+            }
+            sleep(500);
+        }
+        close();
+        throw new AssertionError("the local etcd cluster is not healthy after 30 s (logs in " + dir + ")");
+    }
+
+    public static String clientUrl(int i) {
+        return "http://127.0.0.1:" + (CLIENT_BASE + i);
+    }
+
+    static String peerUrl(int i) {
+        return "http://127.0.0.1:" + (PEER_BASE + i);
+    }
+
+    /** The first member's client URL: where tests point etcdctl. */
+    public String endpoint() {
+        return clientUrl(0);
+    }
+
+    /**
+     * Kills a member's process (a dead node): it stays a member of the cluster. Returns once the others have a leader
+     * again and accept writes (within 30 s), as long after a node's death as kubeha's cleanup runs.
+     */
+    public void kill(String name) {
+        Process p = members.get(name);
+        p.destroyForcibly();
+        waitFor(p);
+        etcdctlUntilOk("put", "kubeha-test/after-kill", name);
+    }
+
+    /**
+     * Runs etcdctl until it succeeds, every 0.5 s for at most 30 s: etcd refuses membership changes until every
+     * member has been connected for 5 s (etcd-io/etcd server/etcdserver/server.go, HealthInterval), and writes while
+     * it elects a leader.
+     */
+    public Result etcdctlUntilOk(String... args) {
+        Result r = etcdctl(args);
+        for (int tries = 0; tries < 60 && r.exitCode() != 0; tries++) {
+            sleep(500);
+            r = etcdctl(args);
+        }
+        if (r.exitCode() != 0) {
+            throw new AssertionError("etcdctl " + String.join(" ", args) + " failed for 30 s: " + r.output());
+        }
+        return r;
+    }
+
+    public record Result(int exitCode, String output) {
+    }
+
+    /** Runs etcdctl against the first member (bounded to 20 s). */
+    public Result etcdctl(String... args) {
+        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoint(), "--command-timeout=5s"));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, "etcdctl timed out");
+            }
+            return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The member list, one "ID, STATUS, NAME, PEER URLS, CLIENT URLS, LEARNER" line each. */
+    public List<String> memberList() {
+        Result r = etcdctl("member", "list", "-w", "simple");
+        if (r.exitCode() != 0) {
+            throw new AssertionError("etcdctl member list failed: " + r.output());
+        }
+        return r.output().lines().filter(l -> !l.isBlank()).toList();
+    }
+
+    @Override
+    public void close() {
+        members.values().forEach(Process::destroyForcibly);
+        members.values().forEach(LocalEtcd::waitFor);
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void waitFor(Process p) {
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
