@@ -117,13 +117,14 @@ public final class ClusterConfigParser {
         VagrantSettings vagrant = vagrant(provisioner, all);
         HaproxySettings haproxy = haproxy(apiPort);
         KeepalivedSettings keepalived = keepalived();
+        boolean firewall = bool("firewall");
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart,
-                bool("firewall"), ssh, vagrant, haproxy, keepalived, warnings);
+                firewall, ssh, vagrant, haproxy, keepalived, warnings);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 
