@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -72,6 +73,7 @@ public final class StackFile {
                     continue;
                 }
                 JsonNode v = e.getValue();
+                shapeProblem(key, v).ifPresent(problems::add);
                 if (isSecure(v)) {
                     config.put(key, "");
                     secret.add(key);
@@ -98,6 +100,31 @@ public final class StackFile {
             return name + ": " + String.join(".", path);
         }
         return fullKey(path.get(1)) + String.join("", path.subList(2, path.size()).stream().map(p -> "." + p).toList());
+    }
+
+    /**
+     * A value of another shape than its declared type: the CLI refuses it before the program runs ("Stack ... with
+     * configuration key ... must be of type ...", pulumi/pulumi sdk/go/common/workspace/config.go
+     * validateStackConfigValue), while its text could pass the program's own checks. Scalars of the wrong kind
+     * ("abc" for an integer) are left to the program's checks, which are as strict; encrypted values cannot be seen.
+     */
+    private static Optional<ConfigError> shapeProblem(String fullKey, JsonNode v) {
+        Optional<ProjectSchema.Key> key = fullKey.startsWith(ProjectSchema.NAMESPACE + ":")
+                ? ProjectSchema.get().key(fullKey.substring(ProjectSchema.NAMESPACE.length() + 1)).filter(ProjectSchema.Key::declared)
+                : Optional.empty();
+        if (key.isEmpty() || isSecure(v)) {
+            return Optional.empty();
+        }
+        boolean array = key.get().type().equals("array");
+        if (!array && v.isContainerNode()) {
+            return Optional.of(new ConfigError(fullKey, "must be a single value, not a list or mapping (Pulumi: must be of"
+                    + " type '" + key.get().type() + "')"));
+        }
+        if (array && !v.isArray() && v.isTextual() && v.asText().trim().startsWith("[")) {
+            return Optional.of(new ConfigError(fullKey, "must be a YAML list, not a string (Pulumi: must be of type"
+                    + " 'array<string>')"));
+        }
+        return Optional.empty();
     }
 
     /** A key without a namespace belongs to the project's (loaders.go, stackConfigNamespacedWithProject). */

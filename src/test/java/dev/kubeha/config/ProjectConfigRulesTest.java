@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -81,6 +82,35 @@ class ProjectConfigRulesTest {
                         "Stack 'dev' with configuration key 'n' must be of type 'integer'",
                         "Stack 'dev' with configuration key 's' must be of type 'string'"),
                 errors(decl, "  p:n: 2.5\n  p:b: yes\n  p:s: [x]\n  p:l: [1, 2]\n").stream().sorted().toList());
+    }
+
+    /** Values of the wrong type for each declared type, as written in a stack file. */
+    static final Map<String, List<String>> WRONG = Map.of(
+            "string", List.of("[x]", "{a: b}"),
+            "integer", List.of("2.5", "abc", "[1]", "yes"),
+            "boolean", List.of("yes", "\"True\"", "1", "[true]"),
+            "array", List.of("'[\"a=192.168.56.9\"]'", "[1, 2]", "k8s-worker1=192.168.56.20"));
+
+    @Test
+    void validateRefusesEveryValueOfAWrongTypeThatTheEngineRefuses() throws Exception {
+        String project = Files.readString(Path.of("Pulumi.yaml"));
+        String vagrant = Files.readString(Path.of("Pulumi.vagrant.yaml"));
+        int checked = 0;
+        for (ProjectSchema.Key k : ProjectSchema.get().keys().values()) {
+            if (!k.declared()) {
+                continue;
+            }
+            for (String wrong : WRONG.get(k.type())) {
+                String stack = vagrant.replaceAll("(?m)^  kubeha:" + k.name() + ":.*\n(    - .*\n)*", "")
+                        + "  kubeha:" + k.name() + ": " + wrong + "\n";
+                assertFalse(PulumiProjectConfig.errors(project, "vagrant", stack).isEmpty(), k.name() + ": " + wrong);
+                List<ConfigError> ours = ClusterConfigParser.parse(StackFile.parse("Pulumi.vagrant.yaml", stack)).errors();
+                assertTrue(ours.stream().anyMatch(e -> e.path().startsWith("kubeha:" + k.name())),
+                        "the engine refuses kubeha:" + k.name() + ": " + wrong + ", validate said " + ours);
+                checked++;
+            }
+        }
+        assertTrue(checked > 100, "checked " + checked);
     }
 
     @Test
