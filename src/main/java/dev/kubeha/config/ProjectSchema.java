@@ -21,7 +21,7 @@ import java.util.Optional;
  * <p>The optional secrets are kept out of Pulumi.yaml on purpose. The engine makes every declared key of the
  * project's namespace without a default required ("Stack 'x' is missing configuration value ..."), and it checks
  * every declared secret key, defaults included, for an encrypted value ("... must be encrypted as it's secret"), so a
- * declared secret can be neither optional nor defaulted (pulumi/pulumi sdk/go/common/workspace/config.go, mergeConfig
+ * declared secret can be neither optional nor defaulted (pulumi/pulumi pkg/workspace/config.go, mergeConfig
  * and validateStackConfigValues). Undeclared keys are allowed and passed to the program like the others.
  */
 public final class ProjectSchema {

@@ -104,7 +104,7 @@ public final class StackFile {
 
     /**
      * A value of another shape than its declared type: the CLI refuses it before the program runs ("Stack ... with
-     * configuration key ... must be of type ...", pulumi/pulumi sdk/go/common/workspace/config.go
+     * configuration key ... must be of type ...", pulumi/pulumi pkg/workspace/config.go
      * validateStackConfigValue), while its text could pass the program's own checks. Scalars of the wrong kind
      * ("abc" for an integer) are left to the program's checks, which are as strict; encrypted values cannot be seen.
      */

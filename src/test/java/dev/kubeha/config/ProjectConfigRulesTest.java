@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Pulumi.yaml with each shipped stack passes the Pulumi CLI's project-config rules ({@link PulumiProjectConfig},
- * modelled on pulumi/pulumi sdk/go/common/workspace/config.go mergeConfig and validateStackConfigValues, project.go
+ * modelled on pulumi/pulumi pkg/workspace/config.go mergeConfig and validateStackConfigValues, project.go
  * Validate and ValidateConfigValue, project.json), so `pulumi preview` and `up` get as far as running the program.
  */
 class ProjectConfigRulesTest {
@@ -121,7 +121,7 @@ class ProjectConfigRulesTest {
                 errors("  v:\n    type: string\n    default: 1.31\n", ""));
         assertEquals(List.of("#/config/v: additionalProperties 'required' not allowed"),
                 errors("  v:\n    type: string\n    default: x\n    required: true\n", ""));
-        assertEquals(List.of("#/config/v/type: value must be one of 'string', 'integer', 'boolean', 'array'"),
+        assertEquals(List.of("#/config/v/type: value must be one of 'string', 'integer', 'boolean', 'array', 'object'"),
                 errors("  v:\n    type: number\n    default: 1\n", ""));
     }
 

@@ -13,12 +13,13 @@ import java.util.TreeSet;
 
 /**
  * The Pulumi CLI's rules for project config, applied to a Pulumi.yaml and a stack file before any program runs:
- * a model of pulumi/pulumi, read from its source (HEAD of 2026-08-21), for tests.
+ * a model of pulumi/pulumi, read from its source (HEAD of 2026-08-21), for tests. Secret defaults are refused since
+ * v3.203.0 (commit 6dd8a312ca validates after the defaults are merged; before, a default skipped the check).
  * <ul>
  *   <li>the declarations (sdk/go/common/workspace/project.json, {@code configTypeDeclaration}: only type, items,
- *   description, secret, default; type one of string, integer, boolean, array; and project.go
+ *   description, secret, default, value; type one of string, integer, boolean, array, object; and project.go
  *   {@code Project.Validate}: an array needs items, a default must be of the declared type);</li>
- *   <li>the stack against them (sdk/go/common/workspace/config.go, {@code mergeConfig}: a declared key of the
+ *   <li>the stack against them (pkg/workspace/config.go, {@code mergeConfig}: a declared key of the
  *   project's namespace without a default that the stack does not set is missing; defaults are applied as plain
  *   values; then {@code validateStackConfigValues}: a secret key's value must be encrypted, defaults included, and
  *   every value must be of the declared type, {@code ValidateConfigValue} in project.go).</li>
@@ -28,8 +29,9 @@ import java.util.TreeSet;
  */
 final class PulumiProjectConfig {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> DECLARATION_ATTRIBUTES = Set.of("type", "items", "description", "secret", "default");
-    private static final Set<String> TYPES = Set.of("string", "integer", "boolean", "array");
+    private static final Set<String> DECLARATION_ATTRIBUTES = Set.of("type", "items", "description", "secret", "default",
+            "value");
+    private static final Set<String> TYPES = Set.of("string", "integer", "boolean", "array", "object");
 
     private PulumiProjectConfig() {
     }
@@ -48,8 +50,8 @@ final class PulumiProjectConfig {
             Map.Entry<String, JsonNode> e = it.next();
             String key = namespaced(projectName, e.getKey());
             JsonNode decl = e.getValue();
-            if (!stack.containsKey(key) && decl.has("default")) {
-                JsonNode d = decl.get("default");
+            if (!stack.containsKey(key) && (decl.has("default") || decl.has("value"))) {
+                JsonNode d = decl.has("default") ? decl.get("default") : decl.get("value");
                 stack.put(key, new StackValue(d.isContainerNode() ? d.toString() : PulumiYaml.engineString(d), false,
                         d.isContainerNode()));
             } else if (!stack.containsKey(key) && key.startsWith(projectName + ":")) {
@@ -122,10 +124,12 @@ final class PulumiProjectConfig {
                 }
             });
             String type = decl.path("type").asText(null);
-            if (type == null) {
-                errors.add("#/config/" + key + ": missing properties: 'type'");
+            if (decl.has("default") && decl.has("value")) {
+                errors.add("project config '" + key + "' cannot have both a 'default' and 'value' attribute");
+            } else if (type == null) {
+                continue;  // untyped: no type checks (IsExplicitlyTyped)
             } else if (!TYPES.contains(type)) {
-                errors.add("#/config/" + key + "/type: value must be one of 'string', 'integer', 'boolean', 'array'");
+                errors.add("#/config/" + key + "/type: value must be one of 'string', 'integer', 'boolean', 'array', 'object'");
             } else if (type.equals("array") && !decl.has("items")) {
                 errors.add("The configuration key '" + key + "' declares an array but does not specify the underlying type"
                         + " via the 'items' attribute");
@@ -154,6 +158,9 @@ final class PulumiProjectConfig {
             }
             case "boolean" -> {
                 return value.isBoolean() || (value.isTextual() && (value.asText().equals("true") || value.asText().equals("false")));
+            }
+            case "object" -> {
+                return value.isObject();
             }
             default -> {
                 if (!value.isArray() || items == null) {
