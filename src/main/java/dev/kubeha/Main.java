@@ -43,8 +43,7 @@ public final class Main {
      */
     static int start(Map<String, String> env, PrintStream err, Consumer<ClusterConfigParser.Result> deploy) {
         if (!EngineConfig.isEngineRun(env)) {
-            err.println("kubeha: this is kubeha's Pulumi program: run it with `pulumi preview` or `pulumi up`."
-                    + " The offline commands:\n" + Cli.USAGE);
+            err.println("kubeha: not run by the Pulumi engine (" + EngineConfig.MONITOR + " is not set)\n" + Cli.USAGE);
             return 2;
         }
         ClusterConfigParser.Result checked = ClusterConfigParser.parse(EngineConfig.read(env));
