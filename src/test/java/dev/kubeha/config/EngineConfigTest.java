@@ -46,6 +46,22 @@ class EngineConfigTest {
     }
 
     @Test
+    void theEngineAndTheStackFileGiveTheSameErrors() {
+        List<String> engine = errors(",\"kubeha:workrs\":\"[]\",\"kubehaa:cni\":\"calico\",\"kubeha:apiPort\":\"https\"", "[]");
+        List<String> offline = ClusterConfigParser.parse(StackFile.parse("Pulumi.dev.yaml", """
+                config:
+                  kubeha:vip: 192.168.56.100
+                  kubeha:loadBalancers: [lb1=192.168.56.5, lb2=192.168.56.6]
+                  kubeha:controlPlaneNodes: [cp1=192.168.56.10]
+                  kubeha:workrs: []
+                  kubehaa:cni: calico
+                  kubeha:apiPort: https
+                """)).errors().stream().map(ConfigError::toString).toList();
+        assertEquals(3, engine.size(), engine.toString());
+        assertEquals(engine, offline);
+    }
+
+    @Test
     void onlyAProgramRunByTheEngineHasAMonitor() {
         assertTrue(EngineConfig.isEngineRun(Map.of(EngineConfig.MONITOR, "127.0.0.1:50051")));
         assertFalse(EngineConfig.isEngineRun(Map.of(EngineConfig.CONFIG, "{}")));

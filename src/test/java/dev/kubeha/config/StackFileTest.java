@@ -47,6 +47,14 @@ class StackFileTest {
     }
 
     @Test
+    void floatsAreWrittenBackAsGoWritesThem() {
+        // strconv.FormatFloat(f, 'g', -1, 64), as yaml.v3's encoder writes a float (encode.go floatv).
+        assertEquals(List.of("1.3", "100000", "1e+06", "1.234567e+06", "0.0001", "1e-05", "-2.5", ".inf", ".nan"),
+                List.of(1.3, 100000.0, 1e6, 1234567.0, 0.0001, 0.00001, -2.5, Double.POSITIVE_INFINITY, Double.NaN)
+                        .stream().map(PulumiYaml::goFloat).toList());
+    }
+
+    @Test
     void aBooleanWrittenAsYesIsRefusedAsUnderTheEngine() {
         assertTrue(errors("  kubeha:firewall: yes\n").contains(
                 "kubeha:firewall: 'yes' is not true or false (YAML's yes, no, on and off are strings to Pulumi)"));
