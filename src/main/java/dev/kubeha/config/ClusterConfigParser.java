@@ -102,7 +102,8 @@ public final class ClusterConfigParser {
             error("kubernetesVersion", "'" + version + "' is not a Kubernetes version; write a minor such as 1.31 or a patch such as 1.31.4");
         } else if (!kubernetesVersion.isSupported()) {
             error("kubernetesVersion", "'" + version + "' is not supported; kubeha supports 1." + KubernetesVersion.OLDEST_MINOR
-                    + " to 1." + KubernetesVersion.NEWEST_MINOR);
+                    + " to 1." + KubernetesVersion.NEWEST_MINOR + (version.matches("1\\.[1-9]") ? " (YAML reads an unquoted "
+                    + version + "0 as the number " + version + ": quote it, \"" + version + "0\")" : ""));
         }
         String podSubnet = string("podSubnet");
         String serviceSubnet = string("serviceSubnet");

@@ -55,6 +55,15 @@ class StackFileTest {
     }
 
     @Test
+    void anUnquotedVersionThatLostItsZeroSaysSo() {
+        List<String> errors = errors("  kubeha:kubernetesVersion: 1.30\n");
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).startsWith("kubeha:kubernetesVersion: '1.3' is not supported")
+                && errors.get(0).endsWith("(YAML reads an unquoted 1.30 as the number 1.3: quote it, \"1.30\")"), errors.get(0));
+        assertEquals(List.of(), errors("  kubeha:kubernetesVersion: \"1.30\"\n"));
+    }
+
+    @Test
     void aBooleanWrittenAsYesIsRefusedAsUnderTheEngine() {
         assertTrue(errors("  kubeha:firewall: yes\n").contains(
                 "kubeha:firewall: 'yes' is not true or false (YAML's yes, no, on and off are strings to Pulumi)"));
