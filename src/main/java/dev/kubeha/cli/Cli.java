@@ -69,7 +69,7 @@ public final class Cli {
             RawConfig raw = StackFile.read(stackFile);
             ClusterConfigParser.Result parsed = ClusterConfigParser.parse(raw, projectDir);
             parsed.warnings().forEach(w -> err.println("warning: kubeha:" + w));
-            parsed.unchecked().forEach(u -> err.println("not checked offline: kubeha:" + u));
+            parsed.unchecked().forEach(u -> err.println("not checked offline: " + u));
             if (parsed.config().isEmpty()) {
                 err.println(stackFile + ": " + ConfigException.describe(parsed.errors()));
                 return 1;

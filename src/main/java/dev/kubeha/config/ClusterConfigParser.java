@@ -65,6 +65,7 @@ public final class ClusterConfigParser {
 
     private Result run() {
         errors.addAll(raw.problems());
+        unchecked.addAll(raw.unseen());
         for (String key : raw.keys()) {
             Optional<ProjectSchema.Key> declared = schema.key(key);
             if (declared.isEmpty()) {
@@ -260,7 +261,7 @@ public final class ClusterConfigParser {
         Optional<String> keyPath = optional("sshPrivateKeyPath");
         Optional<String> key = raw.get("sshPrivateKey").filter(v -> !v.isBlank() || raw.isUnknown("sshPrivateKey"));
         if (raw.isUnknown("sshPrivateKey")) {
-            unchecked.add("sshPrivateKey: encrypted in the stack file, so its content is not seen here (an empty one"
+            unchecked.add("kubeha:sshPrivateKey: encrypted in the stack file, so its content is not seen here (an empty one"
                     + " counts as unset under pulumi up)");
         }
         Optional<String> agent = optional("sshAgentSocket");
@@ -360,7 +361,7 @@ public final class ClusterConfigParser {
         Optional<String> password = raw.get("keepalivedAuthPassword").filter(p -> !p.isEmpty());
         boolean passwordKnown = !raw.isUnknown("keepalivedAuthPassword");
         if (version == 2 && !passwordKnown) {
-            unchecked.add("keepalivedAuthPassword: encrypted in the stack file, so its length (at most 8) and characters"
+            unchecked.add("kubeha:keepalivedAuthPassword: encrypted in the stack file, so its length (at most 8) and characters"
                     + " (printable ASCII, no spaces) are checked by pulumi preview and up, not here");
         }
         if (version == 2 && password.isPresent() && passwordKnown) {

@@ -24,19 +24,22 @@ public final class RawConfig {
     private final Set<String> secret;
     private final Set<String> unknown;
     private final List<ConfigError> problems;
+    private final List<String> unseen;
 
-    private RawConfig(Map<String, String> values, Set<String> secret, Set<String> unknown, List<ConfigError> problems) {
+    private RawConfig(Map<String, String> values, Set<String> secret, Set<String> unknown, List<ConfigError> problems,
+                      List<String> unseen) {
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.secret = Set.copyOf(secret);
         this.unknown = Set.copyOf(unknown);
         this.problems = List.copyOf(problems);
+        this.unseen = List.copyOf(unseen);
     }
 
     /** Known values, as the mock engine passes them; the keys kubeha keeps secret count as set with --secret. */
     public static RawConfig of(Map<String, String> values) {
         Set<String> secret = new LinkedHashSet<>(values.keySet());
         secret.removeIf(k -> !ProjectSchema.get().key(k).map(ProjectSchema.Key::secret).orElse(false));
-        return new RawConfig(values, secret, Set.of(), List.of());
+        return new RawConfig(values, secret, Set.of(), List.of(), List.of());
     }
 
     /** Reads every key the program may use through a lookup such as Pulumi's {@code Config::get} (the mock engine). */
@@ -90,7 +93,7 @@ public final class RawConfig {
                         + " reads this key; did you mean " + ProjectSchema.NAMESPACE + ":" + name + "?"));
             }
         }
-        return new RawConfig(values, secret, unknown, found);
+        return new RawConfig(values, secret, unknown, found, List.of());
     }
 
     /**
@@ -132,6 +135,18 @@ public final class RawConfig {
 
     public Set<String> keys() {
         return values.keySet();
+    }
+
+    /** The same config, with a note on config this reader cannot see (an ESC environment's). */
+    RawConfig withUnseen(String note) {
+        List<String> notes = new ArrayList<>(unseen);
+        notes.add(note);
+        return new RawConfig(values, secret, unknown, problems, notes);
+    }
+
+    /** Config that was not seen where this was read; its values reach the program under the engine only. */
+    public List<String> unseen() {
+        return unseen;
     }
 
     /** What was wrong in the way the config was given (before any key is checked). */

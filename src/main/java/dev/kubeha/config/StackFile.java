@@ -89,7 +89,13 @@ public final class StackFile {
                 }
             }
         }
-        return RawConfig.fromPulumiConfig(config, secret, unknown, problems);
+        RawConfig raw = RawConfig.fromPulumiConfig(config, secret, unknown, problems);
+        JsonNode environment = root == null ? null : root.get("environment");
+        if (environment != null && !environment.isNull()) {
+            raw = raw.withUnseen(name + ": environment: " + environment + ": config from ESC environments is not seen"
+                    + " offline; pulumi up merges it in (values in this file win) and the program checks it");
+        }
+        return raw;
     }
 
     /** The duplicate's path: the config key (and where in its value), or the file for a top-level key. */

@@ -115,6 +115,14 @@ class StackFileTest {
     }
 
     @Test
+    void configFromAnEscEnvironmentIsSaidToBeUnseen() {
+        RawConfig raw = StackFile.parse("Pulumi.dev.yaml", "environment:\n  - kubeha/prod\nconfig:\n" + NODES);
+        assertEquals(List.of("Pulumi.dev.yaml: environment: [\"kubeha/prod\"]: config from ESC environments is not seen"
+                + " offline; pulumi up merges it in (values in this file win) and the program checks it"),
+                ClusterConfigParser.parse(raw).unchecked());
+    }
+
+    @Test
     void unreadableYamlSaysWhereWithoutAStackTrace() {
         List<ConfigError> problems = StackFile.parse("Pulumi.dev.yaml", "config:\n  kubeha:vip: [\n").problems();
         assertEquals(1, problems.size());
