@@ -26,7 +26,7 @@ public final class ClusterConfigParser {
 
     /**
      * The outcome: a config when there are no errors, and the warnings either way. {@code unchecked} says what could
-     * not be checked because a value is encrypted in the stack file (offline only; the engine decrypts).
+     * not be checked offline: a value encrypted in the stack file, config from an ESC environment (the engine has both).
      */
     public record Result(Optional<ClusterConfig> config, List<ConfigError> errors, List<String> warnings,
                          List<String> unchecked) {
