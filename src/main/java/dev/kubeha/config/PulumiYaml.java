@@ -48,6 +48,7 @@ public final class PulumiYaml {
     /** Marks a plain scalar without an explicit tag: resolved below by yaml.v3's rules, not SnakeYAML's. */
     private static final Tag IMPLICIT = new Tag("tag:kubeha.dev,2026:implicit");
     private static final Pattern YAML_FLOAT = Pattern.compile("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+    private static final int MAX_DEPTH = 64;
     private static final Pattern TIMESTAMP_START = Pattern.compile("[0-9]{4}-.*");
 
     /** A key given twice in one mapping: its path (keys from the root) and the lines (1-based) of both. */
@@ -84,18 +85,23 @@ public final class PulumiYaml {
         }
         List<Duplicate> duplicates = new ArrayList<>();
         Map<List<String>, Integer> lines = new HashMap<>();
-        JsonNode tree = root == null ? null : convert(root, List.of(), duplicates, lines);
+        JsonNode tree = root == null ? null : convert(root, List.of(), duplicates, lines, 0);
         return new Document(tree, List.copyOf(duplicates), Map.copyOf(lines));
     }
 
-    private static JsonNode convert(Node node, List<String> path, List<Duplicate> duplicates, Map<List<String>, Integer> lines) {
+    private static JsonNode convert(Node node, List<String> path, List<Duplicate> duplicates, Map<List<String>, Integer> lines,
+                                    int depth) throws SyntaxException {
+        if (depth > MAX_DEPTH) {
+            throw new SyntaxException("nested more than " + MAX_DEPTH + " levels deep (a recursive alias?) at line "
+                    + (node.getStartMark().getLine() + 1));
+        }
         if (node instanceof ScalarNode scalar) {
             return scalar(scalar);
         }
         if (node instanceof SequenceNode sequence) {
             ArrayNode array = NODES.arrayNode();
             for (Node item : sequence.getValue()) {
-                array.add(convert(item, path, duplicates, lines));
+                array.add(convert(item, path, duplicates, lines, depth + 1));
             }
             return array;
         }
@@ -113,7 +119,7 @@ public final class PulumiYaml {
             List<String> keyPath = new ArrayList<>(path);
             keyPath.add(key);
             lines.put(List.copyOf(keyPath), line);
-            object.set(key, convert(tuple.getValueNode(), List.copyOf(keyPath), duplicates, lines));
+            object.set(key, convert(tuple.getValueNode(), List.copyOf(keyPath), duplicates, lines, depth + 1));
         }
         return object;
     }

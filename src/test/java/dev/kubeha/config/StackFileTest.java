@@ -127,5 +127,7 @@ class StackFileTest {
         List<ConfigError> problems = StackFile.parse("Pulumi.dev.yaml", "config:\n  kubeha:vip: [\n").problems();
         assertEquals(1, problems.size());
         assertTrue(problems.get(0).toString().startsWith("Pulumi.dev.yaml: is not valid YAML:"), problems.toString());
+        assertTrue(StackFile.parse("Pulumi.dev.yaml", "config:\n  kubeha:workers: &w [*w]\n").problems().get(0).message()
+                .contains("nested more than 64 levels deep"), "a recursive alias is refused, not followed forever");
     }
 }
