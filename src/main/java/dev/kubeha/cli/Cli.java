@@ -2,8 +2,9 @@ package dev.kubeha.cli;
 
 import dev.kubeha.Main;
 import dev.kubeha.config.ClusterConfigParser;
-import dev.kubeha.config.ConfigError;
+import dev.kubeha.config.ConfigException;
 import dev.kubeha.config.RawConfig;
+import dev.kubeha.config.StackFile;
 import dev.kubeha.plan.PlanReport;
 import dev.kubeha.plan.Planner;
 
@@ -20,16 +21,21 @@ import java.util.List;
  * Exit codes: 0 fine, 1 invalid configuration (or the program failed), 2 usage or missing stack file.
  */
 public final class Cli {
-    static final String USAGE = """
+    public static final String USAGE = """
             usage: java -jar target/kubeha.jar validate --stack NAME [--project-dir DIR]
                    java -jar target/kubeha.jar plan --stack NAME [--out DIR] [--json] [--project-dir DIR]
-            Reads Pulumi.NAME.yaml from the project directory (default: the current one, the repository root).""";
+            Reads Pulumi.NAME.yaml from the project directory (default: the current one, the repository root).
+            Without arguments the jar is the Pulumi program: run it with `pulumi preview` or `pulumi up`.""";
 
     private Cli() {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
         String command = args.length > 0 ? args[0] : "";
+        if (List.of("--help", "-h", "help").contains(command)) {
+            out.println(USAGE);
+            return 0;
+        }
         String stack = null;
         Path outDir = null;
         Path projectDir = Path.of(".");
@@ -40,6 +46,10 @@ public final class Cli {
                 case "--out" -> outDir = i + 1 < args.length ? Path.of(args[++i]) : null;
                 case "--json" -> json = true;
                 case "--project-dir" -> projectDir = i + 1 < args.length ? Path.of(args[++i]) : null;
+                case "--help", "-h" -> {
+                    out.println(USAGE);
+                    return 0;
+                }
                 default -> {
                     err.println("kubeha: unknown argument '" + args[i] + "'\n" + USAGE);
                     return 2;
@@ -56,14 +66,12 @@ public final class Cli {
             return 2;
         }
         try {
-            RawConfig raw = RawConfig.fromStackFile(stackFile);
-            ClusterConfigParser.Result parsed = ClusterConfigParser.parse(raw);
+            RawConfig raw = StackFile.read(stackFile);
+            ClusterConfigParser.Result parsed = ClusterConfigParser.parse(raw, projectDir);
             parsed.warnings().forEach(w -> err.println("warning: kubeha:" + w));
+            parsed.unchecked().forEach(u -> err.println("not checked offline: " + u));
             if (parsed.config().isEmpty()) {
-                err.println(stackFile + ": " + parsed.errors().size() + " error(s):");
-                for (ConfigError e : parsed.errors()) {
-                    err.println("  kubeha:" + e);
-                }
+                err.println(stackFile + ": " + ConfigException.describe(parsed.errors()));
                 return 1;
             }
             if (command.equals("validate")) {
@@ -77,6 +85,9 @@ public final class Cli {
             }
             out.print(json ? PlanReport.json(plan) : PlanReport.text(plan));
             return plan.errors().isEmpty() ? 0 : 1;
+        } catch (ConfigException e) {
+            err.println(stackFile + ": " + e.getMessage());
+            return 1;
         } catch (IOException e) {
             err.println("kubeha: " + e.getMessage());
             return 2;

@@ -96,22 +96,10 @@ public final class Machines extends ComponentResource {
     }
 
     /**
-     * The SSH key for existing hosts: the secret config value, or the file at sshPrivateKeyPath (~ expanded), or
-     * none (agent). A missing or unreadable file is a config error, raised before any resource is created.
+     * The SSH key for existing hosts: the secret config value or the content of sshPrivateKeyPath, read (and
+     * refused when unusable) while the config was checked, so before any resource is created; none for an agent.
      */
     public static Optional<String> sshKey(ClusterConfig config) {
-        SshSettings ssh = config.ssh();
-        if (config.provisioner() != Provisioner.EXISTING || ssh.privateKey().isPresent()) {
-            return ssh.privateKey();
-        }
-        return ssh.privateKeyPath().map(path -> {
-            Path file = Path.of(path.startsWith("~/") ? System.getProperty("user.home") + path.substring(1) : path);
-            try {
-                return Files.readString(file);
-            } catch (IOException e) {
-                throw new ConfigException(List.of(new ConfigError("sshPrivateKeyPath",
-                        "cannot read " + file + " (" + e.getClass().getSimpleName() + "); give a readable private key file")));
-            }
-        });
+        return config.ssh().privateKey();
     }
 }

@@ -3,6 +3,7 @@ package dev.kubeha.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,8 +24,12 @@ public final class ClusterConfigParser {
     /** VirtualBox (6.1.28 and later) allows host-only addresses only here unless /etc/vbox/networks.conf says more. */
     private static final Cidr VIRTUALBOX_HOST_ONLY = Cidr.parse("192.168.56.0/21").orElseThrow();
 
-    /** The outcome: a config when there are no errors, and the warnings either way. */
-    public record Result(Optional<ClusterConfig> config, List<ConfigError> errors, List<String> warnings) {
+    /**
+     * The outcome: a config when there are no errors, and the warnings either way. {@code unchecked} says what could
+     * not be checked offline: a value encrypted in the stack file, config from an ESC environment (the engine has both).
+     */
+    public record Result(Optional<ClusterConfig> config, List<ConfigError> errors, List<String> warnings,
+                         List<String> unchecked) {
         public ClusterConfig orThrow() {
             return config.orElseThrow(() -> new ConfigException(errors));
         }
@@ -32,16 +37,25 @@ public final class ClusterConfigParser {
 
     private final RawConfig raw;
     private final ProjectSchema schema;
+    private final Path projectDir;
     private final List<ConfigError> errors = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private final List<String> unchecked = new ArrayList<>();
 
-    private ClusterConfigParser(RawConfig raw, ProjectSchema schema) {
+    private ClusterConfigParser(RawConfig raw, ProjectSchema schema, Path projectDir) {
         this.raw = raw;
         this.schema = schema;
+        this.projectDir = projectDir;
     }
 
+    /** Checks the config of a program run from the current directory (the engine runs it in the project's). */
     public static Result parse(RawConfig raw) {
-        return new ClusterConfigParser(raw, ProjectSchema.get()).run();
+        return parse(raw, Path.of(""));
+    }
+
+    /** @param projectDir where relative paths in the config (sshPrivateKeyPath) are taken from */
+    public static Result parse(RawConfig raw, Path projectDir) {
+        return new ClusterConfigParser(raw, ProjectSchema.get(), projectDir).run();
     }
 
     /** Parses and throws a {@link ConfigException} listing every error. */
@@ -50,9 +64,17 @@ public final class ClusterConfigParser {
     }
 
     private Result run() {
+        errors.addAll(raw.problems());
+        unchecked.addAll(raw.unseen());
         for (String key : raw.keys()) {
-            if (schema.key(key).isEmpty()) {
+            Optional<ProjectSchema.Key> declared = schema.key(key);
+            if (declared.isEmpty()) {
                 error(key, "unknown key; the keys are declared in Pulumi.yaml" + suggestion(key));
+            } else if (declared.get().secret() && !raw.isSecret(key) && !raw.get(key).orElse("").isEmpty()) {
+                error(key, "is set in plain text; it is a secret: pulumi config set --secret " + key + " ...");
+            } else if (!declared.get().secret() && raw.isSecret(key)) {
+                error(key, "is set as a secret, but kubeha does not keep it secret (it would show in plain text in the"
+                        + " state, the logs and on the machines); set it without --secret");
             }
         }
         String clusterName = string("clusterName");
@@ -81,7 +103,8 @@ public final class ClusterConfigParser {
             error("kubernetesVersion", "'" + version + "' is not a Kubernetes version; write a minor such as 1.31 or a patch such as 1.31.4");
         } else if (!kubernetesVersion.isSupported()) {
             error("kubernetesVersion", "'" + version + "' is not supported; kubeha supports 1." + KubernetesVersion.OLDEST_MINOR
-                    + " to 1." + KubernetesVersion.NEWEST_MINOR);
+                    + " to 1." + KubernetesVersion.NEWEST_MINOR + (version.matches("1\\.[1-9]") ? " (YAML reads an unquoted "
+                    + version + "0 as the number " + version + ": quote it, \"" + version + "0\")" : ""));
         }
         String podSubnet = string("podSubnet");
         String serviceSubnet = string("serviceSubnet");
@@ -100,14 +123,15 @@ public final class ClusterConfigParser {
         VagrantSettings vagrant = vagrant(provisioner, all);
         HaproxySettings haproxy = haproxy(apiPort);
         KeepalivedSettings keepalived = keepalived();
+        boolean firewall = bool("firewall");
 
         if (!errors.isEmpty()) {
-            return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings));
+            return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
-                bool("firewall"), ssh, vagrant, haproxy, keepalived, warnings);
-        return new Result(Optional.of(config), List.of(), List.copyOf(warnings));
+                firewall, ssh, vagrant, haproxy, keepalived, warnings);
+        return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 
     // ---- topology ------------------------------------------------------------------------------------------
@@ -270,7 +294,11 @@ public final class ClusterConfigParser {
         }
         int port = integer("sshPort", 1, 65535);
         Optional<String> keyPath = optional("sshPrivateKeyPath");
-        Optional<String> key = raw.get("sshPrivateKey").filter(v -> !v.isBlank() || raw.isEncrypted("sshPrivateKey"));
+        Optional<String> key = raw.get("sshPrivateKey").filter(v -> !v.isBlank() || raw.isUnknown("sshPrivateKey"));
+        if (raw.isUnknown("sshPrivateKey")) {
+            unchecked.add("kubeha:sshPrivateKey: encrypted in the stack file, so its content is not seen here (an empty one"
+                    + " counts as unset under pulumi up)");
+        }
         Optional<String> agent = optional("sshAgentSocket");
         Optional<String> bastionHost = optional("bastionHost");
         int bastionPort = integer("bastionPort", 1, 65535);
@@ -292,6 +320,13 @@ public final class ClusterConfigParser {
             error("sshDialErrorLimit", "0 would never dial; use -1 (unlimited) or a positive count");
         }
         int perDial = integer("sshPerDialTimeout", 0, 3600);
+        if (provisioner == Provisioner.EXISTING && keyPath.isPresent() && key.isEmpty()) {
+            SshKeyFile.Read read = SshKeyFile.read(projectDir, keyPath.get());
+            if (read.problem() != null) {
+                error("sshPrivateKeyPath", read.problem());
+            }
+            key = Optional.ofNullable(read.key());
+        }
         return new SshSettings(user, port, keyPath, key, agent,
                 bastionHost.map(h -> new SshSettings.Bastion(h, bastionPort, bastionUser)), dialErrorLimit, perDial);
     }
@@ -359,7 +394,11 @@ public final class ClusterConfigParser {
         Preemption preempt = choice("keepalivedPreempt", Preemption.class, Preemption.DELAY);
         int delay = integer("keepalivedPreemptDelay", 0, 1000);
         Optional<String> password = raw.get("keepalivedAuthPassword").filter(p -> !p.isEmpty());
-        boolean passwordKnown = !raw.isEncrypted("keepalivedAuthPassword");
+        boolean passwordKnown = !raw.isUnknown("keepalivedAuthPassword");
+        if (version == 2 && !passwordKnown) {
+            unchecked.add("kubeha:keepalivedAuthPassword: encrypted in the stack file, so its length (at most 8) and characters"
+                    + " (printable ASCII, no spaces) are checked by pulumi preview and up, not here");
+        }
         if (version == 2 && password.isPresent() && passwordKnown) {
             String p = password.get();
             if (p.length() > 8) {
@@ -369,7 +408,7 @@ public final class ClusterConfigParser {
                 error("keepalivedAuthPassword", "must be printable ASCII without spaces");
             }
         }
-        if (version == 3 && password.isPresent()) {
+        if (version == 3 && (password.isPresent() || !passwordKnown)) {
             warnings.add("keepalivedAuthPassword: ignored with VRRPv3, which has no authentication (VRRP is restricted"
                     + " to unicast between the two load balancers instead)");
         }
@@ -419,10 +458,11 @@ public final class ClusterConfigParser {
         }
     }
 
+    /** Exactly "true" or "false", as the engine's type check for a boolean key (pulumi/pulumi ValidateConfigValue). */
     private boolean bool(String key) {
-        String v = value(key).orElse("false").trim().toLowerCase(Locale.ROOT);
+        String v = value(key).orElse("false").trim();
         if (!v.equals("true") && !v.equals("false")) {
-            error(key, "'" + v + "' is not true or false");
+            error(key, "'" + v + "' is not true or false (YAML's yes, no, on and off are strings to Pulumi)");
         }
         return v.equals("true");
     }
@@ -492,32 +532,13 @@ public final class ClusterConfigParser {
         String best = null;
         int bestDistance = 4;
         for (String known : schema.keys().keySet()) {
-            int d = distance(key.toLowerCase(Locale.ROOT), known.toLowerCase(Locale.ROOT));
+            int d = Levenshtein.distance(key.toLowerCase(Locale.ROOT), known.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 bestDistance = d;
                 best = known;
             }
         }
         return best == null ? "" : "; did you mean " + best + "?";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     private static String pathOf(Node n, List<Node> lbs, List<Node> cps, List<Node> workers) {
@@ -529,6 +550,6 @@ public final class ClusterConfigParser {
     }
 
     private void error(String path, String message) {
-        errors.add(new ConfigError(path, message));
+        errors.add(ConfigError.of(path, message));
     }
 }

@@ -16,9 +16,13 @@ public final class ConfigException extends RuntimeException {
         return errors;
     }
 
-    private static String describe(List<ConfigError> errors) {
+    /**
+     * The one way errors are shown, by validate, by plan and by the program under the engine: a heading, then every
+     * error with its path on a line of its own.
+     */
+    public static String describe(List<ConfigError> errors) {
         return "kubeha configuration has " + errors.size() + " error" + (errors.size() == 1 ? "" : "s")
                 + " (nothing was created or changed):\n"
-                + errors.stream().map(e -> "  - kubeha:" + e).collect(Collectors.joining("\n"));
+                + errors.stream().map(e -> "  - " + e).collect(Collectors.joining("\n"));
     }
 }

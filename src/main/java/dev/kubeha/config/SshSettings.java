@@ -3,8 +3,9 @@ package dev.kubeha.config;
 import java.util.Optional;
 
 /**
- * How to reach existing hosts. Exactly one of privateKeyPath, privateKey (secret) or agentSocket is expected
- * for the existing provisioner; Vagrant reads user and key from Vagrant itself.
+ * How to reach existing hosts: a key (the secret sshPrivateKey, or sshPrivateKeyPath) or an agent socket, for the
+ * existing provisioner; Vagrant reads user and key from Vagrant itself. {@code privateKey} is the key's content
+ * either way (a secret): the parser reads the file at {@code privateKeyPath} while it checks the config.
  */
 public record SshSettings(
         String user,

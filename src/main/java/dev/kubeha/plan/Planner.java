@@ -46,8 +46,8 @@ public final class Planner {
         Map<String, String> pulumiConfig = new LinkedHashMap<>();
         for (String key : raw.keys()) {
             String value = raw.get(key).orElse("");
-            if (raw.isEncrypted(key) || ProjectSchema.get().key(key).map(ProjectSchema.Key::secret).orElse(false)) {
-                value = "plan-secret-" + key;
+            if (raw.isSecret(key)) {
+                value = placeholder(key);
                 mocks.addSecret(value);
             }
             pulumiConfig.put(ProjectSchema.NAMESPACE + ":" + key, value);
@@ -58,6 +58,14 @@ public final class Planner {
         List<String> critical = criticalPath(steps);
         double total = steps.stream().mapToDouble(Step::end).max().orElse(0);
         return new Plan(stack, config, steps, critical, total, Set.copyOf(mocks.secrets()), errors);
+    }
+
+    /**
+     * What the plan puts in place of a secret (its value may be encrypted in the stack file, and the plan shows no
+     * secret anyway): a value the program's checks accept, so that the plan runs what `pulumi up` would.
+     */
+    static String placeholder(String key) {
+        return key.equals("keepalivedAuthPassword") ? "planpass" : "plan-secret-" + key;  // VRRPv2: at most 8
     }
 
     private static List<Step> simulate(ClusterConfig config, List<Registration> registrations) {

@@ -58,6 +58,9 @@ class CliTest {
         assertEquals(2, cli("plan").exit());
         assertEquals(2, cli("deploy", "--stack", "vagrant").exit());
         assertEquals(2, cli("validate", "--stack", "nosuchstack").exit());
+        Result help = cli("--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().startsWith("usage:") && help.err().isEmpty(), help.out() + help.err());
     }
 
     static Planner.Plan vagrantPlan() throws Exception {

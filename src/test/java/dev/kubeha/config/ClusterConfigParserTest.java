@@ -120,7 +120,7 @@ class ClusterConfigParserTest {
     void invalidConfigNamesTheFieldAndWhatIsWrong(String title, Map<String, String> config, String path, String says) {
         ClusterConfigParser.Result r = parse(config);
         assertTrue(r.config().isEmpty(), "an invalid config yields no ClusterConfig");
-        assertTrue(r.errors().stream().anyMatch(e -> e.path().equals(path) && e.message().contains(says)),
+        assertTrue(r.errors().stream().anyMatch(e -> e.path().equals("kubeha:" + path) && e.message().contains(says)),
                 "expected an error at " + path + " saying '" + says + "', got:\n" + r.errors().stream()
                         .map(ConfigError::toString).collect(Collectors.joining("\n")));
     }
@@ -130,8 +130,8 @@ class ClusterConfigParserTest {
         ClusterConfigParser.Result r = parse(with("vip", "nope", "podSubnet", "x", "kubernetesVersion", "2.0",
                 "keepalivedRouterId", "999", "workers", "[\"BAD=1.2.3\"]"));
         List<String> paths = r.errors().stream().map(ConfigError::path).toList();
-        assertTrue(paths.containsAll(List.of("vip", "podSubnet", "kubernetesVersion", "keepalivedRouterId",
-                "workers[0].name", "workers[0].address")), paths.toString());
+        assertTrue(paths.containsAll(List.of("kubeha:vip", "kubeha:podSubnet", "kubeha:kubernetesVersion",
+                "kubeha:keepalivedRouterId", "kubeha:workers[0].name", "kubeha:workers[0].address")), paths.toString());
         ConfigException e = assertThrows(ConfigException.class, r::orThrow);
         assertTrue(e.getMessage().contains("kubeha:vip: 'nope' is not an IPv4 address"), e.getMessage());
         assertTrue(e.getMessage().contains("nothing was created"), e.getMessage());
