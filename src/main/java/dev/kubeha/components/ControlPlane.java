@@ -33,14 +33,20 @@ public final class ControlPlane extends ComponentResource {
     public final Output<String> kubeconfig;
 
     private final Host first;
+    private final Output<String> identity;
     private final Command init;
+    private final Command admin;
     private final List<Command> joins = new ArrayList<>();
     private final Resource upgraded;
 
+    /**
+     * @param identity the cluster's identity ({@link ClusterIdentity}): every membership step is rebuilt with it
+     */
     public ControlPlane(String name, ClusterConfig config, List<Host> hosts, ClusterSecrets secrets,
-                        List<Resource> loadBalancerReady, ComponentResourceOptions options) {
+                        Output<String> identity, List<Resource> loadBalancerReady, ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.first = hosts.get(0);
+        this.identity = identity;
         Command firstPrepared = prepare(config, first, this);
         List<Resource> initAfter = new ArrayList<>(loadBalancerReady);
         initAfter.add(firstPrepared);
@@ -48,20 +54,26 @@ public final class ControlPlane extends ComponentResource {
                 .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
                         NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
                 .after(initAfter)
+                .rebuildWhen(List.of(identity))
+                .protect(!config.allowClusterDestroy())
                 .onDelete(NodeScripts.reset(config, first.node())), this);
-        this.caCertHash = init.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
-        Command admin = RemoteScript.run(first, RemoteScript.Spec
-                .of("kubeconfig", Output.of(NodeScripts.kubeconfig(config)))
+        // The CA hash and the kubeconfig come from a read-only step whose script never changes, so it is never
+        // updated and its output stays known in a preview (an updated init's stdout is unknown there:
+        // pulumi/pulumi-go-provider v1.3.0:infer/resource.go, markComputed). Only rebuilt with the cluster.
+        this.admin = RemoteScript.run(first, RemoteScript.Spec
+                .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
                 .after(List.of(init))
+                .rebuildWhen(List.of(identity))
                 .withSecretStdout(), this);
-        this.kubeconfig = admin.stdout()
+        this.caCertHash = admin.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
+        this.kubeconfig = admin.stdout().applyValue(NodeScripts::parseKubeconfig)
                 .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint())).asSecret();
 
-        Resource previous = init;
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(init), caCertHash, this);
+        Resource previous = admin;
+        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
-            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), caCertHash,
+            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), identity,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
@@ -69,7 +81,7 @@ public final class ControlPlane extends ComponentResource {
             joins.add(joined.join());
             previous = joined.join();
             previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade), caCertHash, this);
+                    List.of(joined.registered(), previousUpgrade), identity, this);
         }
         this.upgraded = previousUpgrade;
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
@@ -86,9 +98,19 @@ public final class ControlPlane extends ComponentResource {
         return first;
     }
 
-    /** The kubeadm init step: workers wait for this, and only this. */
+    /** The kubeadm init step. */
     public Command init() {
         return init;
+    }
+
+    /** The step that read the CA hash and the admin kubeconfig after init: workers wait for this, and only this. */
+    public Command initialised() {
+        return admin;
+    }
+
+    /** The cluster's identity, which every membership step is rebuilt with. */
+    public Output<String> identity() {
+        return identity;
     }
 
     /** The last control-plane node's upgrade steps: the workers' upgrades wait for it. */

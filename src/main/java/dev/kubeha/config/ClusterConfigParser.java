@@ -102,7 +102,7 @@ public final class ClusterConfigParser {
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart,
-                bool("firewall"), ssh, vagrant, haproxy, keepalived, warnings);
+                bool("firewall"), ssh, vagrant, haproxy, keepalived, warnings, bool("allowClusterDestroy"));
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings));
     }
 

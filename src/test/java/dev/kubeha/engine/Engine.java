@@ -57,6 +57,11 @@ public final class Engine {
         return deployment;
     }
 
+    /** What {@code pulumi destroy} does to the state of this stack's config plus {@code base}: deletes everything. */
+    public static Deployment destroy(String stack, Map<String, String> base) {
+        return new EngineModel(STACK, up(stack, base).registrations(), true, new ClusterMocks()).finish();
+    }
+
     public static Deployment preview(Map<String, String> overrides) {
         return change(STACK, Map.of(), overrides, true);
     }
