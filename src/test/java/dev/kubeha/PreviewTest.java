@@ -45,6 +45,12 @@ class PreviewTest {
     }
 
     @Test
+    void aChangedSshSettingPreviewsNoReplacement() {
+        assertNothingReplaced(Engine.preview(Map.of("sshDialErrorLimit", "60")));
+        assertNothingReplaced(Engine.change("existing", ReplacementTest.EXISTING_KEY, Map.of("sshDialErrorLimit", "60"), true));
+    }
+
+    @Test
     void anUpOfAPatchBumpReplacesNothingEither() {
         assertNothingReplaced(Engine.change("vagrant", PATCH, Map.of("kubernetesVersion", "1.31.2"), false));
     }

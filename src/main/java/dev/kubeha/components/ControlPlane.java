@@ -64,6 +64,7 @@ public final class ControlPlane extends ComponentResource {
                 .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
                 .after(List.of(init))
                 .rebuildWhen(List.of(identity))
+                .readOnly()
                 .withSecretStdout(), this);
         this.caCertHash = admin.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
         this.kubeconfig = admin.stdout().applyValue(NodeScripts::parseKubeconfig)

@@ -45,7 +45,8 @@ public final class Recorder {
                                List<String> additionalSecretOutputs, List<String> replaceOnChanges, String version,
                                boolean deleteBeforeReplace, Map<String, List<String>> propertyDependencies,
                                Map<String, Object> inputs, Set<String> secretInputs, boolean custom, boolean protect,
-                               String provider, Set<String> unknownInputs, String urn, List<String> aliases) {
+                               String provider, Set<String> unknownInputs, String urn, List<String> aliases,
+                               List<String> ignoreChanges) {
     }
 
     /** Mocks that also see each registration request as the engine receives it, before answering it. */
@@ -114,7 +115,8 @@ public final class Recorder {
                 r.getCustom(), r.getProtect(),
                 nameOf(provider.contains("::") ? provider.substring(0, provider.lastIndexOf("::")) : ""),
                 unknownKeys(r), urn(stack, r),
-                r.getAliasesList().stream().filter(a -> a.hasUrn()).map(a -> a.getUrn()).toList());
+                r.getAliasesList().stream().filter(a -> a.hasUrn()).map(a -> a.getUrn()).toList(),
+                List.copyOf(r.getIgnoreChangesList()));
     }
 
     /** The resource name at the end of a URN ("" for none). */

@@ -70,6 +70,6 @@ final class Cascade {
         return new Registration(r.type(), r.name(), r.parent(), r.dependencies(), r.additionalSecretOutputs(),
                 r.replaceOnChanges(), r.version(), r.deleteBeforeReplace(), r.propertyDependencies(),
                 r.inputs(), r.secretInputs(), r.custom(), r.protect(), r.provider(), unknown, r.urn(),
-                r.aliases());
+                r.aliases(), r.ignoreChanges());
     }
 }

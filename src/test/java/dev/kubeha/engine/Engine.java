@@ -80,7 +80,8 @@ public final class Engine {
             inputs.put("stdin", stdin.replace(marker, marker + "\n# as an earlier kubeha had it"));
             return new Registration(r.type(), r.name(), r.parent(), r.dependencies(), r.additionalSecretOutputs(),
                     r.replaceOnChanges(), r.version(), r.deleteBeforeReplace(), r.propertyDependencies(), inputs,
-                    r.secretInputs(), r.custom(), r.protect(), r.provider(), r.unknownInputs(), r.urn(), r.aliases());
+                    r.secretInputs(), r.custom(), r.protect(), r.provider(), r.unknownInputs(), r.urn(), r.aliases(),
+                    r.ignoreChanges());
         };
     }
 }

@@ -19,7 +19,10 @@ final class ProviderDiff {
     private ProviderDiff() {
     }
 
-    /** The inputs whose value differs between the state and the program, or is not known yet (a preview). */
+    /**
+     * The inputs whose value differs between the state and the program, or is not known yet (a preview); an input
+     * named in ignoreChanges keeps its old value (step_generator.go, processIgnoreChanges).
+     */
     static Set<String> changedInputs(Map<String, Object> old, Registration now) {
         Set<String> changed = new TreeSet<>(now.unknownInputs());
         Set<String> keys = new TreeSet<>(old.keySet());
@@ -29,6 +32,7 @@ final class ProviderDiff {
                 changed.add(key);
             }
         }
+        changed.removeAll(now.ignoreChanges());
         return changed;
     }
 
