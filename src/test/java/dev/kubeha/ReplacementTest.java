@@ -123,6 +123,14 @@ class ReplacementTest {
                 Map.of("vagrantControlPlaneMemory", "4096"));
     }
 
+    @Test
+    void theFirstExistingHostOnANewAddressIsRefused() {
+        Deployment d = Engine.change("existing", EXISTING_KEY,
+                Map.of("controlPlaneNodes", "[\"cp1=10.0.10.31\",\"cp2=10.0.10.12\",\"cp3=10.0.10.13\"]"), false);
+        assertTrue(d.errors().get(0).contains("cluster-identity"), d.errors().toString());
+        assertEquals(List.of(), d.ops());
+    }
+
     @ParameterizedTest
     @MethodSource("identityChanges")
     void aChangeOfTheClustersIdentityIsRefusedBeforeAnythingRuns(Map<String, String> change) {

@@ -8,6 +8,10 @@ import dev.kubeha.providers.random.RandomId;
 import dev.kubeha.providers.random.RandomIdArgs;
 import dev.kubeha.render.vagrant.VagrantCommands;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -48,8 +52,19 @@ public final class ClusterIdentity {
         keepers.put("podSubnet", config.podSubnet());
         keepers.put("serviceSubnet", config.serviceSubnet());
         keepers.put("firstControlPlane", first.name() + "=" + first.address());
+        // Keepers are plain in the state: the VM's settings (a box URL may carry a token) only as a digest.
         keepers.put("firstMachine", config.provisioner() == Provisioner.VAGRANT
-                ? "vagrant " + VagrantCommands.replaceTriggers(config, first) : "existing " + first.address());
+                ? "vagrant " + sha256(VagrantCommands.replaceTriggers(config, first).toString())
+                : "existing " + first.address());
         return keepers;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

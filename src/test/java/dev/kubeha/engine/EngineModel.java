@@ -106,11 +106,14 @@ public final class EngineModel implements Mocks, Recorder.RequestObserver {
 
     private void replace(Registration old, Registration now) {
         if (now.protect() && old.protect()) {
-            // continueStepsFromDiff: a preview reports it and goes on; an update stops before any step of it.
+            // continueStepsFromDiff: an update stops before any step of it; a preview reports it and goes on, so
+            // that the user sees the replacement it refused.
             refuse("unable to replace resource " + quoted(now.urn()) + "\nas it is currently marked for protection. "
                     + "To unprotect the resource, remove the `protect` flag from the resource in your Pulumi program "
                     + "and run `pulumi up`", !preview);
-            return;
+            if (!preview) {
+                return;
+            }
         }
         if (!now.deleteBeforeReplace()) {
             // Create before delete: the old one is deleted with the other deletes at the end.
