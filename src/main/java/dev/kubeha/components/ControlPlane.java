@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The control plane with stacked etcd. The first node runs {@code kubeadm init} once the load-balancer pair
- * and its own preparation are done; every other node joins <b>one at a time</b>, each after the previous one is
+ * The control plane with stacked etcd. The first node runs {@code kubeadm init} (protected: it holds the cluster)
+ * once the load-balancer pair and its own preparation are done, then {@code <first>-kubeconfig} reads the CA hash
+ * and the admin kubeconfig; every other node joins <b>one at a time</b>, each after the previous one is
  * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
  * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
  * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
