@@ -115,7 +115,8 @@ public final class Recorder {
                 r.getCustom(), r.getProtect(),
                 nameOf(provider.contains("::") ? provider.substring(0, provider.lastIndexOf("::")) : ""),
                 unknownKeys(r), urn(stack, r),
-                r.getAliasesList().stream().filter(a -> a.hasUrn()).map(a -> a.getUrn()).toList(),
+                java.util.stream.Stream.concat(r.getAliasURNsList().stream(),
+                        r.getAliasesList().stream().filter(a -> a.hasUrn()).map(a -> a.getUrn())).toList(),
                 List.copyOf(r.getIgnoreChangesList()));
     }
 

@@ -68,6 +68,20 @@ class EngineModelTest {
         assertEquals(Change.REPLACE, d.changes().get("follower"));
     }
 
+    static Consumer<Context> one(String name, String alias) {
+        return ctx -> new Command(name, CommandArgs.builder().create("up").build(), alias == null
+                ? CustomResourceOptions.Empty
+                : CustomResourceOptions.builder().aliases(com.pulumi.core.Alias.withUrn(alias)).build());
+    }
+
+    @Test
+    void aRenameIsADeleteUnlessTheNewNameClaimsTheOldUrnAsAnAlias() {
+        Deployment renamed = run(one("old", null), one("new", null), false);
+        assertEquals(List.of(new Op(Op.Kind.CREATE, "new"), new Op(Op.Kind.DELETE, "old")), renamed.ops());
+        Deployment aliased = run(one("old", null), one("new", "urn:pulumi:s::kubeha::command:local:Command::old"), false);
+        assertEquals(List.of(), aliased.ops());
+    }
+
     @Test
     void aProtectedDependentRefusesTheWholeCascadeBeforeAnyDelete() {
         Deployment d = run(program("a", true), program("b", true), false);
