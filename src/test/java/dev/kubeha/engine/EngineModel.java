@@ -7,7 +7,6 @@ import pulumirpc.Resource.RegisterResourceRequest;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,22 +175,22 @@ public final class EngineModel implements Mocks, Recorder.RequestObserver {
         if (!bailed) {
             List<Registration> reversed = new ArrayList<>(state);
             Collections.reverse(reversed);
-            Set<String> deleted = new HashSet<>();
             for (Registration r : reversed) {
+                if (condemned.contains(r.name())) {
+                    // Torn down by a cascade and not registered again: deleted already (GenerateDeletes skips it).
+                    result.put(r.name(), Change.DELETE);
+                    continue;
+                }
                 boolean gone = !seenOld.contains(r.urn());
-                if (gone || pendingDeletes.contains(r.name())) {
-                    if (gone && r.protect()) {
-                        errs.add("resource " + quoted(r.urn()) + " cannot be deleted\nbecause it is protected");
-                        continue;
-                    }
+                if (gone && r.protect()) {
+                    errs.add("resource " + quoted(r.urn()) + " cannot be deleted\nbecause it is protected");
+                } else if (gone || pendingDeletes.contains(r.name())) {
                     all.add(new Op(Op.Kind.DELETE, r.name()));
-                    deleted.add(r.name());
-                    if (gone && !condemned.contains(r.name())) {
+                    if (gone) {
                         result.put(r.name(), Change.DELETE);
                     }
                 }
             }
-            condemned.forEach(name -> result.put(name, Change.DELETE));
         }
         return new Deployment(all, result, errs);
     }

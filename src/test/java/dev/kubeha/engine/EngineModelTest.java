@@ -68,6 +68,17 @@ class EngineModelTest {
         assertEquals(Change.REPLACE, d.changes().get("follower"));
     }
 
+    @Test
+    void aTornDownResourceTheProgramNoLongerHasIsDeletedOnce() {
+        Consumer<Context> without = ctx -> {
+            new Command("root", CommandArgs.builder().create("up").triggers(Output.of(List.<Object>of("b"))).build(),
+                    CustomResourceOptions.builder().deleteBeforeReplace(true).build());
+        };
+        Deployment d = run(program("a", false), without, false);
+        assertEquals(1, d.ops().stream().filter(o -> o.equals(new Op(Op.Kind.DELETE, "follower"))).count(), d.ops().toString());
+        assertEquals(Change.DELETE, d.changes().get("follower"));
+    }
+
     static Consumer<Context> one(String name, String alias) {
         return ctx -> new Command(name, CommandArgs.builder().create("up").build(), alias == null
                 ? CustomResourceOptions.Empty
