@@ -5,6 +5,7 @@ import com.pulumi.core.Output;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.kubeha.components.ClusterSecrets;
+import dev.kubeha.components.ClusterIdentity;
 import dev.kubeha.components.Cni;
 import dev.kubeha.components.ControlPlane;
 import dev.kubeha.components.Host;
@@ -14,6 +15,7 @@ import dev.kubeha.components.Readiness;
 import dev.kubeha.components.WorkerPool;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
+import dev.kubeha.providers.random.RandomId;
 import dev.kubeha.render.cni.CniCharts;
 
 import java.util.ArrayList;
@@ -23,10 +25,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The order of everything, in one readable place: machines, secrets, load-balancer pair, control plane (each
- * node prepared; init after the LB pair; joins one at a time), workers (in parallel after init), upgrades (one node
- * at a time, control plane first; nothing to do until kubernetesVersion changes), CNI through the VIP, readiness
- * gate, stack outputs.
+ * The order of everything, in one readable place: the cluster's identity (first; everything waits for it),
+ * machines, secrets, load-balancer pair, control plane (each node prepared; init after the LB pair; joins one at a
+ * time), workers (in parallel after init), upgrades (one node at a time, control plane first; nothing to do until
+ * kubernetesVersion changes), CNI through the VIP, readiness gate, stack outputs.
  */
 public final class Cluster {
     private Cluster() {
@@ -34,24 +36,28 @@ public final class Cluster {
 
     public static void create(Context ctx, ClusterConfig config) {
         Optional<String> sshKey = Machines.sshKey(config);  // may fail: before anything is created
-        Machines machines = new Machines("machines", config, ctx.stackName(), sshKey, ComponentResourceOptions.Empty);
+        // First, and everything waits for it: a change of the cluster's identity is refused before anything runs.
+        RandomId identity = ClusterIdentity.create(config);
+        ComponentResourceOptions afterIdentity = ComponentResourceOptions.builder().dependsOn(identity).build();
+        Machines machines = new Machines("machines", config, ctx.stackName(), sshKey, afterIdentity);
         ClusterSecrets secrets = ClusterSecrets.create(config);
 
         LoadBalancerPair loadBalancers = new LoadBalancerPair("load-balancers", config,
-                machines.hosts(config.loadBalancers()), secrets, ComponentResourceOptions.Empty);
+                machines.hosts(config.loadBalancers()), secrets, afterIdentity);
         ControlPlane controlPlane = new ControlPlane("control-plane", config, machines.hosts(config.controlPlane()),
-                secrets, loadBalancers.ready(), ComponentResourceOptions.Empty);
+                secrets, identity.hex(), loadBalancers.ready(), afterIdentity);
         WorkerPool workers = new WorkerPool("workers", config, machines.hosts(config.workers()), controlPlane,
-                ComponentResourceOptions.Empty);
+                afterIdentity);
         Cni cni = new Cni("cni", CniCharts.of(config), controlPlane.kubeconfig, List.of(controlPlane.init()),
-                ComponentResourceOptions.Empty);
+                afterIdentity);
 
         List<Resource> everything = new ArrayList<>(controlPlane.members());
         everything.addAll(workers.members());
         everything.add(controlPlane.scheduling());
         everything.add(workers.upgraded());
         everything.add(cni.release());
-        Readiness.gate(config, controlPlane.firstHost(), machines.hosts(config.allNodes()), everything, null);
+        Readiness.gate(config, controlPlane.firstHost(), machines.hosts(config.allNodes()), identity.hex(), everything,
+                null);
 
         ctx.export("apiEndpoint", Output.of("https://" + config.apiEndpoint()));
         ctx.export("vip", Output.of(config.vip()));

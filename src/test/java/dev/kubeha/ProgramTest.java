@@ -45,7 +45,8 @@ class ProgramTest {
     @Test
     void controlPlaneJoinsOneAtATime() {
         ProgramRun run = vagrant();
-        assertTrue(run.dependenciesOf("k8s-master2-credentials").contains("k8s-master1-init"));
+        assertTrue(run.dependenciesOf("k8s-master2-credentials").contains("k8s-master1-kubeconfig"),
+                "the first join waits for init and the CA hash read after it");
         assertTrue(run.dependenciesOf("k8s-master2-join").contains("k8s-master2-credentials"));
         assertTrue(run.dependenciesOf("k8s-master3-credentials").contains("k8s-master2-join"),
                 "master3's join starts only after master2's join finished");
@@ -57,8 +58,8 @@ class ProgramTest {
         ProgramRun run = vagrant();
         List<String> order = List.of("k8s-master1", "k8s-master2", "k8s-master3",
                 "k8s-worker1", "k8s-worker2", "k8s-worker3", "k8s-worker4", "k8s-worker5");
-        assertEquals(List.of("k8s-master1-init", "k8s-master1-vm"), run.dependenciesOf("k8s-master1-cordon"),
-                "the first node's upgrade steps wait only for its init");
+        assertEquals(List.of("cluster-identity", "k8s-master1-kubeconfig", "k8s-master1-vm"),
+                run.dependenciesOf("k8s-master1-cordon"), "the first node's upgrade steps wait only for its init");
         for (int i = 0; i < order.size(); i++) {
             String n = order.get(i);
             assertTrue(run.dependenciesOf(n + "-upgrade").contains(n + "-cordon"), n);
@@ -81,7 +82,7 @@ class ProgramTest {
         for (int i = 1; i <= 5; i++) {
             String w = "k8s-worker" + i;
             List<String> creds = run.dependenciesOf(w + "-credentials");
-            assertTrue(creds.containsAll(List.of("k8s-master1-init", w + "-prepare")), creds.toString());
+            assertTrue(creds.containsAll(List.of("k8s-master1-kubeconfig", w + "-prepare")), creds.toString());
             assertTrue(run.dependenciesOf(w + "-join").contains(w + "-credentials"));
             for (String name : List.of(w + "-credentials", w + "-join")) {
                 assertFalse(run.dependenciesOf(name).stream().anyMatch(d -> d.startsWith("k8s-master2") || d.startsWith("k8s-master3")
@@ -94,7 +95,7 @@ class ProgramTest {
     void joinsCarryTheFirstNodesCredentialsAllSecret() {
         ProgramRun run = vagrant();
         String join = (String) run.inputs("k8s-master2-join").get("stdin");
-        assertTrue(join.contains(ClusterMocks.CA_CERT_HASH), "CA hash from master1's init output");
+        assertTrue(join.contains(ClusterMocks.CA_CERT_HASH), "CA hash read on master1 after its init");
         String certKey = ClusterMocks.fake("kubeadm-certificate-key", 64);
         assertTrue(join.contains(certKey), "certificate key");
         String token = ClusterMocks.fake("k8s-master2-join-token", 22);

@@ -115,21 +115,27 @@ class WiringTest {
             assertTrue(triggers.contains(owner(r) + "-vm"), r.name() + " is rebuilt with " + owner(r) + "-vm: " + triggers);
             boolean membership = Stream.of("-credentials", "-join", "-drain", "-cordon", "-upgrade", "-uncordon")
                     .anyMatch(r.name()::endsWith);
-            assertEquals(membership, triggers.contains("k8s-master1-init"), r.name()
-                    + ": joins and upgrades belong to the cluster (CA hash of the init); other steps only to their machine");
+            assertEquals(membership || r.name().equals("k8s-master1-init") || r.name().equals("k8s-master1-kubeconfig"),
+                    triggers.contains("cluster-identity"), r.name()
+                    + ": init, the CA hash and kubeconfig read, joins and upgrades belong to the cluster; other steps only to their machine");
+            assertFalse(triggers.contains("k8s-master1-init") || triggers.contains("k8s-master1-kubeconfig"), r.name()
+                    + ": no trigger comes from a step's output (unknown in a preview when the step is updated)");
             assertTrue(r.replaceOnChanges().contains("triggers[*]"), r.name() + ": a changed trigger replaces the step");
         }
         @SuppressWarnings("unchecked")
         List<Object> workerJoin = (List<Object>) run.inputs("k8s-worker2-join").get("triggers");
-        assertEquals(List.of(ClusterMocks.CA_CERT_HASH, "k8s-worker2-vm-id"), workerJoin);
-        assertTrue(run.isSecretInput("k8s-worker2-join", "triggers"), "the CA hash comes from a secret output");
+        assertEquals(List.of(ClusterMocks.hex("cluster-identity", run.inputs("cluster-identity")), "k8s-worker2-vm-id"),
+                workerJoin, "the cluster's identity and the machine's");
     }
 
     @Test
-    void anExistingHostIsKnownByItsAddress() {
+    void anExistingHostIsKnownByAnIdKeptWhileItsAddressStays() {
         ProgramRun run = existing(Map.of());
-        assertEquals(List.of("10.0.10.12"), run.inputs("cp2-prepare").get("triggers"));
-        assertEquals(List.of("10.0.10.12", ClusterMocks.CA_CERT_HASH), run.inputs("cp2-credentials").get("triggers"));
+        Registration host = run.get("cp2-host");
+        assertEquals(Map.of("address", "10.0.10.12"), host.inputs().get("keepers"));
+        assertTrue(host.deleteBeforeReplace(), "the old host's steps are torn down before the new host's are built");
+        assertEquals(List.of("cp2-host"), run.get("cp2-prepare").propertyDependencies().get("triggers"));
+        assertEquals(List.of("cluster-identity", "cp2-host"), run.get("cp2-credentials").propertyDependencies().get("triggers"));
     }
 
     @Test

@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The control plane with stacked etcd. The first node runs {@code kubeadm init} once the load-balancer pair
- * and its own preparation are done; every other node joins <b>one at a time</b>, each after the previous one is
+ * The control plane with stacked etcd. The first node runs {@code kubeadm init} (protected: it holds the cluster)
+ * once the load-balancer pair and its own preparation are done, then {@code <first>-kubeconfig} reads the CA hash
+ * and the admin kubeconfig; every other node joins <b>one at a time</b>, each after the previous one is
  * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
  * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
  * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
@@ -33,15 +34,21 @@ public final class ControlPlane extends ComponentResource {
     public final Output<String> kubeconfig;
 
     private final Host first;
+    private final Output<String> identity;
     private final Command init;
+    private final Command admin;
     private final List<Command> joins = new ArrayList<>();
     private final Resource upgraded;
     private final Command scheduling;
 
+    /**
+     * @param identity the cluster's identity ({@link ClusterIdentity}): every membership step is rebuilt with it
+     */
     public ControlPlane(String name, ClusterConfig config, List<Host> hosts, ClusterSecrets secrets,
-                        List<Resource> loadBalancerReady, ComponentResourceOptions options) {
+                        Output<String> identity, List<Resource> loadBalancerReady, ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.first = hosts.get(0);
+        this.identity = identity;
         Command firstPrepared = prepare(config, first, this);
         List<Resource> initAfter = new ArrayList<>(loadBalancerReady);
         initAfter.add(firstPrepared);
@@ -49,20 +56,27 @@ public final class ControlPlane extends ComponentResource {
                 .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
                         NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
                 .after(initAfter)
+                .rebuildWhen(List.of(identity))
+                .protect(!config.allowClusterDestroy())
                 .onDelete(NodeScripts.reset(config, first.node())), this);
-        this.caCertHash = init.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
-        Command admin = RemoteScript.run(first, RemoteScript.Spec
-                .of("kubeconfig", Output.of(NodeScripts.kubeconfig(config)))
+        // The CA hash and the kubeconfig come from a read-only step whose script never changes, so it is never
+        // updated and its output stays known in a preview (an updated init's stdout is unknown there:
+        // pulumi/pulumi-go-provider v1.3.0:infer/resource.go, markComputed). Only rebuilt with the cluster.
+        this.admin = RemoteScript.run(first, RemoteScript.Spec
+                .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
                 .after(List.of(init))
+                .rebuildWhen(List.of(identity))
+                .readOnly()
                 .withSecretStdout(), this);
-        this.kubeconfig = admin.stdout()
+        this.caCertHash = admin.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
+        this.kubeconfig = admin.stdout().applyValue(NodeScripts::parseKubeconfig)
                 .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint())).asSecret();
 
-        Resource previous = init;
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(init), caCertHash, this);
+        Resource previous = admin;
+        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
-            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), caCertHash,
+            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), identity,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
@@ -70,7 +84,7 @@ public final class ControlPlane extends ComponentResource {
             joins.add(joined.join());
             previous = joined.join();
             previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade), caCertHash, this);
+                    List.of(joined.registered(), previousUpgrade), identity, this);
         }
         this.upgraded = previousUpgrade;
         // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).
@@ -91,9 +105,19 @@ public final class ControlPlane extends ComponentResource {
         return first;
     }
 
-    /** The kubeadm init step: workers wait for this, and only this. */
+    /** The kubeadm init step. */
     public Command init() {
         return init;
+    }
+
+    /** The step that read the CA hash and the admin kubeconfig after init: workers wait for this, and only this. */
+    public Command initialised() {
+        return admin;
+    }
+
+    /** The cluster's identity, which every membership step is rebuilt with. */
+    public Output<String> identity() {
+        return identity;
     }
 
     /** The last control-plane node's upgrade steps: the workers' upgrades wait for it. */

@@ -14,6 +14,8 @@ import dev.kubeha.providers.command.local.Command;
 import dev.kubeha.providers.command.local.CommandArgs;
 import dev.kubeha.providers.command.remote.inputs.ConnectionArgs;
 import dev.kubeha.providers.command.remote.inputs.ProxyConnectionArgs;
+import dev.kubeha.providers.random.RandomId;
+import dev.kubeha.providers.random.RandomIdArgs;
 import dev.kubeha.render.vagrant.SshDetails;
 import dev.kubeha.render.vagrant.VagrantCommands;
 
@@ -30,7 +32,8 @@ import java.util.Optional;
  * command per VM ({@code vagrant up NAME}; delete: {@code vagrant destroy -f NAME}) whose stdout gives the SSH
  * details, and whose triggers (box, provider, CPUs, memory) replace that VM alone when they change (deleted
  * first, after what was built on it has been torn down: see {@link Host#machine()}). With
- * {@code existing}: the configured addresses, user, key or agent, and optional bastion; nothing is created.
+ * {@code existing}: the configured addresses, user, key or agent, and optional bastion; nothing is created but a
+ * {@code <node>-host} id per host that changes with its address.
  */
 public final class Machines extends ComponentResource {
     public static final String TYPE = "kubeha:index:Machines";
@@ -45,7 +48,7 @@ public final class Machines extends ComponentResource {
         super(TYPE, name, options);
         for (Node node : config.allNodes()) {
             hosts.put(node.name(), config.provisioner() == Provisioner.VAGRANT
-                    ? vagrantHost(config, node, stack) : existingHost(config, node, sshKey));
+                    ? vagrantHost(config, node, stack) : existingHost(config, node, sshKey, this));
         }
         registerOutputs(Map.of("hosts", Output.of(List.copyOf(hosts.keySet()))));
     }
@@ -62,13 +65,15 @@ public final class Machines extends ComponentResource {
                 .logging(dev.kubeha.providers.command.local.enums.Logging.Stderr)
                 .build(), CustomResourceOptions.builder().parent(this).additionalSecretOutputs("stdout")
                 // A Vagrant VM is known by its name: the new one cannot be created beside the old one.
-                .deleteBeforeReplace(true).build());
+                .deleteBeforeReplace(true)
+                // The first control-plane node's VM holds the cluster (see ClusterIdentity).
+                .protect(node.equals(config.firstControlPlane()) && !config.allowClusterDestroy()).build());
         Output<ConnectionArgs> connection = vm.stdout().applyValue(VagrantCommands::parseSshDetails)
                 .applyValue(d -> connection(config.ssh(), d, Optional.empty()));
         return new Host(node, connection.asSecret(), List.of(vm), vm.id());
     }
 
-    private static Host existingHost(ClusterConfig config, Node node, Optional<String> key) {
+    private static Host existingHost(ClusterConfig config, Node node, Optional<String> key, Machines parent) {
         SshSettings ssh = config.ssh();
         SshDetails details = new SshDetails(node.address(), ssh.port(), ssh.user(), key.orElse(null));
         Optional<ProxyConnectionArgs> proxy = ssh.bastion().map(b -> {
@@ -78,7 +83,19 @@ public final class Machines extends ComponentResource {
             ssh.agentSocket().ifPresent(p::agentSocketPath);
             return p.build();
         });
-        return new Host(node, Output.ofSecret(connection(ssh, details, proxy)), List.of(), Output.of(node.address()));
+        return new Host(node, Output.ofSecret(connection(ssh, details, proxy)), List.of(), hostIdentity(node, parent));
+    }
+
+    /**
+     * What identifies an existing host: {@code <node>-host}, a random id kept while its address stays. A new
+     * address replaces it, delete-before-replace, so the engine first tears down every step built on the old host
+     * (they have it as a trigger) in reverse order, then builds them on the new host in order
+     * (pulumi/pulumi:pkg/resource/deploy/step_generator.go, calculateDependentReplacements), as a new VM does.
+     */
+    private static Output<String> hostIdentity(Node node, Machines parent) {
+        return new RandomId(node.name() + "-host", RandomIdArgs.builder().byteLength(8)
+                .keepers(Map.of("address", node.address())).build(),
+                CustomResourceOptions.builder().parent(parent).deleteBeforeReplace(true).build()).hex();
     }
 
     /** The SSH connection of a host: retries and timeouts from the stack, the key always a secret. */

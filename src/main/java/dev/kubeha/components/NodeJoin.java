@@ -16,8 +16,10 @@ import java.util.function.Function;
  * (creates that token, re-uploads certificates for control-plane joins; delete removes the Node object);
  * {@code <node>-join} on the node (delete: kubeadm reset); {@code <node>-drain} on the first control-plane node
  * (waits until the node registered; delete drains it). Pulumi deletes in reverse: drain, reset, delete the Node.
- * All of them belong to the node's machine and to the cluster (its CA certificate hash): a new VM, or a control
- * plane built afresh, tears the node's membership down and joins it again with fresh credentials.
+ * All of them belong to the node's machine and to the cluster ({@link ClusterIdentity}): a new machine, or a
+ * cluster built afresh, tears the node's membership down (in reverse) and joins it again with fresh credentials.
+ * The trigger is the identity, never the CA hash: that comes from a step's output, unknown in a preview whenever
+ * the step is updated, and an unknown trigger previews as a replacement.
  */
 final class NodeJoin {
     private NodeJoin() {
@@ -26,15 +28,15 @@ final class NodeJoin {
     /**
      * @param credentials the credentials script for a join token
      * @param join        the join script for a join token
-     * @param caCertHash  the cluster's identity
+     * @param cluster     the cluster's identity
      * @return the join, and the step after which the node is registered
      */
-    static Joined create(ClusterConfig config, Host first, Host host, List<Resource> after, Output<String> caCertHash,
+    static Joined create(ClusterConfig config, Host first, Host host, List<Resource> after, Output<String> cluster,
                           Function<Output<String>, Output<String>> credentials,
                           Function<Output<String>, Output<String>> join, Resource parent) {
         Output<String> token = ClusterSecrets.bootstrapToken(host.name() + "-join-token",
                 CustomResourceOptions.builder().parent(parent).build());
-        List<Output<String>> membership = List.of(host.machine(), caCertHash);
+        List<Output<String>> membership = List.of(host.machine(), cluster);
         Command refreshed = RemoteScript.run(host.name() + "-credentials", first, RemoteScript.Spec
                 .of("credentials", credentials.apply(token).asSecret())
                 .after(after)
@@ -43,7 +45,7 @@ final class NodeJoin {
         Command joined = RemoteScript.run(host, RemoteScript.Spec
                 .of("join", join.apply(token).asSecret())
                 .after(List.of(refreshed))
-                .rebuildWhen(List.of(caCertHash))
+                .rebuildWhen(List.of(cluster))
                 .onDelete(NodeScripts.reset(config, host.node())), parent);
         Command registered = RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
                 .of("drain", Output.of(NodeScripts.awaitNode(config, host.node())))

@@ -23,11 +23,12 @@ final class NodeUpgrade {
     /**
      * @param initialised whether {@code host} is the node that ran kubeadm init
      * @param after       the node is in the cluster, and the previous node's upgrade is done
+     * @param cluster     the cluster's identity ({@link ClusterIdentity})
      * @return the last step, which the next node's upgrade waits for
      */
     static Command create(ClusterConfig config, Host first, Host host, boolean initialised, List<Resource> after,
-                          Output<String> caCertHash, Resource parent) {
-        List<Output<String>> membership = List.of(host.machine(), caCertHash);
+                          Output<String> cluster, Resource parent) {
+        List<Output<String>> membership = List.of(host.machine(), cluster);
         Command cordoned = RemoteScript.run(host.name() + "-cordon", first, RemoteScript.Spec
                 .of("cordon", Output.of(NodeScripts.cordon(config, host.node())))
                 .after(after)
@@ -35,7 +36,7 @@ final class NodeUpgrade {
         Command upgraded = RemoteScript.run(host, RemoteScript.Spec
                 .of("upgrade", Output.of(NodeScripts.upgrade(config, host.node(), initialised)))
                 .after(List.of(cordoned))
-                .rebuildWhen(List.of(caCertHash)), parent);
+                .rebuildWhen(List.of(cluster)), parent);
         return RemoteScript.run(host.name() + "-uncordon", first, RemoteScript.Spec
                 .of("uncordon", Output.of(NodeScripts.uncordon(config, host.node())))
                 .after(List.of(upgraded))

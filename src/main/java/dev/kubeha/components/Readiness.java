@@ -45,11 +45,13 @@ public final class Readiness {
 
     /**
      * @param machines every machine of the cluster: when one is rebuilt, the gate runs again
+     * @param identity the cluster's identity: when the cluster is rebuilt, the gate runs again
      */
-    public static Command gate(ClusterConfig config, Host first, List<Host> machines, List<Resource> after,
-                               Resource parent) {
+    public static Command gate(ClusterConfig config, Host first, List<Host> machines, Output<String> identity,
+                               List<Resource> after, Resource parent) {
         return RemoteScript.run("cluster-readiness", first, RemoteScript.Spec.of("readiness", Output.of(script(config)))
                 .after(after)
-                .rebuildWhen(machines.stream().map(Host::machine).toList()), parent);
+                .rebuildWhen(machines.stream().map(Host::machine).toList())
+                .rebuildWhen(List.of(identity)), parent);
     }
 }

@@ -27,24 +27,37 @@ public final class RemoteScript {
      * rebuilds the step when it changes (its replace triggers).
      */
     public record Spec(String step, Output<String> script, Optional<String> deleteScript, List<Resource> dependsOn,
-                       boolean secretStdout, List<Output<String>> rebuildWhen) {
+                       boolean secretStdout, List<Output<String>> rebuildWhen, boolean protect, boolean onlyReads) {
         public static Spec of(String step, Output<String> script) {
-            return new Spec(step, script, Optional.empty(), List.of(), false, List.of());
+            return new Spec(step, script, Optional.empty(), List.of(), false, List.of(), false, false);
         }
 
         public Spec onDelete(String script) {
-            return new Spec(step, this.script, Optional.of(script), dependsOn, secretStdout, rebuildWhen);
+            return new Spec(step, this.script, Optional.of(script), dependsOn, secretStdout, rebuildWhen, protect, onlyReads);
         }
 
         public Spec after(List<? extends Resource> resources) {
             List<Resource> all = new ArrayList<>(dependsOn);
             all.addAll(resources);
-            return new Spec(step, script, deleteScript, all, secretStdout, rebuildWhen);
+            return new Spec(step, script, deleteScript, all, secretStdout, rebuildWhen, protect, onlyReads);
         }
 
         /** Its stdout carries a secret (a kubeconfig): not logged, and stored as a secret. */
         public Spec withSecretStdout() {
-            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen);
+            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen, protect, onlyReads);
+        }
+
+        /**
+         * A fixed script that only reads: run once, and again only when rebuilt; a changed connection does not run
+         * it again (ignoreChanges), so its output stays what it was, and known in a preview.
+         */
+        public Spec readOnly() {
+            return new Spec(step, script, deleteScript, dependsOn, secretStdout, rebuildWhen, protect, true);
+        }
+
+        /** The engine refuses to delete or replace it (the step that holds the cluster). */
+        public Spec protect(boolean protect) {
+            return new Spec(step, script, deleteScript, dependsOn, secretStdout, rebuildWhen, protect, onlyReads);
         }
 
         /**
@@ -54,7 +67,7 @@ public final class RemoteScript {
         public Spec rebuildWhen(List<Output<String>> values) {
             List<Output<String>> all = new ArrayList<>(rebuildWhen);
             all.addAll(values);
-            return new Spec(step, script, deleteScript, dependsOn, secretStdout, all);
+            return new Spec(step, script, deleteScript, dependsOn, secretStdout, all, protect, onlyReads);
         }
     }
 
@@ -82,7 +95,10 @@ public final class RemoteScript {
         }
         // A node is known by its name: its old membership is torn down before the new one is built.
         CustomResourceOptions.Builder options = CustomResourceOptions.builder().dependsOn(dependsOn)
-                .deleteBeforeReplace(true);
+                .deleteBeforeReplace(true).protect(spec.protect());
+        if (spec.onlyReads()) {
+            options.ignoreChanges("connection");
+        }
         if (parent != null) {
             options.parent(parent);
         }

@@ -30,14 +30,14 @@ public final class WorkerPool extends ComponentResource {
         Resource previousUpgrade = controlPlane.upgraded();
         for (Host host : hosts) {
             Command prepared = ControlPlane.prepare(config, host, this);
-            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(controlPlane.init(), prepared),
-                    controlPlane.caCertHash,
+            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(controlPlane.initialised(), prepared),
+                    controlPlane.identity(),
                     token -> token.applyValue(t -> NodeScripts.refreshCredentials(config, host.node(), t, null)),
                     token -> Output.tuple(token, controlPlane.caCertHash).applyValue(t ->
                             NodeScripts.joinWorker(config, host.node(), t.t1, t.t2)), this);
             joins.add(joined.join());
             previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade), controlPlane.caCertHash, this);
+                    List.of(joined.registered(), previousUpgrade), controlPlane.identity(), this);
         }
         this.upgraded = previousUpgrade;
         registerOutputs(Map.of("workers", Output.of(hosts.stream().map(Host::name).toList())));

@@ -25,7 +25,8 @@ public record ClusterConfig(
         VagrantSettings vagrant,
         HaproxySettings haproxy,
         KeepalivedSettings keepalived,
-        List<String> warnings) {
+        List<String> warnings,
+        boolean allowClusterDestroy) {
 
     public ClusterConfig {
         loadBalancers = List.copyOf(loadBalancers);

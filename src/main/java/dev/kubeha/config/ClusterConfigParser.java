@@ -124,13 +124,14 @@ public final class ClusterConfigParser {
         HaproxySettings haproxy = haproxy(apiPort);
         KeepalivedSettings keepalived = keepalived();
         boolean firewall = bool("firewall");
+        boolean allowClusterDestroy = bool("allowClusterDestroy");
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
-                firewall, ssh, vagrant, haproxy, keepalived, warnings);
+                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 

@@ -49,6 +49,8 @@ final class PlanMocks implements Mocks {
                 int length = ((Number) args.inputs.getOrDefault("length", 16)).intValue();
                 state.put("result", secret(length));
             }
+            case "random:index/randomId:RandomId" ->
+                    state.put("hex", "0".repeat(2 * ((Number) args.inputs.getOrDefault("byteLength", 8)).intValue()));
             default -> {
             }
         }
@@ -61,7 +63,7 @@ final class PlanMocks implements Mocks {
         }
         if (name.endsWith("-kubeconfig")) {
             String key = secret(32);
-            return "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://" + config.firstControlPlane().address()
+            return "KUBEHA_CA_CERT_HASH=" + CA_CERT_HASH + "\napiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://" + config.firstControlPlane().address()
                     + ":" + config.apiPort() + "\n  name: " + config.clusterName() + "\nusers:\n- name: admin\n  user:\n"
                     + "    client-key-data: " + key + "\n";
         }

@@ -37,6 +37,15 @@ public final class NodeScript {
         return out.toString();
     }
 
+    /**
+     * A script that needs nothing from lib/os.sh and takes no parameters: its text depends on that one file only,
+     * so a step running it is never updated by a change of the config or of the other scripts.
+     */
+    public static String renderStandalone(String path) {
+        return "#!/usr/bin/env bash\n# kubeha: " + path + " (rendered; do not edit on the node)\nset -euo pipefail\n"
+                + body(path);
+    }
+
     /** A component file without its shebang and shellcheck directives (they belong to the file on disk). */
     public static String body(String path) {
         StringBuilder out = new StringBuilder("\n# ---- ").append(path).append(" ----\n");

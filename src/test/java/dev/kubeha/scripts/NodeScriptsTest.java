@@ -87,7 +87,7 @@ class NodeScriptsTest {
                 "join-k8s-worker1.sh", NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH),
                 "reset-k8s-worker1.sh", NodeScripts.reset(CONFIG, WORKER1),
                 "drain-k8s-worker1.sh", NodeScripts.drain(CONFIG, WORKER1),
-                "kubeconfig.sh", NodeScripts.kubeconfig(CONFIG));
+                "kubeconfig.sh", NodeScripts.kubeconfig());
         scripts.forEach((name, script) -> {
             Golden.assertMatches("NodeScriptsTest", name, script);
             ShellcheckTest.assertRenderedScriptClean(name, script);

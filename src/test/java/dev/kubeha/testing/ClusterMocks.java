@@ -42,6 +42,10 @@ public class ClusterMocks implements Mocks {
                 int length = ((Number) args.inputs.getOrDefault("length", 16)).intValue();
                 state.put("result", fake(args.name, length));
             }
+            case "random:index/randomId:RandomId" -> {
+                // Drawn again when an input changes (a replacement): derived from the name and the inputs.
+                state.put("hex", hex(args.name, args.inputs));
+            }
             default -> {
             }
         }
@@ -57,7 +61,7 @@ public class ClusterMocks implements Mocks {
             return vagrantUp(args.name.substring(0, args.name.length() - 3));
         }
         if (args.name.endsWith("-kubeconfig")) {
-            return ADMIN_KUBECONFIG;
+            return "KUBEHA_CA_CERT_HASH=" + CA_CERT_HASH + "\n" + ADMIN_KUBECONFIG;
         }
         return "";
     }
@@ -70,6 +74,18 @@ public class ClusterMocks implements Mocks {
 
     public static String privateKey(String node) {
         return "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE-" + node + "\n-----END OPENSSH PRIVATE KEY-----\n";
+    }
+
+    /** A random id's hex as the mocks draw it: from its name and inputs, so a changed keeper draws a new one. */
+    public static String hex(String name, Map<String, Object> inputs) {
+        int bytes = ((Number) inputs.getOrDefault("byteLength", 8)).intValue();
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((name + new java.util.TreeMap<>(inputs)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A deterministic fake secret of the given length, lower-case letters and digits, derived from the name. */

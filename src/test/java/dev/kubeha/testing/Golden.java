@@ -23,6 +23,16 @@ public final class Golden {
         return ROOT.resolve(group).resolve(name + ".golden");
     }
 
+    /** The golden file's text ("" when there is none yet). */
+    public static String read(String group, String name) {
+        try {
+            Path file = path(group, name);
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Asserts that {@code actual} equals the golden file, or writes it when golden.update is set. */
     public static void assertMatches(String group, String name, String actual) {
         Path file = path(group, name);

@@ -43,13 +43,18 @@ public final class NodeScripts {
                 "INSTALLED_VERSION_TOKEN", KubeadmConfigs.INSTALLED_VERSION));
     }
 
-    /** The CA certificate hash init.sh printed. */
-    public static String parseCaCertHash(String initStdout) {
-        Matcher m = CA_HASH.matcher(initStdout == null ? "" : initStdout);
+    /** The CA certificate hash init.sh or kubeconfig.sh printed. */
+    public static String parseCaCertHash(String stdout) {
+        Matcher m = CA_HASH.matcher(stdout == null ? "" : stdout);
         if (!m.find()) {
-            throw new IllegalStateException("kubeadm init printed no KUBEHA_CA_CERT_HASH line");
+            throw new IllegalStateException("no KUBEHA_CA_CERT_HASH line in the output of kubeadm init or kubeconfig.sh");
         }
         return m.group(1);
+    }
+
+    /** The admin kubeconfig kubeconfig.sh printed after its CA hash line. */
+    public static String parseKubeconfig(String stdout) {
+        return CA_HASH.matcher(stdout == null ? "" : stdout).replaceAll("").stripLeading();
     }
 
     /**
@@ -156,8 +161,11 @@ public final class NodeScripts {
         return NodeScript.render("kubeadm/node-object.sh", params);
     }
 
-    /** Prints the admin kubeconfig. */
-    public static String kubeconfig(ClusterConfig config) {
-        return NodeScript.render("kubeadm/kubeconfig.sh", Map.of());
+    /**
+     * Prints the CA certificate hash and the admin kubeconfig: read-only and standalone (without lib/os.sh, no
+     * parameters), so its text never changes with the stack's config or the other scripts.
+     */
+    public static String kubeconfig() {
+        return NodeScript.renderStandalone("kubeadm/kubeconfig.sh");
     }
 }

@@ -1,0 +1,70 @@
+package dev.kubeha.components;
+
+import com.pulumi.resources.CustomResourceOptions;
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
+import dev.kubeha.config.Provisioner;
+import dev.kubeha.providers.random.RandomId;
+import dev.kubeha.providers.random.RandomIdArgs;
+import dev.kubeha.render.vagrant.VagrantCommands;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The cluster's identity: {@code cluster-identity}, a random id kept for as long as the settings kubeadm init fixed
+ * for the cluster's life (its keepers) stay the same: cluster name, API port, VIP, pod and service subnets, which
+ * node is first, and that node's machine. It is registered before anything else and everything waits for it; a
+ * membership step (init, the admin kubeconfig, each node's credentials, join, drain and upgrade steps) is rebuilt
+ * when it changes.
+ *
+ * <p>A changed keeper replaces it, and it is protected: the engine refuses the replacement when it generates its
+ * step, before any other step of the deployment has run (pulumi/pulumi:pkg/resource/deploy/step_generator.go,
+ * continueStepsFromDiff: "unable to replace resource ... marked for protection"), and the Java SDK registers
+ * nothing that waits for it until its registration is answered (pulumi/pulumi-java:
+ * sdk/java/pulumi/src/main/java/com/pulumi/deployment/internal/DeploymentImpl.java, prepareResourceAsync awaits
+ * the URNs of dependsOn and parent). With {@code allowClusterDestroy} the protection is lifted; a changed keeper then
+ * deletes every membership step in reverse order (it is delete-before-replace: calculateDependentReplacements) and
+ * builds the cluster again.
+ */
+public final class ClusterIdentity {
+    public static final String NAME = "cluster-identity";
+
+    private ClusterIdentity() {
+    }
+
+    public static RandomId create(ClusterConfig config) {
+        return new RandomId(NAME, RandomIdArgs.builder().byteLength(8).keepers(keepers(config)).build(),
+                CustomResourceOptions.builder().protect(!config.allowClusterDestroy()).deleteBeforeReplace(true).build());
+    }
+
+    /** What kubeadm init fixed for the life of the cluster (pure). */
+    public static Map<String, String> keepers(ClusterConfig config) {
+        Node first = config.firstControlPlane();
+        Map<String, String> keepers = new LinkedHashMap<>();
+        keepers.put("clusterName", config.clusterName());
+        keepers.put("apiPort", Integer.toString(config.apiPort()));
+        keepers.put("vip", config.vip());
+        keepers.put("podSubnet", config.podSubnet());
+        keepers.put("serviceSubnet", config.serviceSubnet());
+        keepers.put("firstControlPlane", first.name() + "=" + first.address());
+        // Keepers are plain in the state: the VM's settings (a box URL may carry a token) only as a digest.
+        keepers.put("firstMachine", config.provisioner() == Provisioner.VAGRANT
+                ? "vagrant " + sha256(VagrantCommands.replaceTriggers(config, first).toString())
+                : "existing " + first.address());
+        return keepers;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.kubeha;
+
+import dev.kubeha.engine.Change;
+import dev.kubeha.engine.Deployment;
+import dev.kubeha.engine.Engine;
+import dev.kubeha.engine.Op;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What {@code pulumi up} deletes for each kind of config change, by the engine's replacement rules
+ * ({@link dev.kubeha.engine.EngineModel}): a machine's change tears down only what was built on that machine, in
+ * reverse order, and builds it again in order; a change of the cluster's identity is refused before anything runs.
+ */
+class ReplacementTest {
+    static final Map<String, String> EXISTING_KEY = Map.of("sshPrivateKeyPath", "", "sshPrivateKey", "KEY");
+
+    /** The steps kubeha builds on one Kubernetes node, in the order they are built. */
+    static List<String> nodeSteps(String node) {
+        return Stream.of("prepare", "credentials", "join", "drain", "cordon", "upgrade", "uncordon")
+                .map(s -> node + "-" + s).toList();
+    }
+
+    static Set<String> set(List<String> names, String... more) {
+        Set<String> all = new TreeSet<>(names);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    @Test
+    void anUnchangedStackChangesNothing() {
+        Deployment d = Engine.up(Map.of());
+        assertEquals(List.of(), d.ops());
+        assertEquals(List.of(), d.errors());
+    }
+
+    /** A node's resources: its VM, preparation, join token and membership steps. */
+    static Set<String> node(String name) {
+        return set(nodeSteps(name), name + "-vm", name + "-join-token");
+    }
+
+    @Test
+    void whatTheEverydayChangesDelete() {
+        assertEquals(Set.of("cluster-readiness"), Engine.up(Map.of("workers", ChangeTest.WORKERS_PLUS_ONE)).deleted(),
+                "an added worker: only the gate runs again");
+        assertEquals(set(List.copyOf(node("k8s-worker5")), "cluster-readiness"),
+                Engine.up(Map.of("workers", ChangeTest.WORKERS_MINUS_ONE)).deleted());
+        assertEquals(set(List.copyOf(node("k8s-master3")), "cluster-readiness"), Engine.up(Map.of("controlPlaneNodes",
+                "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.11\",\"k8s-master4=192.168.56.13\"]")).deleted());
+        assertEquals(Set.of(), Engine.up(Map.of("haproxyCheckIntervalMs", "2000")).deleted());
+        assertEquals(Set.of(), Engine.up(Map.of("kubernetesVersion", "1.32")).deleted());
+        assertEquals(Set.of("k8s-lb1-vm", "k8s-lb1-install", "k8s-lb1-configure", "k8s-lb2-vm", "k8s-lb2-install",
+                "k8s-lb2-configure", "cluster-readiness"), Engine.up(Map.of("vagrantLoadBalancerMemory", "2048")).deleted());
+    }
+
+    @Test
+    void aWorkersNewVmRebuildsOnlyThatWorker() {
+        Deployment d = Engine.up(Map.of("workers", "[\"k8s-worker1=192.168.56.20\",\"k8s-worker2=192.168.56.31\","
+                + "\"k8s-worker3=192.168.56.22\",\"k8s-worker4=192.168.56.23\",\"k8s-worker5=192.168.56.24\"]"));
+        assertEquals(List.of(), d.errors());
+        assertEquals(set(nodeSteps("k8s-worker2"), "k8s-worker2-vm", "cluster-readiness"), d.deleted(),
+                "only worker2's VM and what was built on it (and the readiness gate, which runs again)");
+    }
+
+    @Test
+    void aControlPlaneNodesNewVmRebuildsOnlyThatNode() {
+        Deployment d = Engine.up(Map.of("controlPlaneNodes",
+                "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.31\",\"k8s-master3=192.168.56.12\"]"));
+        assertEquals(List.of(), d.errors());
+        assertEquals(set(nodeSteps("k8s-master2"), "k8s-master2-vm", "cluster-readiness"), d.deleted());
+        assertTrue(d.with(Change.UPDATE).containsAll(Set.of("k8s-lb1-configure", "k8s-lb2-configure")),
+                "the load balancers learn the new backend in place: " + d.with(Change.UPDATE));
+    }
+
+    @Test
+    void aRoleSizeChangeRebuildsThoseVmsOneCascadeEach() {
+        Deployment d = Engine.up(Map.of("vagrantWorkerMemory", "4096"));
+        assertEquals(List.of(), d.errors());
+        Set<String> expected = new TreeSet<>(Set.of("cluster-readiness"));
+        for (int i = 1; i <= 5; i++) {
+            expected.addAll(nodeSteps("k8s-worker" + i));
+            expected.add("k8s-worker" + i + "-vm");
+        }
+        assertEquals(expected, d.deleted());
+    }
+
+    @Test
+    void anExistingHostOnANewAddressIsTornDownInReverseAndBuiltAgainInOrder() {
+        Deployment d = Engine.change("existing", EXISTING_KEY,
+                Map.of("workers", "[\"worker1=10.0.10.21\",\"worker2=10.0.10.32\"]"), false);
+        assertEquals(List.of(), d.errors());
+        List<String> steps = nodeSteps("worker2");
+        List<Op> expected = new ArrayList<>();
+        List<String> reversed = new ArrayList<>(steps);
+        Collections.reverse(reversed);
+        reversed.forEach(s -> expected.add(new Op(Op.Kind.DELETE, s)));
+        steps.forEach(s -> expected.add(new Op(Op.Kind.CREATE, s)));
+        assertEquals(expected, d.opsOn(Set.copyOf(steps)),
+                "the old drain runs (on the old node) before the new join; the new node is never drained");
+        assertTrue(d.deleted().stream().allMatch(n -> n.startsWith("worker2") || n.equals("cluster-readiness")),
+                d.deleted().toString());
+    }
+
+    static Stream<Map<String, String>> identityChanges() {
+        return Stream.of(Map.of("apiPort", "6444"), Map.of("vip", "192.168.56.101"),
+                Map.of("podSubnet", "10.245.0.0/16"), Map.of("serviceSubnet", "10.112.0.0/12"),
+                Map.of("clusterName", "other"),
+                Map.of("controlPlaneNodes", "[\"k8s-master2=192.168.56.11\",\"k8s-master1=192.168.56.10\",\"k8s-master3=192.168.56.12\"]"),
+                Map.of("controlPlaneNodes", "[\"k8s-master1=192.168.56.30\",\"k8s-master2=192.168.56.11\",\"k8s-master3=192.168.56.12\"]"),
+                Map.of("vagrantControlPlaneMemory", "4096"));
+    }
+
+    @Test
+    void theFirstExistingHostOnANewAddressIsRefused() {
+        Deployment d = Engine.change("existing", EXISTING_KEY,
+                Map.of("controlPlaneNodes", "[\"cp1=10.0.10.31\",\"cp2=10.0.10.12\",\"cp3=10.0.10.13\"]"), false);
+        assertTrue(d.errors().get(0).contains("cluster-identity"), d.errors().toString());
+        assertEquals(List.of(), d.ops());
+    }
+
+    @ParameterizedTest
+    @MethodSource("identityChanges")
+    void aChangeOfTheClustersIdentityIsRefusedBeforeAnythingRuns(Map<String, String> change) {
+        Deployment up = Engine.up(change);
+        assertFalse(up.errors().isEmpty(), "refused: " + up.ops());
+        assertTrue(up.errors().get(0).contains("cluster-identity"), up.errors().toString());
+        assertEquals(List.of(), up.ops(), "nothing is deleted, created or updated");
+        Deployment preview = Engine.preview(change);
+        assertFalse(preview.errors().isEmpty(), "the preview fails too");
+    }
+}

@@ -1,0 +1,107 @@
+package dev.kubeha.engine;
+
+import dev.kubeha.plan.Recorder.Registration;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * How each provider kubeha uses answers the engine's Diff, and how the engine turns the answer into same, update or
+ * replace. Only the rules kubeha depends on are modelled, each from the source named beside it.
+ */
+final class ProviderDiff {
+    static final String REMOTE_COMMAND = "command:remote:Command";
+    static final String LOCAL_COMMAND = "command:local:Command";
+    static final String KUBERNETES_PROVIDER = "pulumi:providers:kubernetes";
+
+    private ProviderDiff() {
+    }
+
+    /**
+     * The inputs whose value differs between the state and the program, or is not known yet (a preview); an input
+     * named in ignoreChanges keeps its old value (step_generator.go, processIgnoreChanges).
+     */
+    static Set<String> changedInputs(Map<String, Object> old, Registration now) {
+        Set<String> changed = new TreeSet<>(now.unknownInputs());
+        Set<String> keys = new TreeSet<>(old.keySet());
+        keys.addAll(now.inputs().keySet());
+        for (String key : keys) {
+            if (!now.unknownInputs().contains(key) && !Objects.equals(old.get(key), now.inputs().get(key))) {
+                changed.add(key);
+            }
+        }
+        changed.removeAll(now.ignoreChanges());
+        return changed;
+    }
+
+    /**
+     * The change the provider's Diff reports for these changed inputs, with the engine's replaceOnChanges
+     * (pulumi/pulumi:pkg/resource/deploy/step_generator.go, applyReplaceOnChanges) applied when
+     * {@code replaceOnChanges} is given.
+     */
+    static Change diff(Map<String, Object> old, Registration r, Iterable<String> replaceOnChanges) {
+        Set<String> changed = changedInputs(old, r);
+        if (changed.isEmpty()) {
+            return Change.SAME;
+        }
+        if (!r.custom()) {
+            // A component has no provider: the engine compares its inputs (step_generator.go, diff: prov == nil).
+            return Change.UPDATE;
+        }
+        for (String path : replaceOnChanges) {
+            if (changed.contains(rootOf(path))) {
+                return Change.REPLACE;
+            }
+        }
+        return providerDiff(old, r, changed);
+    }
+
+    private static Change providerDiff(Map<String, Object> old, Registration r, Set<String> changed) {
+        String type = r.type();
+        if (type.equals(REMOTE_COMMAND) || type.equals(LOCAL_COMMAND)) {
+            // Only `triggers` is replaceOnChanges (pulumi/pulumi-command v1.2.1:provider/pkg/provider/common/inputs.go);
+            // the infer layer forces a replace only for such inputs, since Command has an Update
+            // (pulumi/pulumi-go-provider v1.3.0:infer/resource.go, derivedResourceController.Diff).
+            return changed.contains("triggers") ? Change.REPLACE : Change.UPDATE;
+        }
+        if (type.startsWith("random:")) {
+            // Every argument of the random resources requires replacement (hashicorp/terraform-provider-random:
+            // internal/provider/resource_password.go, resource_id.go: RequiresReplace plan modifiers).
+            return Change.REPLACE;
+        }
+        if (type.equals(KUBERNETES_PROVIDER)) {
+            // An unknown kubeconfig replaces the provider; a known one only when the active cluster changed
+            // (pulumi/pulumi-kubernetes v4.0.0:provider/pkg/provider/provider.go, DiffConfig).
+            if (r.unknownInputs().contains("kubeconfig")) {
+                return Change.REPLACE;
+            }
+            return changed.contains("kubeconfig") && !activeCluster(old.get("kubeconfig"))
+                    .equals(activeCluster(r.inputs().get("kubeconfig"))) ? Change.REPLACE : Change.UPDATE;
+        }
+        if (type.startsWith("kubernetes:")) {
+            // A changed name is a new object (pulumi/pulumi-kubernetes v4.0.0:provider/pkg/provider/provider.go,
+            // Diff: metadata.name and a Release's name force a replacement).
+            return changed.contains("metadata") || changed.contains("name") ? Change.REPLACE : Change.UPDATE;
+        }
+        throw new IllegalArgumentException("no diff rule modelled for " + type + " (" + r.name() + ")");
+    }
+
+    /** The lines of a kubeconfig that say which cluster it points at: server and CA. */
+    private static String activeCluster(Object kubeconfig) {
+        return String.valueOf(kubeconfig).lines().map(String::strip)
+                .filter(l -> l.startsWith("server:") || l.startsWith("certificate-authority")).toList().toString();
+    }
+
+    private static String rootOf(String path) {
+        int end = path.length();
+        for (char c : new char[]{'[', '.'}) {
+            int i = path.indexOf(c);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        return path.substring(0, end);
+    }
+}
