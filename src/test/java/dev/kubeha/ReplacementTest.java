@@ -114,6 +114,18 @@ class ReplacementTest {
                 d.deleted().toString());
     }
 
+    @Test
+    void aStackBehindABastionMayChangeHowThisMachineReachesTheApiWithoutTouchingTheCluster() {
+        // The proxy is only in the provider's kubeconfig: the provider is updated in place (same server and CA), no
+        // command runs and the CNI stays (pulumi/pulumi-kubernetes provider.go DiffConfig, as ProviderDiff models it).
+        Map<String, String> bastion = new java.util.HashMap<>(EXISTING_KEY);
+        bastion.putAll(Map.of("bastionHost", "bastion.example.org", "kubernetesApiProxy", "socks5://127.0.0.1:1080"));
+        Deployment d = Engine.change("existing", bastion, Map.of("kubernetesApiProxy", "socks5://127.0.0.1:1081"), false);
+        assertEquals(List.of(), d.errors());
+        assertEquals(Set.of(), d.deleted());
+        assertEquals(Set.of("cni-provider"), d.touched(), d.ops().toString());
+    }
+
     static Stream<Map<String, String>> identityChanges() {
         return Stream.of(Map.of("apiPort", "6444"), Map.of("vip", "192.168.56.101"),
                 Map.of("podSubnet", "10.245.0.0/16"), Map.of("serviceSubnet", "10.112.0.0/12"),

@@ -23,7 +23,8 @@ class WiringTest {
 
     static ProgramRun existing(Map<String, String> extra) {
         Map<String, String> overrides = new java.util.HashMap<>(Map.of("sshPrivateKeyPath", "", "sshPrivateKey",
-                "EXISTING-KEY", "bastionHost", "bastion.example.com", "bastionUser", "jump"));
+                "EXISTING-KEY", "bastionHost", "bastion.example.com", "bastionUser", "jump",
+                "kubernetesApiProxy", "socks5://127.0.0.1:1080"));
         overrides.putAll(extra);
         ProgramRun run = ProgramRun.of(Stacks.raw("existing", overrides), Main::stack);
         assertEquals(0, run.result.exitCode(), () -> String.join("\n", run.result.errors()));
@@ -60,6 +61,8 @@ class WiringTest {
         }
         assertEquals("10.0.10.12", connection(run.get("cp2-join")).get("host"));
         assertEquals("10.0.10.11", connection(run.get("cp2-credentials")).get("host"), "credentials refresh on the first node");
+        assertTrue(String.valueOf(run.get("cni-provider").inputs().get("kubeconfig")).contains("proxy-url: socks5://127.0.0.1:1080"),
+                "the Kubernetes provider reaches the VIP through the tunnel the stack names");
     }
 
     @Test

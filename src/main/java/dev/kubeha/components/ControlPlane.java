@@ -70,7 +70,8 @@ public final class ControlPlane extends ComponentResource {
                 .withSecretStdout(), this);
         this.caCertHash = admin.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
         this.kubeconfig = admin.stdout().applyValue(NodeScripts::parseKubeconfig)
-                .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint())).asSecret();
+                .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint(), config.kubernetesApiProxy()))
+                .asSecret();
 
         Resource previous = admin;
         Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, this);

@@ -1,9 +1,14 @@
 package dev.kubeha.config;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
-/** The whole cluster as the stack describes it, typed and validated (see {@link ClusterConfigParser}). */
+/**
+ * The whole cluster as the stack describes it, typed and validated (see {@link ClusterConfigParser}).
+ * {@code kubernetesApiProxy}: the proxy through which this machine's Kubernetes provider reaches the VIP (empty:
+ * straight there).
+ */
 public record ClusterConfig(
         String clusterName,
         Provisioner provisioner,
@@ -26,7 +31,8 @@ public record ClusterConfig(
         HaproxySettings haproxy,
         KeepalivedSettings keepalived,
         List<String> warnings,
-        boolean allowClusterDestroy) {
+        boolean allowClusterDestroy,
+        Optional<String> kubernetesApiProxy) {
 
     public ClusterConfig {
         loadBalancers = List.copyOf(loadBalancers);

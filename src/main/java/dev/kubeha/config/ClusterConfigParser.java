@@ -125,13 +125,14 @@ public final class ClusterConfigParser {
         KeepalivedSettings keepalived = keepalived();
         boolean firewall = bool("firewall");
         boolean allowClusterDestroy = bool("allowClusterDestroy");
+        Optional<String> apiProxy = kubernetesApiProxy(provisioner, ssh, vip, apiPort);
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
-                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy);
+                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 
@@ -330,6 +331,36 @@ public final class ClusterConfigParser {
         }
         return new SshSettings(user, port, keyPath, key, agent,
                 bastionHost.map(h -> new SshSettings.Bastion(h, bastionPort, bastionUser)), dialErrorLimit, perDial);
+    }
+
+    /** A proxy URL as client-go's kubeconfig proxy-url takes it: http, https or socks5, a host and a port. */
+    private static final Pattern PROXY_URL = Pattern.compile("(socks5|http|https)://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?");
+
+    /**
+     * How the Kubernetes provider on this machine reaches the API. Only SSH goes through a bastion; the provider
+     * dials the VIP itself, which a bastion normally means it cannot, so a stack with a bastion says how.
+     */
+    private Optional<String> kubernetesApiProxy(Provisioner provisioner, SshSettings ssh, String vip, int apiPort) {
+        Optional<String> value = optional("kubernetesApiProxy");
+        if (value.isPresent() && value.get().equals("direct")) {
+            return Optional.empty();
+        }
+        if (value.isPresent()) {
+            if (!PROXY_URL.matcher(value.get()).matches()) {
+                error("kubernetesApiProxy", "'" + value.get() + "' is not a proxy URL such as socks5://127.0.0.1:1080 (schemes"
+                        + " socks5, http, https), nor direct");
+            }
+            return value;
+        }
+        if (provisioner == Provisioner.EXISTING && ssh.bastion().isPresent()) {
+            SshSettings.Bastion b = ssh.bastion().get();
+            error("kubernetesApiProxy", "is required with bastionHost: only SSH goes through the bastion, while the CNI is"
+                    + " installed by Pulumi's Kubernetes provider on this machine, straight to https://" + vip + ":" + apiPort
+                    + ", which a bastion usually means this machine cannot reach. Open a SOCKS tunnel through the bastion"
+                    + " (ssh -N -D 1080 -p " + b.port() + " " + b.user() + "@" + b.host() + ") and set kubeha:kubernetesApiProxy"
+                    + " socks5://127.0.0.1:1080, or set it to direct if this machine reaches the VIP");
+        }
+        return Optional.empty();
     }
 
     private VagrantSettings vagrant(Provisioner provisioner, List<Node> all) {

@@ -148,6 +148,26 @@ class ClusterConfigParserTest {
     }
 
     @Test
+    void aStackBehindABastionSaysHowThisMachineReachesTheApi() {
+        // Only SSH goes through the bastion; the Kubernetes provider dials the VIP from this machine (issue 14, item 7).
+        Map<String, String> existing = with("provisioner", "existing", "sshPrivateKey", "KEY", "bastionHost", "jump.example.org");
+        ClusterConfigParser.Result refused = parse(existing);
+        assertEquals(List.of("kubeha:kubernetesApiProxy"), refused.errors().stream().map(ConfigError::path).toList(), refused.errors().toString());
+        assertTrue(refused.errors().get(0).message().startsWith("is required with bastionHost: only SSH goes through the bastion")
+                && refused.errors().get(0).message().contains("ssh -N -D 1080 -p 22 ")
+                && refused.errors().get(0).message().contains("@jump.example.org) and set kubeha:kubernetesApiProxy socks5://127.0.0.1:1080"),
+                refused.errors().get(0).message());
+
+        Map<String, String> tunnel = new java.util.HashMap<>(existing);
+        tunnel.put("kubernetesApiProxy", "socks5://127.0.0.1:1080");
+        assertEquals(java.util.Optional.of("socks5://127.0.0.1:1080"), parse(tunnel).orThrow().kubernetesApiProxy());
+        tunnel.put("kubernetesApiProxy", "direct");
+        assertEquals(java.util.Optional.empty(), parse(tunnel).orThrow().kubernetesApiProxy());
+        tunnel.put("kubernetesApiProxy", "ftp://x");
+        assertEquals("kubeha:kubernetesApiProxy", parse(tunnel).errors().get(0).path());
+    }
+
+    @Test
     void aPodSubnetWithExactlyOneRangePerNodeIsAccepted() {
         assertEquals(List.of(), parse(with("podSubnet", "10.244.0.0/22")).errors(), "4 nodes, 4 ranges of /24");
     }

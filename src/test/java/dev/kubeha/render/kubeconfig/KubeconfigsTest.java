@@ -38,6 +38,14 @@ class KubeconfigsTest {
     }
 
     @Test
+    void aProxyIsWrittenAsProxyUrlBesideTheVipServer() {
+        String out = Kubeconfigs.withServer(ADMIN_CONF, "https://192.168.56.100:6443", java.util.Optional.of("socks5://127.0.0.1:1080"));
+        assertTrue(out.contains("server: https://192.168.56.100:6443"), out);
+        assertTrue(out.contains("proxy-url: socks5://127.0.0.1:1080"), out);
+        assertFalse(Kubeconfigs.withServer(ADMIN_CONF, "https://192.168.56.100:6443").contains("proxy-url"));
+    }
+
+    @Test
     void somethingThatIsNotAKubeconfigIsRejected() {
         assertThrows(IllegalArgumentException.class, () -> Kubeconfigs.withServer("kind: Config\n", "https://x:6443"));
     }
