@@ -14,6 +14,7 @@ import dev.kubeha.components.Readiness;
 import dev.kubeha.components.WorkerPool;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
+import dev.kubeha.config.Provisioner;
 import dev.kubeha.render.cni.CniCharts;
 
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ public final class Cluster {
 
     public static void create(Context ctx, ClusterConfig config) {
         Optional<String> sshKey = Machines.sshKey(config);  // may fail: before anything is created
-        Machines machines = new Machines("machines", config, ctx.stackName(), sshKey, ComponentResourceOptions.Empty);
+        Machines machines = new Machines("machines", config, sshKey, ComponentResourceOptions.Empty);
         ClusterSecrets secrets = ClusterSecrets.create(config);
 
         LoadBalancerPair loadBalancers = new LoadBalancerPair("load-balancers", config,
@@ -60,6 +61,9 @@ public final class Cluster {
         ctx.export("haproxyStatsUser", Output.of(config.haproxy().statsUser()));
         ctx.export("haproxyStatsPassword", secrets.statsPassword());
         ctx.export("initialLoadBalancerMaster", loadBalancers.initialMaster);
+        if (config.provisioner() == Provisioner.VAGRANT) {
+            ctx.export("vagrantDotfilePath", machines.vagrantDotfilePath);
+        }
     }
 
     /** name -> {role, address}, for `pulumi stack output nodes`. */

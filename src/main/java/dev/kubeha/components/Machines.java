@@ -14,6 +14,8 @@ import dev.kubeha.providers.command.local.Command;
 import dev.kubeha.providers.command.local.CommandArgs;
 import dev.kubeha.providers.command.remote.inputs.ConnectionArgs;
 import dev.kubeha.providers.command.remote.inputs.ProxyConnectionArgs;
+import dev.kubeha.providers.random.RandomId;
+import dev.kubeha.providers.random.RandomIdArgs;
 import dev.kubeha.render.vagrant.SshDetails;
 import dev.kubeha.render.vagrant.VagrantCommands;
 
@@ -27,26 +29,32 @@ import java.util.Optional;
 
 /**
  * Where every node comes from, as a {@link Host} per node. With {@code vagrant}: a {@code <node>-vm} local
- * command per VM ({@code vagrant up NAME}; delete: {@code vagrant destroy -f NAME}) whose stdout gives the SSH
- * details, and whose triggers (box, provider, CPUs, memory) replace that VM alone when they change (deleted
- * first, after what was built on it has been torn down: see {@link Host#machine()}). With
+ * command per VM ({@code vagrant up NAME}; delete: {@code vagrant destroy -f NAME}; the machine definition on
+ * stdin, see {@link VagrantCommands}) whose stdout gives the SSH details, and whose triggers (box, provider, CPUs,
+ * memory) replace that VM alone when they change (deleted first, after what was built on it has been torn down:
+ * see {@link Host#machine()}); the stack's VMs are kept apart from other stacks' by {@code vagrant-stack-id}. With
  * {@code existing}: the configured addresses, user, key or agent, and optional bastion; nothing is created.
  */
 public final class Machines extends ComponentResource {
     public static final String TYPE = "kubeha:index:Machines";
 
     private final Map<String, Host> hosts = new LinkedHashMap<>();
+    /** vagrant: the stack's Vagrant data directory under vagrant/ (VAGRANT_DOTFILE_PATH); empty otherwise. */
+    public final Output<String> vagrantDotfilePath;
 
     /**
      * @param sshKey the private key for existing hosts ({@link #sshKey}), read before anything is created
      */
-    public Machines(String name, ClusterConfig config, String stack, Optional<String> sshKey,
-                    ComponentResourceOptions options) {
+    public Machines(String name, ClusterConfig config, Optional<String> sshKey, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        boolean vagrant = config.provisioner() == Provisioner.VAGRANT;
+        // Survives `pulumi stack rename`, unlike the stack's name; what keeps two stacks' VMs apart.
+        Output<String> stackId = vagrant ? new RandomId("vagrant-stack-id", RandomIdArgs.builder().byteLength(4).build(),
+                CustomResourceOptions.builder().parent(this).build()).hex() : Output.of("");
         for (Node node : config.allNodes()) {
-            hosts.put(node.name(), config.provisioner() == Provisioner.VAGRANT
-                    ? vagrantHost(config, node, stack) : existingHost(config, node, sshKey));
+            hosts.put(node.name(), vagrant ? vagrantHost(config, node, stackId) : existingHost(config, node, sshKey));
         }
+        this.vagrantDotfilePath = vagrant ? stackId.applyValue(VagrantCommands::dotfilePath) : Output.of("");
         registerOutputs(Map.of("hosts", Output.of(List.copyOf(hosts.keySet()))));
     }
 
@@ -54,11 +62,18 @@ public final class Machines extends ComponentResource {
         return nodes.stream().map(n -> hosts.get(n.name())).toList();
     }
 
-    private Host vagrantHost(ClusterConfig config, Node node, String stack) {
+    private Host vagrantHost(ClusterConfig config, Node node, Output<String> stackId) {
+        // A box URL may carry credentials: then the definition and the triggers are secrets in the state.
+        boolean secretBox = config.vagrant().boxUrl().isPresent();
+        List<Object> triggers = VagrantCommands.replaceTriggers(config, node);
         Command vm = new Command(node.name() + "-vm", CommandArgs.builder()
-                .create(VagrantCommands.up(config, node, stack))
-                .delete(VagrantCommands.destroy(config, node, stack))
-                .triggers(Output.of(VagrantCommands.replaceTriggers(config, node)))
+                .interpreter(Output.of(VagrantCommands.INTERPRETER))
+                .create(stackId.applyValue(id -> VagrantCommands.up(config, node, id)))
+                .delete(stackId.applyValue(id -> VagrantCommands.destroy(node, id)))
+                .stdin(stackId.applyValue(id -> VagrantCommands.machine(config, node, id)).asSecret())
+                .triggers(secretBox ? Output.ofSecret(triggers) : Output.of(triggers))
+                // Its previous stdout is the VM's private key: not for vagrant's environment.
+                .addPreviousOutputInEnv(false)
                 .logging(dev.kubeha.providers.command.local.enums.Logging.Stderr)
                 .build(), CustomResourceOptions.builder().parent(this).additionalSecretOutputs("stdout")
                 // A Vagrant VM is known by its name: the new one cannot be created beside the old one.

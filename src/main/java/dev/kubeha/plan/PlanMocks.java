@@ -49,6 +49,8 @@ final class PlanMocks implements Mocks {
                 int length = ((Number) args.inputs.getOrDefault("length", 16)).intValue();
                 state.put("result", secret(length));
             }
+            // Known once created; the plan shows a placeholder.
+            case "random:index/randomId:RandomId" -> state.put("hex", "STACKID");
             default -> {
             }
         }

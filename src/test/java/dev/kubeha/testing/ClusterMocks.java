@@ -42,6 +42,7 @@ public class ClusterMocks implements Mocks {
                 int length = ((Number) args.inputs.getOrDefault("length", 16)).intValue();
                 state.put("result", fake(args.name, length));
             }
+            case "random:index/randomId:RandomId" -> state.put("hex", fake(args.name, 2 * ((Number) args.inputs.get("byteLength")).intValue()));
             default -> {
             }
         }

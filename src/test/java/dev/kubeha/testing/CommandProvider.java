@@ -56,6 +56,17 @@ public final class CommandProvider {
             interpreter = List.copyOf(interpreter);
         }
 
+        /** The inputs a program registered for a command (as recorded by the mock engine), without its connection. */
+        @SuppressWarnings("unchecked")
+        public static Inputs of(Map<String, Object> recorded) {
+            return new Inputs((String) recorded.get("create"), Optional.ofNullable((String) recorded.get("update")),
+                    Optional.ofNullable((String) recorded.get("delete")), (String) recorded.getOrDefault("stdin", ""),
+                    (Map<String, String>) recorded.getOrDefault("environment", Map.of()),
+                    (List<String>) recorded.getOrDefault("interpreter", List.of()),
+                    Optional.ofNullable((String) recorded.get("dir")).map(Path::of),
+                    !Boolean.FALSE.equals(recorded.get("addPreviousOutputInEnv")));
+        }
+
         public static Inputs create(String create) {
             return new Inputs(create, Optional.empty(), Optional.empty(), "", Map.of(), List.of(), Optional.empty(), true);
         }
@@ -135,7 +146,7 @@ public final class CommandProvider {
 
         /** Runs processes on this machine, each bounded in time. */
         public Local(Map<String, String> providerEnv) {
-            this(providerEnv, CommandProvider::startLocally);
+            this(providerEnv, CommandProvider::start);
         }
 
         public Run create(Inputs inputs) {
@@ -237,7 +248,7 @@ public final class CommandProvider {
                 }
             });
             List<String> argv = List.of(LOGIN_SHELL, "-c", command);
-            return new Session(argv, env, refused, startLocally(argv, env, stdin, Optional.empty()));
+            return new Session(argv, env, refused, start(argv, env, stdin, Optional.empty()));
         }
     }
 
@@ -280,7 +291,7 @@ public final class CommandProvider {
     }
 
     /** Starts a process here with exactly {@code env}, waits at most two minutes. */
-    static Executed startLocally(List<String> argv, Map<String, String> env, String stdin, Optional<Path> dir) {
+    public static Executed start(List<String> argv, Map<String, String> env, String stdin, Optional<Path> dir) {
         Path out = null;
         Path err = null;
         try {
