@@ -25,7 +25,8 @@ on $NODE_NAME would create a second cluster. The node that initialised the clust
   mkdir -p "$(dirname "$marker")"
   touch "$marker"
   log "kubeadm init ($version)"
-  kubeadm init --config "$work/kubeadm.yaml" --upload-certs >&2 \
+  # Without the skip flags kubeadm prints the token, the certificate key and whole join commands.
+  kubeadm init --config "$work/kubeadm.yaml" --upload-certs --skip-token-print --skip-certificate-key-print >&2 \
     || die "kubeadm init failed; see journalctl -u kubelet and crictl ps -a on this node"
 fi
 

@@ -48,12 +48,13 @@ public final class ControlPlane extends ComponentResource {
                 .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
                         NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
                 .after(initAfter)
-                .onDelete(NodeScripts.reset(config, first.node())), this);
+                .onDelete(NodeScripts.reset(config, first.node()))
+                .withSecrets(), this);
         this.caCertHash = init.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
         Command admin = RemoteScript.run(first, RemoteScript.Spec
                 .of("kubeconfig", Output.of(NodeScripts.kubeconfig(config)))
                 .after(List.of(init))
-                .withSecretStdout(), this);
+                .withSecrets(), this);
         this.kubeconfig = admin.stdout()
                 .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint())).asSecret();
 
