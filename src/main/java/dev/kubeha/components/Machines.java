@@ -22,6 +22,7 @@ import dev.kubeha.render.vagrant.VagrantCommands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,10 +34,25 @@ import java.util.Optional;
  * stdin, see {@link VagrantCommands}) whose stdout gives the SSH details, and whose triggers (box, provider, CPUs,
  * memory) replace that VM alone when they change (deleted first, after what was built on it has been torn down:
  * see {@link Host#machine()}); the stack's VMs are kept apart from other stacks' by {@code vagrant-stack-id}. With
- * {@code existing}: the configured addresses, user, key or agent, and optional bastion; nothing is created.
+ * {@code existing}: the configured addresses, user, key or agent, and optional bastion, and a {@code <node>-reachable}
+ * step per host that waits for it to answer SSH (sshDialErrorLimit, sshPerDialTimeout); nothing else is created.
  */
 public final class Machines extends ComponentResource {
     public static final String TYPE = "kubeha:index:Machines";
+
+    /**
+     * How a step dials its machine, which answered moments before (its VM is up, or its {@code <node>-reachable}
+     * step passed): a few quick attempts, so that a delete on a machine that is gone fails within about a minute
+     * instead of waiting out sshDialErrorLimit on every step. The provider dials errorLimit + 1 times, 0.1 s apart
+     * growing 1.5 times per attempt up to 5 s, each attempt up to perDialTimeout (pulumi/pulumi-command v1.2.1
+     * provider/pkg/provider/remote/connection.go dialWithRetry; pulumi/pulumi sdk/go/common/util/retry/until.go).
+     * Fixed, not a setting: a step's connection is an ordinary input, and any change of it re-runs the step.
+     */
+    public static final Dial STEP = new Dial(5, 10);
+
+    /** SSH dial attempts a command tolerates, and the seconds each may take. */
+    public record Dial(int errorLimit, int perDialTimeoutSeconds) {
+    }
 
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     /** vagrant: the stack's Vagrant data directory under vagrant/ (VAGRANT_DOTFILE_PATH); empty otherwise. */
@@ -79,31 +95,50 @@ public final class Machines extends ComponentResource {
                 // A Vagrant VM is known by its name: the new one cannot be created beside the old one.
                 .deleteBeforeReplace(true).build());
         Output<ConnectionArgs> connection = vm.stdout().applyValue(VagrantCommands::parseSshDetails)
-                .applyValue(d -> connection(config.ssh(), d, Optional.empty()));
+                .applyValue(d -> connection(config.ssh(), d, Optional.empty(), STEP));
         return new Host(node, connection.asSecret(), List.of(vm), vm.id());
     }
 
-    private static Host existingHost(ClusterConfig config, Node node, Optional<String> key) {
+    private Host existingHost(ClusterConfig config, Node node, Optional<String> key) {
         SshSettings ssh = config.ssh();
         SshDetails details = new SshDetails(node.address(), ssh.port(), ssh.user(), key.orElse(null));
-        Optional<ProxyConnectionArgs> proxy = ssh.bastion().map(b -> {
+        Dial patient = new Dial(ssh.dialErrorLimit(), ssh.perDialTimeoutSeconds());
+        List<String> ignored = new ArrayList<>(List.of("connection.dialErrorLimit", "connection.perDialTimeout"));
+        if (ssh.bastion().isPresent()) {
+            ignored.addAll(List.of("connection.proxy.dialErrorLimit", "connection.proxy.perDialTimeout"));
+        }
+        // Waits, as patiently as the stack says, until the host answers SSH (it may still be booting); runs nothing.
+        // The engine ignores a later change of those settings (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+        // processIgnoreChanges: the old values are kept, on update and replace alike), so such a change touches no
+        // machine; the new values apply to hosts added afterwards.
+        var reachable = new dev.kubeha.providers.command.remote.Command(node.name() + "-reachable",
+                dev.kubeha.providers.command.remote.CommandArgs.builder()
+                .connection(Output.ofSecret(connection(ssh, details, bastion(ssh, key, patient), patient)))
+                .create(":")
+                .addPreviousOutputInEnv(false)
+                .build(), CustomResourceOptions.builder().parent(this).ignoreChanges(ignored).build());
+        return new Host(node, Output.ofSecret(connection(ssh, details, bastion(ssh, key, STEP), STEP)), List.of(reachable),
+                Output.of(node.address()));
+    }
+
+    private static Optional<ProxyConnectionArgs> bastion(SshSettings ssh, Optional<String> key, Dial dial) {
+        return ssh.bastion().map(b -> {
             ProxyConnectionArgs.Builder p = ProxyConnectionArgs.builder().host(b.host()).port((double) b.port()).user(b.user())
-                    .dialErrorLimit(ssh.dialErrorLimit()).perDialTimeout(ssh.perDialTimeoutSeconds());
+                    .dialErrorLimit(dial.errorLimit()).perDialTimeout(dial.perDialTimeoutSeconds());
             key.ifPresent(k -> p.privateKey(Output.ofSecret(k)));
             ssh.agentSocket().ifPresent(p::agentSocketPath);
             return p.build();
         });
-        return new Host(node, Output.ofSecret(connection(ssh, details, proxy)), List.of(), Output.of(node.address()));
     }
 
-    /** The SSH connection of a host: retries and timeouts from the stack, the key always a secret. */
-    static ConnectionArgs connection(SshSettings ssh, SshDetails details, Optional<ProxyConnectionArgs> proxy) {
+    /** The SSH connection of a host, the key always a secret. */
+    static ConnectionArgs connection(SshSettings ssh, SshDetails details, Optional<ProxyConnectionArgs> proxy, Dial dial) {
         ConnectionArgs.Builder c = ConnectionArgs.builder()
                 .host(details.host())
                 .port((double) details.port())
                 .user(details.user())
-                .dialErrorLimit(ssh.dialErrorLimit())
-                .perDialTimeout(ssh.perDialTimeoutSeconds());
+                .dialErrorLimit(dial.errorLimit())
+                .perDialTimeout(dial.perDialTimeoutSeconds());
         Optional.ofNullable(details.privateKey()).ifPresent(k -> c.privateKey(Output.ofSecret(k)));
         ssh.agentSocket().ifPresent(c::agentSocketPath);
         proxy.ifPresent(c::proxy);

@@ -39,7 +39,7 @@ public final class Recorder {
     public record Registration(String type, String name, String parent, List<String> dependencies,
                                List<String> additionalSecretOutputs, List<String> replaceOnChanges, String version,
                                boolean deleteBeforeReplace, Map<String, List<String>> propertyDependencies,
-                               Map<String, Object> inputs, Set<String> secretInputs) {
+                               Map<String, Object> inputs, Set<String> secretInputs, List<String> ignoreChanges) {
     }
 
     /** The program's outcome and its registrations in the order they were made. */
@@ -81,7 +81,8 @@ public final class Recorder {
                             r.getDependenciesList().stream().map(Recorder::nameOf).distinct().sorted().toList(),
                             List.copyOf(r.getAdditionalSecretOutputsList()), List.copyOf(r.getReplaceOnChangesList()),
                             r.getVersion(), r.getDeleteBeforeReplace(), propertyDependencies(r),
-                            inputs.getOrDefault(r.getName(), Map.of()), secretKeys(r)));
+                            inputs.getOrDefault(r.getName(), Map.of()), secretKeys(r),
+                            List.copyOf(r.getIgnoreChangesList())));
                 }
             }
             return new Recording(result, List.copyOf(registrations));

@@ -252,6 +252,25 @@ public final class CommandProvider {
         }
     }
 
+    /**
+     * How long a remote command (its delete too: with the stored connection) tries to reach a machine that does not
+     * answer before it fails: dialErrorLimit + 1 dials, each up to perDialTimeout when nothing answers (or at once
+     * when the connection is refused), with retry.Until's waits in between: 0.1 s, growing 1.5 times, at most 5 s
+     * (remote/connection.go dialWithRetry and reachedDialingErrorLimit; pulumi/pulumi
+     * sdk/go/common/util/retry/until.go DefaultDelay, DefaultBackoff, DefaultMaxDelay).
+     *
+     * @param answersAtOnce true: refused at once (host up, no sshd); false: every dial times out
+     */
+    public static double secondsToGiveUp(int dialErrorLimit, int perDialTimeoutSeconds, boolean answersAtOnce) {
+        double waited = 0;
+        double delay = 0.1;
+        for (int retry = 0; retry < dialErrorLimit; retry++) {
+            waited += Math.min(delay, 5);
+            delay *= 1.5;
+        }
+        return waited + (answersAtOnce ? 0 : (double) (dialErrorLimit + 1) * perDialTimeoutSeconds);
+    }
+
     private static Map<String, String> previousOutputs(State state, Inputs in) {
         Map<String, String> env = new LinkedHashMap<>();
         if (in.addPreviousOutputInEnv()) {
