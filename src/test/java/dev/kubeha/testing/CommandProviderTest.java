@@ -70,6 +70,15 @@ class CommandProviderTest {
     }
 
     @Test
+    void aStepsTeardownNeverReadsTheCreateScriptTheProviderSendsItAgain() {
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("reader", "cat");
+        ScriptHarness.Run r = h.delete("reader\n", "TOKEN=secret-value\n");
+        assertEquals("TOKEN=secret-value\n", r.provider().stdin(), "the provider sends the stored stdin to the delete");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertFalse(r.stdout().contains("secret-value"), r.stdout());
+    }
+
+    @Test
     void aStepsScriptRunsToTheEndWhenOneOfItsCommandsReadsStdin() throws Exception {
         // bash -s reads the script from stdin as it runs it: a command that reads stdin would eat the rest.
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("eater", "cat >/dev/null");
