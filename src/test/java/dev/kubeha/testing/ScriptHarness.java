@@ -39,6 +39,7 @@ public final class ScriptHarness {
     public ScriptHarness(String osRelease) {
         try {
             dir = Files.createTempDirectory("kubeha-script-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
             root = Files.createDirectories(dir.resolve("root"));
             bin = Files.createDirectories(dir.resolve("bin"));
             log = dir.resolve("calls.log");
@@ -139,6 +140,14 @@ public final class ScriptHarness {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // the JVM is ending; what is left is in the temp dir
         }
     }
 
