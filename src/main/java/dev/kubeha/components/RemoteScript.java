@@ -27,19 +27,19 @@ public final class RemoteScript {
      * rebuilds the step when it changes (its replace triggers).
      */
     public record Spec(String step, Output<String> script, Optional<String> deleteScript, List<Resource> dependsOn,
-                       boolean secrets, List<Output<String>> rebuildWhen) {
+                       boolean secretStdout, List<Output<String>> rebuildWhen) {
         public static Spec of(String step, Output<String> script) {
             return new Spec(step, script, Optional.empty(), List.of(), false, List.of());
         }
 
         public Spec onDelete(String script) {
-            return new Spec(step, this.script, Optional.of(script), dependsOn, secrets, rebuildWhen);
+            return new Spec(step, this.script, Optional.of(script), dependsOn, secretStdout, rebuildWhen);
         }
 
         public Spec after(List<? extends Resource> resources) {
             List<Resource> all = new ArrayList<>(dependsOn);
             all.addAll(resources);
-            return new Spec(step, script, deleteScript, all, secrets, rebuildWhen);
+            return new Spec(step, script, deleteScript, all, secretStdout, rebuildWhen);
         }
 
         /**
@@ -61,7 +61,7 @@ public final class RemoteScript {
         public Spec rebuildWhen(List<Output<String>> values) {
             List<Output<String>> all = new ArrayList<>(rebuildWhen);
             all.addAll(values);
-            return new Spec(step, script, deleteScript, dependsOn, secrets, all);
+            return new Spec(step, script, deleteScript, dependsOn, secretStdout, all);
         }
     }
 
@@ -93,7 +93,7 @@ public final class RemoteScript {
         if (parent != null) {
             options.parent(parent);
         }
-        if (spec.secrets()) {
+        if (spec.secretStdout()) {
             args.logging(dev.kubeha.providers.command.remote.enums.Logging.None);
             options.additionalSecretOutputs("stdout", "stderr");
         }
