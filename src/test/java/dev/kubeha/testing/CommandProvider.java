@@ -219,7 +219,8 @@ public final class CommandProvider {
 
     /**
      * An SSH server stand-in that runs each session's command as the server does, {@code <login shell> -c
-     * <command>}, here with {@code /bin/dash} as the login shell; the session's environment is the machine's plus
+     * <command>} (openssh/openssh-portable session.c, do_child: {@code argv = {shell0, "-c", command}}), here with
+     * {@code /bin/dash} as the login shell; the session's environment is the machine's plus
      * the accepted Setenv requests ({@code AcceptEnv LANG LC_*}, Debian's and Ubuntu's sshd_config, unless given).
      */
     public static final class ProcessSshServer implements SshServer {
