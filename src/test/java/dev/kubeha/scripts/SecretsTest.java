@@ -32,8 +32,11 @@ class SecretsTest {
     /** Mocks whose random secrets and VM keys are canaries. */
     static final class CanaryMocks extends ClusterMocks {
         final Set<String> canaries = ConcurrentHashMap.newKeySet();
+        /** What each resource's provider returned beyond its inputs (stdout, result, ...), by resource name. */
+        final Map<String, Map<String, Object>> outputs = new ConcurrentHashMap<>();
 
         @Override
+        @SuppressWarnings("unchecked")
         public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
             return super.newResourceAsync(args).thenApply(r -> {
                 if (args.type.equals("random:index/randomPassword:RandomPassword")) {
@@ -44,6 +47,9 @@ class SecretsTest {
                 if (args.name.endsWith("-vm")) {
                     canaries.add("FAKE-" + args.name.substring(0, args.name.length() - 3));
                 }
+                Map<String, Object> out = new java.util.HashMap<>((Map<String, Object>) r.state);
+                out.keySet().removeAll(args.inputs.keySet());
+                outputs.put(args.name, out);
                 return r;
             });
         }
@@ -93,6 +99,13 @@ class SecretsTest {
             r.inputs().forEach((key, value) -> {
                 if (!r.secretInputs().contains(key)) {
                     mocks.foundIn(String.valueOf(value)).ifPresent(c -> leaks.add(r.name() + ": plain input " + key));
+                }
+            });
+        }
+        for (Registration r : program.registrations()) {
+            mocks.outputs.getOrDefault(r.name(), Map.of()).forEach((key, value) -> {
+                if (!r.additionalSecretOutputs().contains(key)) {
+                    mocks.foundIn(String.valueOf(value)).ifPresent(c -> leaks.add(r.name() + ": plain output " + key));
                 }
             });
         }
