@@ -155,9 +155,12 @@ class VagrantTest {
     void theVmCommandsDoNotDependOnTheStackNameAndTwoStacksDoNotShareVms() throws Exception {
         Recorder.Recording renamed = Recorder.record("renamed", Stacks.pulumiConfig(Stacks.raw("vagrant", Map.of())),
                 new ClusterMocks(), Main::stack);
-        Map<String, Object> after = renamed.registrations().stream().filter(r -> r.name().equals("k8s-master1-vm"))
-                .findFirst().orElseThrow().inputs();
-        assertEquals(PROGRAM.inputs("k8s-master1-vm"), new LinkedHashMap<>(after), "pulumi stack rename changes no VM command");
+        for (Recorder.Registration r : renamed.registrations()) {
+            if (r.type().equals("pulumi:pulumi:Stack")) {
+                continue;  // the stack itself, renamed by the engine with everything under it
+            }
+            assertEquals(PROGRAM.inputs(r.name()), new LinkedHashMap<>(r.inputs()), r.name() + ": pulumi stack rename changes nothing");
+        }
 
         Node master1 = CONFIG.controlPlane().get(0);
         String other = "0badf00d";
