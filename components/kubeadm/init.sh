@@ -53,7 +53,8 @@ init on $NODE_NAME would create a second cluster. The node that initialised the 
     chmod 700 "$work"
     printf '%s\n' "${INIT_CONFIG//"$INSTALLED_VERSION_TOKEN"/$version}" >"$work/kubeadm.yaml"
     log "kubeadm init ($version)"
-    kubeadm init --config "$work/kubeadm.yaml" --upload-certs >&2 \
+    # Without the skip flags kubeadm prints the token, the certificate key and whole join commands.
+    kubeadm init --config "$work/kubeadm.yaml" --upload-certs --skip-token-print --skip-certificate-key-print >&2 \
       || die "kubeadm init failed; see journalctl -u kubelet and crictl ps -a on this node. Run pulumi up again \
 once the cause is fixed: the unfinished init is reset and run again"
     mark_done "$init_done"

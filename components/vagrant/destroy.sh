@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# kubeha: destroy one VM (Pulumi delete). Nothing to do when it does not exist.
-# Parameters (set above by the renderer): NODE, STACK, LOCK_WAIT_SECONDS.
+# kubeha: destroy one VM (Pulumi delete), from this command's own stored inputs: the machine definition arrives on
+# stdin again. A VM that does not exist (destroyed by hand, or its Vagrant data removed) counts as destroyed.
+# Parameters (set above by the renderer): NODE, STACK_ID, LOCK_WAIT_SECONDS.
 set -euo pipefail
-export KUBEHA_STACK="$STACK"
 cd vagrant
+use_stack_machines
+save_machine_definition
 destroy_vm() {
   if grep -q ",state,not_created" <<<"$(vagrant status "$NODE" --machine-readable)"; then
     echo "kubeha: $NODE does not exist" >&2
@@ -12,3 +14,4 @@ destroy_vm() {
   fi
 }
 with_vagrant_lock destroy_vm
+rm -f "$machines/$NODE.json" "$VAGRANT_DOTFILE_PATH/$NODE-up.log"

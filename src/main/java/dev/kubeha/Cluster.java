@@ -16,6 +16,7 @@ import dev.kubeha.components.WorkerPool;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.providers.random.RandomId;
+import dev.kubeha.config.Provisioner;
 import dev.kubeha.render.cni.CniCharts;
 
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ public final class Cluster {
         // First, and everything waits for it: a change of the cluster's identity is refused before anything runs.
         RandomId identity = ClusterIdentity.create(config);
         ComponentResourceOptions afterIdentity = ComponentResourceOptions.builder().dependsOn(identity).build();
-        Machines machines = new Machines("machines", config, ctx.stackName(), sshKey, afterIdentity);
+        Machines machines = new Machines("machines", config, sshKey, afterIdentity);
         ClusterSecrets secrets = ClusterSecrets.create(config);
 
         LoadBalancerPair loadBalancers = new LoadBalancerPair("load-balancers", config,
@@ -67,6 +68,9 @@ public final class Cluster {
         ctx.export("haproxyStatsUser", Output.of(config.haproxy().statsUser()));
         ctx.export("haproxyStatsPassword", secrets.statsPassword());
         ctx.export("initialLoadBalancerMaster", loadBalancers.initialMaster);
+        if (config.provisioner() == Provisioner.VAGRANT) {
+            ctx.export("vagrantDotfilePath", machines.vagrantDotfilePath);
+        }
     }
 
     /** name -> {role, address}, for `pulumi stack output nodes`. */

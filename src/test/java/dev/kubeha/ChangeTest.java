@@ -134,9 +134,9 @@ class ChangeTest {
         Map<String, String> key = Map.of("sshPrivateKeyPath", "", "sshPrivateKey", "KEY");
         Diff d = diff("existing", key, Map.of("workers", "[\"worker1=10.0.10.21\",\"worker2=10.0.10.32\"]"));
         assertEquals(Set.of("worker2-host", "worker2-prepare", "worker2-credentials", "worker2-join", "worker2-drain",
-                "worker2-cordon", "worker2-upgrade", "worker2-uncordon", "cluster-readiness"),
+                "worker2-cordon", "worker2-upgrade", "worker2-uncordon", "cluster-readiness", "worker2-reachable"),
                 d.changed(), "worker2's host id is drawn again; its steps follow it (torn down in reverse, built in order:"
-                        + " ReplacementTest), the gate runs again");
+                        + " ReplacementTest), the gate runs again, the wait for the host dials the new address");
         assertEquals(Set.of(), d.added());
         assertEquals(Set.of(), d.removed());
     }

@@ -1,5 +1,6 @@
 package dev.kubeha;
 
+import dev.kubeha.components.Machines;
 import dev.kubeha.config.ClusterConfigParser;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.testing.ClusterMocks;
@@ -51,8 +52,10 @@ class WiringTest {
             Map<String, Object> c = connection(r);
             assertEquals("ubuntu", c.get("user"), r.name());
             assertEquals("EXISTING-KEY", c.get("privateKey"), r.name());
-            assertEquals(40, ((Number) c.get("dialErrorLimit")).intValue());
-            assertEquals(15, ((Number) c.get("perDialTimeout")).intValue());
+            // The stack's dial settings for the wait for the host, quick ones for its steps (SshDialingTest).
+            boolean wait = r.name().endsWith("-reachable");
+            assertEquals(wait ? 40 : Machines.STEP.errorLimit(), ((Number) c.get("dialErrorLimit")).intValue());
+            assertEquals(wait ? 15 : Machines.STEP.perDialTimeoutSeconds(), ((Number) c.get("perDialTimeout")).intValue());
             @SuppressWarnings("unchecked")
             Map<String, Object> proxy = (Map<String, Object>) c.get("proxy");
             assertEquals("bastion.example.com", proxy.get("host"), r.name());

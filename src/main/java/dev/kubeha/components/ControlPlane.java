@@ -58,7 +58,8 @@ public final class ControlPlane extends ComponentResource {
                 .after(initAfter)
                 .rebuildWhen(List.of(identity))
                 .protect(!config.allowClusterDestroy())
-                .onDelete(NodeScripts.reset(config, first.node())), this);
+                .onDelete(NodeScripts.reset(config, first.node()))
+                .withSecrets(), this);
         // The CA hash and the kubeconfig come from a read-only step whose script never changes, so it is never
         // updated and its output stays known in a preview (an updated init's stdout is unknown there:
         // pulumi/pulumi-go-provider v1.3.0:infer/resource.go, markComputed). Only rebuilt with the cluster.
@@ -67,7 +68,7 @@ public final class ControlPlane extends ComponentResource {
                 .after(List.of(init))
                 .rebuildWhen(List.of(identity))
                 .readOnly()
-                .withSecretStdout(), this);
+                .withSecrets(), this);
         this.caCertHash = admin.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
         this.kubeconfig = admin.stdout().applyValue(NodeScripts::parseKubeconfig)
                 .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint(), config.kubernetesApiProxy()))

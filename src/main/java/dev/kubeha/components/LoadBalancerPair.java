@@ -47,7 +47,7 @@ public final class LoadBalancerPair extends ComponentResource {
             Output<String> configure = Output.tuple(secrets.statsPassword(), secrets.vrrpPassword()).applyValue(t ->
                     LoadBalancerScripts.configure(config, self.node(), peer, t.t1, t.t2));
             configured.add(RemoteScript.run(self, RemoteScript.Spec.of("configure", configure.asSecret())
-                    .after(List.of(install)), this));
+                    .after(List.of(install)).withSecrets(), this));
         }
         this.endpoint = Output.of(config.apiEndpoint());
         this.statsUrl = Output.of("http://" + config.vip() + ":" + config.haproxy().statsPort() + "/stats");

@@ -5,8 +5,6 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
 import dev.kubeha.config.ClusterConfig;
-import dev.kubeha.config.ConfigError;
-import dev.kubeha.config.ConfigException;
 import dev.kubeha.config.Node;
 import dev.kubeha.config.Provisioner;
 import dev.kubeha.config.SshSettings;
@@ -19,9 +17,7 @@ import dev.kubeha.providers.random.RandomIdArgs;
 import dev.kubeha.render.vagrant.SshDetails;
 import dev.kubeha.render.vagrant.VagrantCommands;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,27 +25,48 @@ import java.util.Optional;
 
 /**
  * Where every node comes from, as a {@link Host} per node. With {@code vagrant}: a {@code <node>-vm} local
- * command per VM ({@code vagrant up NAME}; delete: {@code vagrant destroy -f NAME}) whose stdout gives the SSH
- * details, and whose triggers (box, provider, CPUs, memory) replace that VM alone when they change (deleted
- * first, after what was built on it has been torn down: see {@link Host#machine()}). With
- * {@code existing}: the configured addresses, user, key or agent, and optional bastion; nothing is created but a
- * {@code <node>-host} id per host that changes with its address.
+ * command per VM ({@code vagrant up NAME}; delete: {@code vagrant destroy -f NAME}; the machine definition on
+ * stdin, see {@link VagrantCommands}) whose stdout gives the SSH details, and whose triggers (box, provider, CPUs,
+ * memory) replace that VM alone when they change (deleted first, after what was built on it has been torn down:
+ * see {@link Host#machine()}); the stack's VMs are kept apart from other stacks' by {@code vagrant-stack-id}. With
+ * {@code existing}: the configured addresses, user, key or agent, and optional bastion, a {@code <node>-reachable}
+ * step per host that waits for it to answer SSH (sshDialErrorLimit, sshPerDialTimeout), and a {@code <node>-host} id
+ * per host that changes with its address.
  */
 public final class Machines extends ComponentResource {
     public static final String TYPE = "kubeha:index:Machines";
 
+    /**
+     * How a step dials its machine, which answered moments before (its VM is up, or its {@code <node>-reachable}
+     * step passed): a few quick attempts, so that a delete on a machine that is gone fails within about a minute
+     * instead of waiting out sshDialErrorLimit on every step. The provider dials errorLimit + 1 times, 0.1 s apart
+     * growing 1.5 times per attempt up to 5 s, each attempt up to perDialTimeout (pulumi/pulumi-command v1.2.1
+     * provider/pkg/provider/remote/connection.go dialWithRetry; pulumi/pulumi sdk/go/common/util/retry/until.go).
+     * Fixed, not a setting: a step's connection is an ordinary input, and any change of it re-runs the step.
+     */
+    public static final Dial STEP = new Dial(5, 10);
+
+    /** SSH dial attempts a command tolerates, and the seconds each may take. */
+    public record Dial(int errorLimit, int perDialTimeoutSeconds) {
+    }
+
     private final Map<String, Host> hosts = new LinkedHashMap<>();
+    /** vagrant: the stack's Vagrant data directory under vagrant/ (VAGRANT_DOTFILE_PATH); empty otherwise. */
+    public final Output<String> vagrantDotfilePath;
 
     /**
      * @param sshKey the private key for existing hosts ({@link #sshKey}), read before anything is created
      */
-    public Machines(String name, ClusterConfig config, String stack, Optional<String> sshKey,
-                    ComponentResourceOptions options) {
+    public Machines(String name, ClusterConfig config, Optional<String> sshKey, ComponentResourceOptions options) {
         super(TYPE, name, options);
+        boolean vagrant = config.provisioner() == Provisioner.VAGRANT;
+        // Survives `pulumi stack rename`, unlike the stack's name; what keeps two stacks' VMs apart.
+        Output<String> stackId = vagrant ? new RandomId("vagrant-stack-id", RandomIdArgs.builder().byteLength(4).build(),
+                CustomResourceOptions.builder().parent(this).build()).hex() : Output.of("");
         for (Node node : config.allNodes()) {
-            hosts.put(node.name(), config.provisioner() == Provisioner.VAGRANT
-                    ? vagrantHost(config, node, stack) : existingHost(config, node, sshKey, this));
+            hosts.put(node.name(), vagrant ? vagrantHost(config, node, stackId) : existingHost(config, node, sshKey));
         }
+        this.vagrantDotfilePath = vagrant ? stackId.applyValue(VagrantCommands::dotfilePath) : Output.of("");
         registerOutputs(Map.of("hosts", Output.of(List.copyOf(hosts.keySet()))));
     }
 
@@ -57,11 +74,18 @@ public final class Machines extends ComponentResource {
         return nodes.stream().map(n -> hosts.get(n.name())).toList();
     }
 
-    private Host vagrantHost(ClusterConfig config, Node node, String stack) {
+    private Host vagrantHost(ClusterConfig config, Node node, Output<String> stackId) {
+        // A box URL may carry credentials: then the definition and the triggers are secrets in the state.
+        boolean secretBox = config.vagrant().boxUrl().isPresent();
+        List<Object> triggers = VagrantCommands.replaceTriggers(config, node);
         Command vm = new Command(node.name() + "-vm", CommandArgs.builder()
-                .create(VagrantCommands.up(config, node, stack))
-                .delete(VagrantCommands.destroy(config, node, stack))
-                .triggers(Output.of(VagrantCommands.replaceTriggers(config, node)))
+                .interpreter(Output.of(VagrantCommands.INTERPRETER))
+                .create(stackId.applyValue(id -> VagrantCommands.up(config, node, id)))
+                .delete(stackId.applyValue(id -> VagrantCommands.destroy(node, id)))
+                .stdin(stackId.applyValue(id -> VagrantCommands.machine(config, node, id)).asSecret())
+                .triggers(secretBox ? Output.ofSecret(triggers) : Output.of(triggers))
+                // Its previous stdout is the VM's private key: not for vagrant's environment.
+                .addPreviousOutputInEnv(false)
                 .logging(dev.kubeha.providers.command.local.enums.Logging.Stderr)
                 .build(), CustomResourceOptions.builder().parent(this).additionalSecretOutputs("stdout")
                 // A Vagrant VM is known by its name: the new one cannot be created beside the old one.
@@ -69,21 +93,30 @@ public final class Machines extends ComponentResource {
                 // The first control-plane node's VM holds the cluster (see ClusterIdentity).
                 .protect(node.equals(config.firstControlPlane()) && !config.allowClusterDestroy()).build());
         Output<ConnectionArgs> connection = vm.stdout().applyValue(VagrantCommands::parseSshDetails)
-                .applyValue(d -> connection(config.ssh(), d, Optional.empty()));
+                .applyValue(d -> connection(config.ssh(), d, Optional.empty(), STEP));
         return new Host(node, connection.asSecret(), List.of(vm), vm.id());
     }
 
-    private static Host existingHost(ClusterConfig config, Node node, Optional<String> key, Machines parent) {
+    private Host existingHost(ClusterConfig config, Node node, Optional<String> key) {
         SshSettings ssh = config.ssh();
         SshDetails details = new SshDetails(node.address(), ssh.port(), ssh.user(), key.orElse(null));
-        Optional<ProxyConnectionArgs> proxy = ssh.bastion().map(b -> {
-            ProxyConnectionArgs.Builder p = ProxyConnectionArgs.builder().host(b.host()).port((double) b.port()).user(b.user())
-                    .dialErrorLimit(ssh.dialErrorLimit()).perDialTimeout(ssh.perDialTimeoutSeconds());
-            key.ifPresent(k -> p.privateKey(Output.ofSecret(k)));
-            ssh.agentSocket().ifPresent(p::agentSocketPath);
-            return p.build();
-        });
-        return new Host(node, Output.ofSecret(connection(ssh, details, proxy)), List.of(), hostIdentity(node, parent));
+        Dial patient = new Dial(ssh.dialErrorLimit(), ssh.perDialTimeoutSeconds());
+        List<String> ignored = new ArrayList<>(List.of("connection.dialErrorLimit", "connection.perDialTimeout"));
+        if (ssh.bastion().isPresent()) {
+            ignored.addAll(List.of("connection.proxy.dialErrorLimit", "connection.proxy.perDialTimeout"));
+        }
+        // Waits, as patiently as the stack says, until the host answers SSH (it may still be booting); runs nothing.
+        // The engine ignores a later change of those settings (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+        // processIgnoreChanges: the old values are kept, on update and replace alike), so such a change touches no
+        // machine; the new values apply to hosts added afterwards.
+        var reachable = new dev.kubeha.providers.command.remote.Command(node.name() + "-reachable",
+                dev.kubeha.providers.command.remote.CommandArgs.builder()
+                .connection(Output.ofSecret(connection(ssh, details, bastion(ssh, key, patient), patient)))
+                .create(":")
+                .addPreviousOutputInEnv(false)
+                .build(), CustomResourceOptions.builder().parent(this).ignoreChanges(ignored).build());
+        return new Host(node, Output.ofSecret(connection(ssh, details, bastion(ssh, key, STEP), STEP)), List.of(reachable),
+                hostIdentity(node));
     }
 
     /**
@@ -92,20 +125,30 @@ public final class Machines extends ComponentResource {
      * (they have it as a trigger) in reverse order, then builds them on the new host in order
      * (pulumi/pulumi:pkg/resource/deploy/step_generator.go, calculateDependentReplacements), as a new VM does.
      */
-    private static Output<String> hostIdentity(Node node, Machines parent) {
+    private Output<String> hostIdentity(Node node) {
         return new RandomId(node.name() + "-host", RandomIdArgs.builder().byteLength(8)
                 .keepers(Map.of("address", node.address())).build(),
-                CustomResourceOptions.builder().parent(parent).deleteBeforeReplace(true).build()).hex();
+                CustomResourceOptions.builder().parent(this).deleteBeforeReplace(true).build()).hex();
     }
 
-    /** The SSH connection of a host: retries and timeouts from the stack, the key always a secret. */
-    static ConnectionArgs connection(SshSettings ssh, SshDetails details, Optional<ProxyConnectionArgs> proxy) {
+    private static Optional<ProxyConnectionArgs> bastion(SshSettings ssh, Optional<String> key, Dial dial) {
+        return ssh.bastion().map(b -> {
+            ProxyConnectionArgs.Builder p = ProxyConnectionArgs.builder().host(b.host()).port((double) b.port()).user(b.user())
+                    .dialErrorLimit(dial.errorLimit()).perDialTimeout(dial.perDialTimeoutSeconds());
+            key.ifPresent(k -> p.privateKey(Output.ofSecret(k)));
+            ssh.agentSocket().ifPresent(p::agentSocketPath);
+            return p.build();
+        });
+    }
+
+    /** The SSH connection of a host, the key always a secret. */
+    static ConnectionArgs connection(SshSettings ssh, SshDetails details, Optional<ProxyConnectionArgs> proxy, Dial dial) {
         ConnectionArgs.Builder c = ConnectionArgs.builder()
                 .host(details.host())
                 .port((double) details.port())
                 .user(details.user())
-                .dialErrorLimit(ssh.dialErrorLimit())
-                .perDialTimeout(ssh.perDialTimeoutSeconds());
+                .dialErrorLimit(dial.errorLimit())
+                .perDialTimeout(dial.perDialTimeoutSeconds());
         Optional.ofNullable(details.privateKey()).ifPresent(k -> c.privateKey(Output.ofSecret(k)));
         ssh.agentSocket().ifPresent(c::agentSocketPath);
         proxy.ifPresent(c::proxy);

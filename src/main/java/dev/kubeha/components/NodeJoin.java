@@ -41,12 +41,14 @@ final class NodeJoin {
                 .of("credentials", credentials.apply(token).asSecret())
                 .after(after)
                 .rebuildWhen(membership)
-                .onDelete(NodeScripts.deleteNode(config, host.node())), parent);
+                .onDelete(NodeScripts.deleteNode(config, host.node()))
+                .withSecrets(), parent);
         Command joined = RemoteScript.run(host, RemoteScript.Spec
                 .of("join", join.apply(token).asSecret())
                 .after(List.of(refreshed))
                 .rebuildWhen(List.of(cluster))
-                .onDelete(NodeScripts.reset(config, host.node())), parent);
+                .onDelete(NodeScripts.reset(config, host.node()))
+                .withSecrets(), parent);
         Command registered = RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
                 .of("drain", Output.of(NodeScripts.awaitNode(config, host.node())))
                 .after(List.of(joined))

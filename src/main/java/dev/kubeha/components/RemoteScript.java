@@ -27,23 +27,30 @@ public final class RemoteScript {
      * rebuilds the step when it changes (its replace triggers).
      */
     public record Spec(String step, Output<String> script, Optional<String> deleteScript, List<Resource> dependsOn,
-                       boolean secretStdout, List<Output<String>> rebuildWhen, boolean protect, boolean onlyReads) {
+                       boolean secrets, List<Output<String>> rebuildWhen, boolean protect, boolean onlyReads) {
         public static Spec of(String step, Output<String> script) {
             return new Spec(step, script, Optional.empty(), List.of(), false, List.of(), false, false);
         }
 
         public Spec onDelete(String script) {
-            return new Spec(step, this.script, Optional.of(script), dependsOn, secretStdout, rebuildWhen, protect, onlyReads);
+            return new Spec(step, this.script, Optional.of(script), dependsOn, secrets, rebuildWhen, protect, onlyReads);
         }
 
         public Spec after(List<? extends Resource> resources) {
             List<Resource> all = new ArrayList<>(dependsOn);
             all.addAll(resources);
-            return new Spec(step, script, deleteScript, all, secretStdout, rebuildWhen, protect, onlyReads);
+            return new Spec(step, script, deleteScript, all, secrets, rebuildWhen, protect, onlyReads);
         }
 
-        /** Its stdout carries a secret (a kubeconfig): not logged, and stored as a secret. */
-        public Spec withSecretStdout() {
+        /**
+         * It handles a secret (its script carries one, or its stdout does: a kubeconfig): nothing it prints is logged,
+         * and its stdout and stderr are stored as secrets. The provider makes them secret only when asked
+         * (pulumi/pulumi-go-provider v1.3.0 infer/resource.go: an output is secret by default only when an input of
+         * the same name is), and its error on failure carries both whatever {@code logging} says
+         * (pulumi/pulumi-command v1.2.1 provider/pkg/provider/remote/commandOutputs.go), so the scripts themselves
+         * print no secret either.
+         */
+        public Spec withSecrets() {
             return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen, protect, onlyReads);
         }
 
@@ -52,12 +59,12 @@ public final class RemoteScript {
          * it again (ignoreChanges), so its output stays what it was, and known in a preview.
          */
         public Spec readOnly() {
-            return new Spec(step, script, deleteScript, dependsOn, secretStdout, rebuildWhen, protect, true);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, true);
         }
 
         /** The engine refuses to delete or replace it (the step that holds the cluster). */
         public Spec protect(boolean protect) {
-            return new Spec(step, script, deleteScript, dependsOn, secretStdout, rebuildWhen, protect, onlyReads);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, onlyReads);
         }
 
         /**
@@ -67,7 +74,7 @@ public final class RemoteScript {
         public Spec rebuildWhen(List<Output<String>> values) {
             List<Output<String>> all = new ArrayList<>(rebuildWhen);
             all.addAll(values);
-            return new Spec(step, script, deleteScript, dependsOn, secretStdout, all, protect, onlyReads);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, all, protect, onlyReads);
         }
     }
 
@@ -102,9 +109,9 @@ public final class RemoteScript {
         if (parent != null) {
             options.parent(parent);
         }
-        if (spec.secretStdout()) {
+        if (spec.secrets()) {
             args.logging(dev.kubeha.providers.command.remote.enums.Logging.None);
-            options.additionalSecretOutputs("stdout");
+            options.additionalSecretOutputs("stdout", "stderr");
         }
         return new Command(name, args.build(), options.build());
     }

@@ -26,6 +26,9 @@ public final class NodeScript {
         out.append("# shellcheck disable=SC2016\n");
         out.append("# kubeha: ").append(path).append(" (rendered; do not edit on the node)\n");
         out.append("set -euo pipefail\n");
+        // bash -s reads its script from stdin as it goes, so a command that reads stdin would swallow the rest of
+        // the script; one compound command is read whole before any of it runs.
+        out.append("{\n");
         params.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             if (!PARAM_NAME.matcher(e.getKey()).matches()) {
                 throw new IllegalArgumentException(path + ": parameter name '" + e.getKey() + "' is not UPPER_SNAKE");
@@ -34,6 +37,7 @@ public final class NodeScript {
         });
         out.append(body("lib/os.sh"));
         out.append(body(path));
+        out.append("}\n");
         return out.toString();
     }
 

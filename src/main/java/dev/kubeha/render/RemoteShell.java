@@ -12,9 +12,15 @@ public final class RemoteShell {
     private RemoteShell() {
     }
 
-    /** A command line that runs a whole (secret-free) script as root, for {@code delete} where stdin is not sent. */
+    /**
+     * A command line that runs a whole (secret-free) script as root, for {@code delete}. The provider sends a delete
+     * the stored stdin, i.e. the create script, secrets and all (pulumi/pulumi-command v1.2.1
+     * provider/pkg/provider/remote/commandController.go, Delete: {@code props.run} on the stored state), so the
+     * teardown reads its stdin from /dev/null.
+     */
     public static String runAsRoot(String script) {
         String quoted = Shell.quote(script);
-        return "if [ \"$(id -u)\" -eq 0 ]; then bash -c " + quoted + "; else sudo -n -H bash -c " + quoted + "; fi";
+        return "if [ \"$(id -u)\" -eq 0 ]; then bash -c " + quoted + " </dev/null; else sudo -n -H bash -c " + quoted
+                + " </dev/null; fi";
     }
 }

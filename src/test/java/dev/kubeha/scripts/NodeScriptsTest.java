@@ -224,7 +224,8 @@ class NodeScriptsTest {
         assertFalse(second.called("kubeadm init"), "already initialised");
         assertEquals("sha256:" + "ab".repeat(32), NodeScripts.parseCaCertHash(second.stdout()));
 
-        ScriptHarness.Run reset = h.stubs("kubeadm").run(NodeScripts.reset(CONFIG, MASTER1));
+        // As the provider runs a delete: the teardown on the command line, the stored init script on stdin.
+        ScriptHarness.Run reset = h.stubs("kubeadm").delete(NodeScripts.reset(CONFIG, MASTER1), NodeScripts.init(CONFIG, MASTER1, TOKEN, KEY));
         assertEquals(0, reset.exitCode(), reset.stderr());
         assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/kubeadm-init-done")), "a reset node initialised nothing");
     }

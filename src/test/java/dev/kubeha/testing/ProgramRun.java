@@ -25,7 +25,11 @@ public final class ProgramRun {
     }
 
     public static ProgramRun of(RawConfig config, Consumer<Context> program) {
-        return new ProgramRun(Recorder.record("vagrant", Stacks.pulumiConfig(config), new ClusterMocks(), program));
+        return of(config, new ClusterMocks(), program);
+    }
+
+    public static ProgramRun of(RawConfig config, com.pulumi.test.Mocks mocks, Consumer<Context> program) {
+        return new ProgramRun(Recorder.record("vagrant", Stacks.pulumiConfig(config), mocks, program));
     }
 
     public List<Registration> registrations() {

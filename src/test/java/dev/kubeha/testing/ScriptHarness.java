@@ -1,26 +1,30 @@
 package dev.kubeha.testing;
 
+import dev.kubeha.render.RemoteShell;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a rendered node script with bash against stubbed system commands. Every stub appends
- * {@code name args...} to a call log, then runs the bash body given for it (default: succeed silently).
+ * Runs a rendered node script the way kubeha's {@code command:remote:Command} steps run it on a node (through
+ * {@link CommandProvider.Remote}: the fixed command line of {@link RemoteShell} run by the SSH server's shell,
+ * {@code /bin/dash -c}, the script on stdin), against stubbed system commands. Every stub appends
+ * {@code name args...} to a call log and its environment to an environment log, then runs the bash body given for
+ * it (default: succeed silently).
  * The script's files land under a temporary KUBEHA_ROOT, with a fake /etc/os-release. Nothing reaches the
  * network: {@code curl} is stubbed to fail as if nothing answered, unless a test stubs it otherwise; nor the
  * host's firewall: {@code iptables} and {@code ipvsadm} are stubbed to succeed.
  */
 public final class ScriptHarness {
     /** What one run did. */
-    public record Run(int exitCode, String stdout, String stderr, List<String> calls) {
+    public record Run(int exitCode, String stdout, String stderr, List<String> calls, List<String> environments,
+                      CommandProvider.Run provider) {
         public boolean called(String prefix) {
             return calls.stream().anyMatch(c -> c.startsWith(prefix));
         }
@@ -30,18 +34,22 @@ public final class ScriptHarness {
     private final Path root;
     private final Path bin;
     private final Path log;
+    private final Path envLog;
 
     public ScriptHarness(String osRelease) {
         try {
             dir = Files.createTempDirectory("kubeha-script-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
             root = Files.createDirectories(dir.resolve("root"));
             bin = Files.createDirectories(dir.resolve("bin"));
             log = dir.resolve("calls.log");
+            envLog = dir.resolve("envs.log");
             Files.createDirectories(root.resolve("etc"));
             Files.writeString(root.resolve("etc/os-release"), osRelease);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        sudo();
         stub("curl", "case \"$*\" in *http_code*) printf 000;; esac; exit 7");
         stubs("iptables", "ipvsadm");
     }
@@ -52,6 +60,7 @@ public final class ScriptHarness {
     /** Stubs {@code name}: logs the call, then runs {@code body} (bash; "$@" are the arguments). */
     public ScriptHarness stub(String name, String body) {
         String script = "#!/usr/bin/env bash\nprintf '%s\\n' \"" + name + " $*\" >>" + shellQuote(log.toString()) + "\n"
+                + "{ echo '== " + name + "'; env; } >>" + shellQuote(envLog.toString()) + "\n"
                 + body + "\n";
         try {
             Path file = bin.resolve(name);
@@ -83,31 +92,62 @@ public final class ScriptHarness {
         return run(script, Map.of());
     }
 
+    /** Runs {@code script} as a step's create: the fixed command line, the script on stdin. */
     public Run run(String script, Map<String, String> env) {
+        return execute(env, remote -> remote.create(step(script)));
+    }
+
+    /**
+     * Runs {@code deleteScript} as a step's delete: the provider sends the stored inputs, so the create script
+     * ({@code storedStdin}) is on stdin again.
+     */
+    public Run delete(String deleteScript, String storedStdin) {
+        CommandProvider.Inputs stored = step(storedStdin).delete(RemoteShell.runAsRoot(deleteScript));
+        return execute(Map.of(), remote -> remote.delete(new CommandProvider.State(stored, "", "")).orElseThrow());
+    }
+
+    /** A remote script step's inputs as {@code RemoteScript} sets them. */
+    public static CommandProvider.Inputs step(String script) {
+        return CommandProvider.Inputs.create(RemoteShell.RUN_STDIN_AS_ROOT).stdin(script).addPreviousOutputInEnv(false);
+    }
+
+    private Run execute(Map<String, String> env, java.util.function.Function<CommandProvider.Remote, CommandProvider.Run> op) {
         try {
             Files.deleteIfExists(log);
-            Path file = dir.resolve("script.sh");
-            Files.writeString(file, script);
-            ProcessBuilder pb = new ProcessBuilder("bash", file.toString());
-            pb.environment().put("PATH", bin + ":/usr/bin:/bin");
-            pb.environment().put("KUBEHA_ROOT", root.toString());
-            pb.environment().putAll(env);
-            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            pb.redirectOutput(dir.resolve("stdout").toFile());
-            pb.redirectError(dir.resolve("stderr").toFile());
-            Process p = pb.start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("script did not finish in 60 s");
-            }
+            Files.deleteIfExists(envLog);
+            Map<String, String> machine = new java.util.LinkedHashMap<>();
+            machine.put("PATH", bin + ":/usr/bin:/bin");
+            machine.put("HOME", dir.toString());
+            machine.put("KUBEHA_ROOT", root.toString());
+            machine.putAll(env);
+            CommandProvider.Run r = op.apply(new CommandProvider.Remote(new CommandProvider.ProcessSshServer(machine)));
             List<String> calls = Files.exists(log) ? Files.readAllLines(log) : new ArrayList<>();
-            return new Run(p.exitValue(), Files.readString(dir.resolve("stdout"), StandardCharsets.UTF_8),
-                    Files.readString(dir.resolve("stderr"), StandardCharsets.UTF_8), calls);
+            List<String> envs = Files.exists(envLog) ? List.of(Files.readString(envLog).split("(?m)^== ")) : List.of();
+            return new Run(r.exitCode(), r.rawStdout(), r.rawStderr(), calls, envs, r);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * sudo for a test run as a user other than root: passes the command on with the same environment (the stub
+     * machine's root is KUBEHA_ROOT, not /). Not logged: the call log holds what the script itself runs.
+     */
+    private void sudo() {
+        try {
+            Path file = bin.resolve("sudo");
+            Files.writeString(file, "#!/bin/sh\nwhile [ \"${1#-}\" != \"$1\" ]; do shift; done\nexec \"$@\"\n");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // the JVM is ending; what is left is in the temp dir
         }
     }
 

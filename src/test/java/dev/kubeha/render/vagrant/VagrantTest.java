@@ -2,22 +2,29 @@ package dev.kubeha.render.vagrant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kubeha.Main;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
+import dev.kubeha.plan.Recorder;
 import dev.kubeha.scripts.ShellcheckTest;
 import dev.kubeha.testing.ClusterMocks;
+import dev.kubeha.testing.CommandProvider;
 import dev.kubeha.testing.Golden;
 import dev.kubeha.testing.Netns;
+import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,115 +33,168 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The Vagrantfile and the local commands that create and destroy VMs. */
+/**
+ * The Vagrantfile and the local commands that create and destroy VMs, run as the command provider runs them
+ * ({@link CommandProvider.Local}) with the inputs the program registers, against a stub vagrant that, like vagrant,
+ * refuses a machine the Vagrantfile does not define (it asks the real vagrant/kubeha_nodes.rb).
+ */
 class VagrantTest {
     static final ClusterConfig CONFIG = Stacks.vagrant();
+    static final ProgramRun PROGRAM = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
+    static final String STACK_ID = ClusterMocks.hex("vagrant-stack-id", java.util.Map.of("byteLength", 4.0));
+    private final List<Path> temp = new ArrayList<>();
+
+    @AfterEach
+    void removeTemp() throws IOException {
+        for (Path dir : temp) {
+            deleteTree(dir);
+        }
+    }
+
+    /** The inputs of {@code <node>-vm} as the program registers them. */
+    static CommandProvider.Inputs vm(ProgramRun program, String node) {
+        return CommandProvider.Inputs.of(program.inputs(node + "-vm"));
+    }
 
     @Test
-    void vagrantValidatesTheShippedVagrantfile() {
+    void vagrantValidatesTheShippedVagrantfileWithTheMachinesTheProgramHandsOver() throws Exception {
         assumeTrue(Netns.onPath("vagrant"), "vagrant is not installed (apt-get install vagrant)");
-        Netns.Result r = Netns.exec("sh", "-c", "cd vagrant && KUBEHA_STACK=vagrant vagrant validate --ignore-provider");
+        Path dotfiles = machinesOf(PROGRAM);
+        Netns.Result r = Netns.exec("sh", "-c", "cd vagrant && VAGRANT_DOTFILE_PATH='" + dotfiles + "' vagrant validate --ignore-provider");
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("Vagrantfile validated successfully"), r.output());
     }
 
     @Test
-    void vagrantfileAndStackAgreeOnEveryMachine() throws Exception {
+    void theVagrantfileDefinesExactlyTheMachinesOfTheStack() throws Exception {
         assumeTrue(Netns.onPath("ruby"), "ruby is not installed (apt-get install ruby)");
+        Path dotfiles = machinesOf(PROGRAM);
         Netns.Result r = Netns.exec("ruby", "-rjson", "-e",
-                "require './vagrant/kubeha_nodes'; puts JSON.generate(KubehaNodes.load('.', 'vagrant'))");
+                "require './vagrant/kubeha_nodes'; puts JSON.generate(KubehaNodes.load(ARGV[0]))", dotfiles.toString());
         assertEquals(0, r.exitCode(), r.output());
-        JsonNode vagrant = new ObjectMapper().readTree(r.output());
         List<String> fromVagrant = new ArrayList<>();
-        for (JsonNode n : vagrant.path("nodes")) {
-            fromVagrant.add(n.path("name").asText() + " " + n.path("address").asText() + " " + n.path("role").asText()
-                    + " " + n.path("cpus").asInt() + " " + n.path("memory").asInt());
+        for (JsonNode n : new ObjectMapper().readTree(r.output())) {
+            fromVagrant.add(n.path("name").asText() + " " + n.path("address").asText() + "/" + n.path("prefix_length").asInt()
+                    + " " + n.path("cpus").asInt() + " " + n.path("memory").asInt() + " " + n.path("box").asText()
+                    + " " + n.path("vm_prefix").asText());
         }
-        List<String> fromStack = CONFIG.allNodes().stream().map(n -> n.name() + " " + n.address() + " " + n.role().label()
-                + " " + CONFIG.vagrant().sizeOf(n.role()).cpus() + " " + CONFIG.vagrant().sizeOf(n.role()).memoryMiB()).toList();
+        List<String> fromStack = CONFIG.allNodes().stream().map(n -> n.name() + " " + n.address() + "/" + CONFIG.vipPrefixLength()
+                + " " + CONFIG.vagrant().sizeOf(n.role()).cpus() + " " + CONFIG.vagrant().sizeOf(n.role()).memoryMiB()
+                + " " + CONFIG.vagrant().box() + " kubeha-" + STACK_ID + "-").sorted().toList();
         assertEquals(fromStack, fromVagrant);
-        assertEquals(CONFIG.vagrant().box(), vagrant.path("box").asText());
-        assertEquals(CONFIG.vagrant().provider(), vagrant.path("provider").asText());
-        assertEquals(CONFIG.vipPrefixLength(), vagrant.path("prefix_length").asInt());
     }
 
     @Test
     void scriptsAreGoldenAndShellcheckClean() {
         Node master1 = CONFIG.controlPlane().get(0);
-        String up = VagrantCommands.up(CONFIG, master1, "vagrant");
-        String destroy = VagrantCommands.destroy(CONFIG, master1, "vagrant");
+        String up = VagrantCommands.up(CONFIG, master1, STACK_ID);
+        String destroy = VagrantCommands.destroy(master1, STACK_ID);
+        assertEquals(up, vm(PROGRAM, master1.name()).create());
+        assertEquals(destroy, vm(PROGRAM, master1.name()).delete().orElseThrow());
         Golden.assertMatches("VagrantTest", "up-k8s-master1.sh", up);
         Golden.assertMatches("VagrantTest", "destroy-k8s-master1.sh", destroy);
         ShellcheckTest.assertRenderedScriptClean("up", up);
         ShellcheckTest.assertRenderedScriptClean("destroy", destroy);
     }
 
-    /** Runs a local script from a project copy with a stubbed vagrant that logs its calls. */
-    static Netns.Result runWithStubbedVagrant(Path project, String script) throws Exception {
-        return runWithStubbedVagrant(project, script, "/usr/bin:/bin");
-    }
-
-    /** The same on a PATH of the basic tools only, without flock (as on macOS). */
-    static Netns.Result runWithoutFlock(Path project, String script) throws Exception {
-        Path tools = Files.createDirectories(project.resolve("tools"));
-        for (String tool : List.of("bash", "mkdir", "cat", "rm", "sleep", "awk", "grep")) {
-            Path real = Stream.of("/usr/bin/", "/bin/").map(d -> Path.of(d + tool)).filter(Files::isExecutable).findFirst()
-                    .orElseThrow(() -> new AssertionError(tool + " not found"));
-            Files.createSymbolicLink(tools.resolve(tool), real);
-        }
-        return runWithStubbedVagrant(project, script, tools.toString());
-    }
-
-    static Netns.Result runWithStubbedVagrant(Path project, String script, String path) throws Exception {
-        Path bin = Files.createDirectories(project.resolve("bin"));
-        Path key = Files.createDirectories(project.resolve("keys dir")).resolve("private key");
-        Files.writeString(key, ClusterMocks.privateKey("k8s-master1"));
-        Path vagrant = bin.resolve("vagrant");
-        Files.writeString(vagrant, "#!/usr/bin/env bash\necho \"vagrant $* KUBEHA_STACK=$KUBEHA_STACK\" >>" + project.resolve("calls.log") + "\n"
-                + "case \"$1\" in\n"
-                + "  ssh-config) printf 'Host %s\\n  HostName 127.0.0.1\\n  User vagrant\\n  Port 2222\\n  UserKnownHostsFile /dev/null\\n"
-                + "  IdentityFile \"%s\"\\n  IdentitiesOnly yes\\n' \"$2\" '" + key + "';;\n"
-                + "  status) echo \"1,$2,state,${STUB_STATE:-running}\";;\n"
-                + "esac\n");
-        Files.setPosixFilePermissions(vagrant, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.createDirectories(project.resolve("vagrant"));
-        Path file = project.resolve("script.sh");
-        Files.writeString(file, script);
-        ProcessBuilder pb = new ProcessBuilder("/bin/bash", file.toString()).directory(project.toFile())
-                .redirectError(project.resolve("stderr").toFile());
-        pb.environment().put("PATH", bin + ":" + path);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        return new Netns.Result(p.exitValue(), out);
+    @Test
+    void theVmCommandsAreBashAndRunUnderBashNotTheProvidersDefaultSh() throws Exception {
+        assumeTrue(Netns.onPath("flock"), "flock (util-linux) is not installed");
+        CommandProvider.Inputs inputs = vm(PROGRAM, "k8s-master1");
+        assertEquals(VagrantCommands.INTERPRETER, inputs.interpreter());
+        assertTrue(run(project(), inputs).ok(), "runs under the interpreter the program sets");
+        CommandProvider.Run underSh = run(project(), inputs.interpreter(List.of()));
+        assertFalse(underSh.ok(), "/bin/sh (dash) cannot run the VM scripts: " + underSh.rawStderr());
     }
 
     @Test
-    void upBringsOneVmUpUnderTheLockAndPrintsItsSshDetails() throws Exception {
+    void upBringsOneVmUpInTheStacksOwnVagrantDirectoryAndPrintsItsSshDetails() throws Exception {
         assumeTrue(Netns.onPath("flock"), "flock (util-linux) is not installed");
-        Path project = Files.createTempDirectory("kubeha-vagrant-");
-        Netns.Result r = runWithStubbedVagrant(project, VagrantCommands.up(CONFIG, CONFIG.controlPlane().get(0), "vagrant"));
-        assertEquals(0, r.exitCode(), r.output());
-        List<String> calls = Files.readAllLines(project.resolve("calls.log"));
-        assertEquals(List.of("vagrant up k8s-master1 --provider virtualbox KUBEHA_STACK=vagrant",
-                "vagrant ssh-config k8s-master1 KUBEHA_STACK=vagrant"), calls);
+        Path project = project();
+        CommandProvider.Run r = run(project, vm(PROGRAM, "k8s-master1"));
+        assertTrue(r.ok(), r.error().orElse(""));
+        String dotfiles = VagrantCommands.dotfilePath(STACK_ID);
+        assertEquals(List.of("vagrant up k8s-master1 --provider virtualbox " + dotfiles,
+                "vagrant ssh-config k8s-master1 " + dotfiles), calls(project));
         assertTrue(Files.exists(project.resolve("vagrant/.vagrant/kubeha-vagrant.lock")), "vagrant up runs under a lock");
-        SshDetails ssh = VagrantCommands.parseSshDetails(r.output());
+        Path definition = project.resolve("vagrant/" + dotfiles + "/kubeha-machines/k8s-master1.json");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(definition)));
+        SshDetails ssh = VagrantCommands.parseSshDetails(r.state().stdout());
         assertEquals(new SshDetails("127.0.0.1", 2222, "vagrant", ClusterMocks.privateKey("k8s-master1")), ssh);
         assertFalse(ssh.toString().contains("PRIVATE KEY"), "the key never shows in toString");
+        assertFalse(r.env().containsKey("PULUMI_COMMAND_STDOUT"), "the VM's key is never in vagrant's environment");
+    }
+
+    @Test
+    void aRemovedNodesVmIsDestroyedFromTheCommandsStoredInputsAlone() throws Exception {
+        assumeTrue(Netns.onPath("flock") && Netns.onPath("ruby"), "flock or ruby is not installed");
+        Path project = project();
+        CommandProvider.Run created = run(project, vm(PROGRAM, "k8s-worker1"));
+        assertTrue(created.ok(), created.error().orElse(""));
+        // A fresh checkout or a removed definition: nothing on disk knows the machine, no stack file is read.
+        deleteTree(project.resolve("vagrant/" + VagrantCommands.dotfilePath(STACK_ID) + "/kubeha-machines"));
+        Files.delete(project.resolve("calls.log"));
+        CommandProvider.Run deleted = local(project, Map.of()).delete(created.state()).orElseThrow();
+        assertTrue(deleted.ok(), deleted.rawStderr());
+        assertTrue(calls(project).contains("vagrant destroy -f k8s-worker1 " + VagrantCommands.dotfilePath(STACK_ID)), calls(project).toString());
+        assertFalse(Files.exists(project.resolve("vagrant/" + VagrantCommands.dotfilePath(STACK_ID) + "/kubeha-machines/k8s-worker1.json")));
+    }
+
+    @Test
+    void aVmThatIsGoneCountsAsDestroyed() throws Exception {
+        assumeTrue(Netns.onPath("flock") && Netns.onPath("ruby"), "flock or ruby is not installed");
+        Path project = project();
+        CommandProvider.Run created = run(project, vm(PROGRAM, "k8s-worker1"));
+        Files.delete(project.resolve("calls.log"));
+        CommandProvider.Run gone = local(project, Map.of("STUB_STATE", "not_created")).delete(created.state()).orElseThrow();
+        assertTrue(gone.ok(), gone.error().orElse(""));
+        assertFalse(String.join("\n", calls(project)).contains("destroy"));
+    }
+
+    @Test
+    void theVmCommandsDoNotDependOnTheStackNameAndTwoStacksDoNotShareVms() throws Exception {
+        Recorder.Recording renamed = Recorder.record("renamed", Stacks.pulumiConfig(Stacks.raw("vagrant", Map.of())),
+                new ClusterMocks(), Main::stack);
+        for (Recorder.Registration r : renamed.registrations()) {
+            if (r.type().equals("pulumi:pulumi:Stack")) {
+                continue;  // the stack itself, renamed by the engine with everything under it
+            }
+            assertEquals(PROGRAM.inputs(r.name()), new LinkedHashMap<>(r.inputs()), r.name() + ": pulumi stack rename changes nothing");
+        }
+
+        Node master1 = CONFIG.controlPlane().get(0);
+        String other = "0badf00d";
+        assertNotEquals(VagrantCommands.up(CONFIG, master1, STACK_ID), VagrantCommands.up(CONFIG, master1, other));
+        assertTrue(VagrantCommands.machine(CONFIG, master1, other).contains("\"vm_prefix\":\"kubeha-0badf00d-\""));
+        assertTrue(VagrantCommands.up(CONFIG, master1, other).contains("STACK_ID='0badf00d'"));
+    }
+
+    @Test
+    void aBoxUrlStaysSecretInStateArgvAndOutput() throws Exception {
+        assumeTrue(Netns.onPath("flock") && Netns.onPath("ruby"), "flock or ruby is not installed");
+        String url = "https://user:CANARY-box-token@boxes.example/ubuntu.box";
+        ProgramRun program = ProgramRun.of(Stacks.raw("vagrant", Map.of("vagrantBoxUrl", url)), Main::stack);
+        assertTrue(program.isSecretInput("k8s-master1-vm", "stdin"), "the machine definition is a secret");
+        assertTrue(program.isSecretInput("k8s-master1-vm", "triggers"), "the triggers hold the URL: a secret");
+        CommandProvider.Inputs inputs = vm(program, "k8s-master1");
+        assertFalse(inputs.create().contains("CANARY") || inputs.delete().orElseThrow().contains("CANARY"), "not on a command line");
+        Path project = project();
+        CommandProvider.Run r = run(project, inputs);
+        assertTrue(r.ok(), r.error().orElse(""));
+        assertFalse(r.rawStderr().contains("CANARY") || r.rawStdout().contains("CANARY"), r.rawStderr());
+        assertFalse(String.join(" ", r.argv()).contains("CANARY") || r.env().toString().contains("CANARY"));
     }
 
     @Test
     void upWaitsForAnotherVagrantRunAndGivesUpClearly() throws Exception {
         assumeTrue(Netns.onPath("flock"), "flock (util-linux) is not installed");
-        Path project = Files.createTempDirectory("kubeha-vagrant-");
+        Path project = project();
         Files.createDirectories(project.resolve("vagrant/.vagrant"));
         Process holder = new ProcessBuilder("flock", project.resolve("vagrant/.vagrant/kubeha-vagrant.lock").toString(), "sleep", "5").start();
         try {
             Thread.sleep(300);
-            String script = VagrantCommands.up(CONFIG, CONFIG.workers().get(0), "vagrant").replace("LOCK_WAIT_SECONDS=3600", "LOCK_WAIT_SECONDS=1");
-            Netns.Result r = runWithStubbedVagrant(project, script);
-            assertNotEquals(0, r.exitCode());
+            CommandProvider.Run r = run(project, shortLockWait(vm(PROGRAM, "k8s-worker1")));
+            assertFalse(r.ok());
             assertFalse(Files.exists(project.resolve("calls.log")), "vagrant up did not run while another held the lock");
         } finally {
             holder.destroy();
@@ -143,47 +203,35 @@ class VagrantTest {
 
     @Test
     void withoutFlockADirectoryIsTheLock() throws Exception {
-        Path project = Files.createTempDirectory("kubeha-vagrant-");
-        Netns.Result r = runWithoutFlock(project, VagrantCommands.up(CONFIG, CONFIG.controlPlane().get(0), "vagrant"));
-        assertEquals(0, r.exitCode(), r.output());
-        assertEquals(List.of("vagrant up k8s-master1 --provider virtualbox KUBEHA_STACK=vagrant",
-                "vagrant ssh-config k8s-master1 KUBEHA_STACK=vagrant"), Files.readAllLines(project.resolve("calls.log")));
+        Path project = project();
+        CommandProvider.Run r = runWithoutFlock(project, vm(PROGRAM, "k8s-master1"));
+        assertTrue(r.ok(), r.error().orElse(""));
+        String dotfiles = VagrantCommands.dotfilePath(STACK_ID);
+        assertEquals(List.of("vagrant up k8s-master1 --provider virtualbox " + dotfiles, "vagrant ssh-config k8s-master1 " + dotfiles),
+                calls(project));
         assertFalse(Files.exists(project.resolve("vagrant/.vagrant/kubeha-vagrant.lock.d")), "the lock is released");
     }
 
     @Test
     void withoutFlockALiveHolderIsWaitedForAndAGoneOneTakenOver() throws Exception {
-        String script = VagrantCommands.up(CONFIG, CONFIG.workers().get(0), "vagrant").replace("LOCK_WAIT_SECONDS=3600", "LOCK_WAIT_SECONDS=1");
-        Path held = Files.createTempDirectory("kubeha-vagrant-");
+        CommandProvider.Inputs inputs = shortLockWait(vm(PROGRAM, "k8s-worker1"));
+        Path held = project();
         Path lock = Files.createDirectories(held.resolve("vagrant/.vagrant/kubeha-vagrant.lock.d"));
         Files.writeString(lock.resolve("pid"), ProcessHandle.current().pid() + "\n");
-        Netns.Result waited = runWithoutFlock(held, script);
-        assertNotEquals(0, waited.exitCode());
+        CommandProvider.Run waited = runWithoutFlock(held, inputs);
+        assertFalse(waited.ok());
         assertFalse(Files.exists(held.resolve("calls.log")), "vagrant up did not run while a live process held the lock");
-        assertTrue(Files.readString(held.resolve("stderr")).contains("waited 1s for another vagrant command in this project; giving up"));
+        assertTrue(waited.rawStderr().contains("waited 1s for another vagrant command in this project; giving up"));
         assertTrue(Files.exists(lock), "another's lock is left alone");
 
-        Path stale = Files.createTempDirectory("kubeha-vagrant-");
+        Path stale = project();
         Process gone = new ProcessBuilder("true").start();
         assertEquals(0, gone.waitFor());
         Files.writeString(Files.createDirectories(stale.resolve("vagrant/.vagrant/kubeha-vagrant.lock.d")).resolve("pid"), gone.pid() + "\n");
-        Netns.Result takenOver = runWithoutFlock(stale, script);
-        assertEquals(0, takenOver.exitCode(), Files.readString(stale.resolve("stderr")));
-        assertTrue(Files.readString(stale.resolve("stderr")).contains("taking over the vagrant lock of process " + gone.pid()));
-        assertTrue(Files.readAllLines(stale.resolve("calls.log")).contains("vagrant up k8s-worker1 --provider virtualbox KUBEHA_STACK=vagrant"));
-    }
-
-    @Test
-    void destroyIsToleratedForAVmThatDoesNotExist() throws Exception {
-        assumeTrue(Netns.onPath("flock"), "flock (util-linux) is not installed");
-        Path project = Files.createTempDirectory("kubeha-vagrant-");
-        Netns.Result gone = runWithStubbedVagrant(project, "export STUB_STATE=not_created\n"
-                + VagrantCommands.destroy(CONFIG, CONFIG.workers().get(0), "vagrant"));
-        assertEquals(0, gone.exitCode(), gone.output());
-        assertFalse(String.join("\n", Files.readAllLines(project.resolve("calls.log"))).contains("destroy"));
-        Netns.Result running = runWithStubbedVagrant(project, VagrantCommands.destroy(CONFIG, CONFIG.workers().get(0), "vagrant"));
-        assertEquals(0, running.exitCode(), running.output());
-        assertTrue(Files.readAllLines(project.resolve("calls.log")).contains("vagrant destroy -f k8s-worker1 KUBEHA_STACK=vagrant"));
+        CommandProvider.Run takenOver = runWithoutFlock(stale, inputs);
+        assertTrue(takenOver.ok(), takenOver.rawStderr());
+        assertTrue(takenOver.rawStderr().contains("taking over the vagrant lock of process " + gone.pid()));
+        assertTrue(calls(stale).contains("vagrant up k8s-worker1 --provider virtualbox " + VagrantCommands.dotfilePath(STACK_ID)));
     }
 
     @Test
@@ -203,5 +251,96 @@ class VagrantTest {
         Node m = CONFIG.controlPlane().get(0);
         assertNotEquals(VagrantCommands.replaceTriggers(CONFIG, w), VagrantCommands.replaceTriggers(bigger, w));
         assertEquals(VagrantCommands.replaceTriggers(CONFIG, m), VagrantCommands.replaceTriggers(bigger, m));
+    }
+
+    // ---- the stand-in for the user's machine --------------------------------------------------------------
+
+    /** A project copy: the real vagrant/ helper, a stub vagrant on PATH that logs its calls, a VM key file. */
+    private Path project() throws IOException {
+        Path project = Files.createTempDirectory("kubeha-vagrant-");
+        temp.add(project);
+        Path vagrantDir = Files.createDirectories(project.resolve("vagrant"));
+        Files.copy(Path.of("vagrant/kubeha_nodes.rb"), vagrantDir.resolve("kubeha_nodes.rb"));
+        Path bin = Files.createDirectories(project.resolve("bin"));
+        Path key = Files.createDirectories(project.resolve("keys dir")).resolve("private key");
+        Files.writeString(key, ClusterMocks.privateKey("k8s-master1"));
+        Path vagrant = bin.resolve("vagrant");
+        Files.writeString(vagrant, "#!/usr/bin/env bash\n"
+                + "echo \"vagrant $* ${VAGRANT_DOTFILE_PATH#\"$PWD\"/}\" >>" + project.resolve("calls.log") + "\n"
+                + "name=''; for a in \"${@:2}\"; do case \"$a\" in -*) ;; *) name=\"$a\"; break;; esac; done\n"
+                // Like vagrant: a machine the Vagrantfile does not define is an error.
+                + "if command -v ruby >/dev/null; then ruby -e 'require ARGV[0]; exit(KubehaNodes.load(ENV.fetch(\"VAGRANT_DOTFILE_PATH\"))"
+                + ".any? { |m| m[\"name\"] == ARGV[1] })' \"$PWD/kubeha_nodes.rb\" \"$name\" || { echo \"The machine with the name '$name' "
+                + "was not found configured for this Vagrant environment.\" >&2; exit 1; }; fi\n"
+                + "case \"$1\" in\n"
+                + "  up) echo \"Downloading: $(grep -o '\"box_url\":\"[^\"]*' \"$VAGRANT_DOTFILE_PATH/kubeha-machines/$2.json\")\";;\n"
+                + "  ssh-config) printf 'Host %s\\n  HostName 127.0.0.1\\n  User vagrant\\n  Port 2222\\n  UserKnownHostsFile /dev/null\\n"
+                + "  IdentityFile \"%s\"\\n  IdentitiesOnly yes\\n' \"$2\" '" + key + "';;\n"
+                + "  status) echo \"1,$2,state,${STUB_STATE:-running}\";;\n"
+                + "esac\n");
+        Files.setPosixFilePermissions(vagrant, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return project;
+    }
+
+    /** Pulumi's environment on the user's machine, run from the project root. */
+    private static CommandProvider.Local local(Path project, Map<String, String> env) {
+        return local(project, "/usr/bin:/bin", env);
+    }
+
+    private static CommandProvider.Local local(Path project, String path, Map<String, String> env) {
+        Map<String, String> pulumi = new LinkedHashMap<>(env);
+        pulumi.put("PATH", project.resolve("bin") + ":" + path);
+        pulumi.put("HOME", project.toString());
+        return new CommandProvider.Local(pulumi, (argv, e, stdin, dir) ->
+                CommandProvider.start(argv, e, stdin, dir.or(() -> java.util.Optional.of(project))));
+    }
+
+    private static CommandProvider.Run run(Path project, CommandProvider.Inputs inputs) {
+        return local(project, Map.of()).create(inputs);
+    }
+
+    /** The same on a PATH of the basic tools only, without flock (as on macOS). */
+    private static CommandProvider.Run runWithoutFlock(Path project, CommandProvider.Inputs inputs) throws IOException {
+        Path tools = Files.createDirectories(project.resolve("tools"));
+        for (String tool : List.of("env", "bash", "mkdir", "cat", "rm", "mv", "sleep", "awk", "grep", "ruby")) {
+            Stream.of("/usr/bin/", "/bin/").map(d -> Path.of(d + tool)).filter(Files::isExecutable).findFirst()
+                    .ifPresent(real -> link(tools.resolve(tool), real));
+        }
+        return local(project, tools.toString(), Map.of()).create(inputs);
+    }
+
+    private static void link(Path link, Path target) {
+        try {
+            Files.createSymbolicLink(link, target);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static CommandProvider.Inputs shortLockWait(CommandProvider.Inputs inputs) {
+        return new CommandProvider.Inputs(inputs.create().replace("LOCK_WAIT_SECONDS=3600", "LOCK_WAIT_SECONDS=1"),
+                inputs.update(), inputs.delete(), inputs.stdin(), inputs.environment(), inputs.interpreter(), inputs.dir(),
+                inputs.addPreviousOutputInEnv());
+    }
+
+    private static List<String> calls(Path project) throws IOException {
+        return Files.readAllLines(project.resolve("calls.log"));
+    }
+
+    /** A stack's Vagrant directory holding the machine definition of every VM the program registers. */
+    private Path machinesOf(ProgramRun program) throws IOException {
+        Path dotfiles = Files.createTempDirectory("kubeha-vagrant-dotfiles-");
+        temp.add(dotfiles);
+        Path machines = Files.createDirectories(dotfiles.resolve("kubeha-machines"));
+        for (Node n : CONFIG.allNodes()) {
+            Files.writeString(machines.resolve(n.name() + ".json"), vm(program, n.name()).stdin());
+        }
+        return dotfiles;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 }

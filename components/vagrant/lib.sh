@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
-# kubeha: one vagrant command at a time in this project: VirtualBox machines cannot be created in parallel, and
+# kubeha: what the VM commands share: this stack's machines, and one vagrant command at a time in this project.
+# The lock: VirtualBox machines cannot be created in parallel, and
 # concurrent runs race on the box download and Vagrant's machine index. flock(1) where it exists (Linux); elsewhere
 # (macOS has no flock) an atomic mkdir, taken over when the process that holds it is gone.
-# Parameters: LOCK_WAIT_SECONDS. Run from vagrant/.
+# Parameters: NODE, STACK_ID, LOCK_WAIT_SECONDS. Run from vagrant/.
 vagrant_lock=.vagrant/kubeha-vagrant.lock
+
+# use_stack_machines: this stack's own Vagrant data directory (VMs of two stacks in one checkout never mix), and
+# the directory of its machine definitions, which the Vagrantfile (kubeha_nodes.rb) defines its machines from.
+use_stack_machines() {
+  export VAGRANT_DOTFILE_PATH="$PWD/.vagrant/stacks/$STACK_ID"
+  machines="$VAGRANT_DOTFILE_PATH/kubeha-machines"
+  mkdir -p "$machines"
+}
+
+# save_machine_definition: NODE's definition, this command's stdin, readable by the user only (it may hold the
+# box URL, a secret).
+save_machine_definition() {
+  (umask 077 && cat >"$machines/$NODE.json.tmp")
+  [ -s "$machines/$NODE.json.tmp" ] || { echo "kubeha: no machine definition for $NODE on stdin" >&2; exit 1; }
+  mv -f "$machines/$NODE.json.tmp" "$machines/$NODE.json"
+}
 
 # with_vagrant_lock COMMAND...: runs COMMAND holding the lock; gives up after LOCK_WAIT_SECONDS.
 with_vagrant_lock() {

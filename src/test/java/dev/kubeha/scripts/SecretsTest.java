@@ -1,0 +1,153 @@
+package dev.kubeha.scripts;
+
+import dev.kubeha.Main;
+import dev.kubeha.plan.Recorder.Registration;
+import dev.kubeha.testing.ClusterMocks;
+import dev.kubeha.testing.CommandProvider;
+import dev.kubeha.testing.ProgramRun;
+import dev.kubeha.testing.ScriptHarness;
+import dev.kubeha.testing.Stacks;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Canaries: every secret kubeha generates gets a known value; the program runs under the mock engine, every step
+ * that carries a secret runs through the provider model on a node whose tools print what the real ones print, and
+ * no canary may appear in a plain input, a plain output, a log line, an argv or an environment.
+ */
+class SecretsTest {
+    static final String REMOTE = "command:remote:Command";
+
+    /** Mocks whose random secrets and VM keys are canaries. */
+    static final class CanaryMocks extends ClusterMocks {
+        final Set<String> canaries = ConcurrentHashMap.newKeySet();
+        /** What each resource's provider returned beyond its inputs (stdout, result, ...), by resource name. */
+        final Map<String, Map<String, Object>> outputs = new ConcurrentHashMap<>();
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
+            return super.newResourceAsync(args).thenApply(r -> {
+                if (args.type.equals("random:index/randomPassword:RandomPassword")) {
+                    String value = (String) ((Map<?, ?>) r.state).get("result");
+                    // A bootstrap token is id.secret: only the 16 characters after the id are secret.
+                    canaries.add(value.length() == 22 ? value.substring(6) : value);
+                }
+                if (args.name.endsWith("-vm")) {
+                    canaries.add("FAKE-" + args.name.substring(0, args.name.length() - 3));
+                }
+                Map<String, Object> out = new java.util.HashMap<>((Map<String, Object>) r.state);
+                out.keySet().removeAll(args.inputs.keySet());
+                outputs.put(args.name, out);
+                return r;
+            });
+        }
+
+        Optional<String> foundIn(String text) {
+            return canaries.stream().filter(text::contains).findFirst();
+        }
+    }
+
+    /**
+     * A control-plane node whose kubeadm prints what kubeadm prints (kubernetes/kubernetes cmd/kubeadm/app/cmd/phases/
+     * init: bootstraptoken.go "[bootstrap-token] Using token: T" unless --skip-token-print; uploadcerts.go
+     * "[upload-certs] Using certificate key:\nK" unless --skip-certificate-key-print; showjoincommand.go the join
+     * commands with the token and key unless both flags), with the values from the --config file it is given.
+     */
+    static ScriptHarness node() {
+        String fromConfig = "cfg=''; prev=''; for a; do [ \"$prev\" = --config ] && cfg=\"$a\"; prev=\"$a\"; done; "
+                + "token=$(sed -n 's/^ *-\\{0,1\\} *token: *//p' \"$cfg\" | head -1); key=$(sed -n 's/^ *certificateKey: *//p' \"$cfg\" | head -1); "
+                + "skip_token=false; skip_key=false; case \" $* \" in *' --skip-token-print '*) skip_token=true;; esac; "
+                + "case \" $* \" in *' --skip-certificate-key-print '*) skip_key=true;; esac; "
+                + "$skip_token && token='<value withheld>'; $skip_key && key='<value withheld>'; ";
+        return NodeScriptsTest.controlPlaneNode()
+                .stub("kubeadm", fromConfig + "case \"$1 $2\" in "
+                        + "'version '*) echo v1.31.4;; "
+                        + "'init --config') mkdir -p \"$KUBEHA_ROOT/etc/kubernetes/pki\"; touch \"$KUBEHA_ROOT/etc/kubernetes/admin.conf\"; "
+                        + "  $skip_token || echo \"[bootstrap-token] Using token: $token\"; "
+                        + "  $skip_key || printf '[upload-certs] Using certificate key:\\n%s\\n' \"$key\"; "
+                        + "  echo \"  kubeadm join 192.168.56.100:6443 --token $token --control-plane --certificate-key $key\";; "
+                        + "'init phase') $skip_key || printf '[upload-certs] Using certificate key:\\n%s\\n' \"$key\";; "
+                        + "'join --config') mkdir -p \"$KUBEHA_ROOT/etc/kubernetes\"; touch \"$KUBEHA_ROOT/etc/kubernetes/kubelet.conf\"; "
+                        + "  echo 'This node has joined the cluster';; "
+                        + "esac")
+                // Nothing answers at the VIP before init; the node's own API server answers after a join.
+                .stub("curl", "case \"$*\" in *http_code*) printf 000;; *) echo ok;; esac")
+                .stub("ip", "echo '3: eth1    inet 192.168.56.5/24 brd 192.168.56.255 scope global eth1\\       valid_lft forever'")
+                .stub("systemctl", "exit 0")
+                .stubs("kubectl", "sleep", "haproxy", "keepalived", "logger");
+    }
+
+    @Test
+    void noSecretReachesAPlainInputOrOutputALogAnArgvOrAnEnvironment() {
+        CanaryMocks mocks = new CanaryMocks();
+        ProgramRun program = ProgramRun.of(Stacks.raw("vagrant", Map.of()), mocks, Main::stack);
+        assertTrue(mocks.canaries.size() > 10, "a canary for every generated secret: " + mocks.canaries.size());
+        List<String> leaks = new ArrayList<>();
+        for (Registration r : program.registrations()) {
+            r.inputs().forEach((key, value) -> {
+                if (!r.secretInputs().contains(key)) {
+                    mocks.foundIn(String.valueOf(value)).ifPresent(c -> leaks.add(r.name() + ": plain input " + key));
+                }
+            });
+        }
+        for (Registration r : program.registrations()) {
+            mocks.outputs.getOrDefault(r.name(), Map.of()).forEach((key, value) -> {
+                if (!r.additionalSecretOutputs().contains(key)) {
+                    mocks.foundIn(String.valueOf(value)).ifPresent(c -> leaks.add(r.name() + ": plain output " + key));
+                }
+            });
+        }
+        List<String> ran = new ArrayList<>();
+        for (Registration r : program.ofType(REMOTE)) {
+            if (!r.secretInputs().contains("stdin")) {
+                continue;
+            }
+            if (!r.additionalSecretOutputs().containsAll(List.of("stdout", "stderr")) || !"none".equals(r.inputs().get("logging"))) {
+                leaks.add(r.name() + ": its stdin is a secret, but its stdout and stderr are logged or plain: "
+                        + r.additionalSecretOutputs() + " logging " + r.inputs().get("logging"));
+            }
+            ScriptHarness h = node();
+            ScriptHarness.Run run = h.run((String) r.inputs().get("stdin"));
+            ran.add(r.name());
+            check(mocks, leaks, r.name(), run);
+        }
+        assertTrue(ran.containsAll(List.of("k8s-master1-init", "k8s-master2-credentials", "k8s-master2-join",
+                "k8s-worker1-join", "k8s-lb1-configure")), ran.toString());
+        assertEquals(List.of(), leaks);
+    }
+
+    @Test
+    void aFailingJoinsErrorCarriesNoSecret() {
+        CanaryMocks mocks = new CanaryMocks();
+        ProgramRun program = ProgramRun.of(Stacks.raw("vagrant", Map.of()), mocks, Main::stack);
+        ScriptHarness h = node().stub("kubeadm", "echo '[preflight] Running pre-flight checks'; "
+                + "echo 'error execution phase preflight: couldn't validate the identity of the API Server' >&2; exit 1");
+        ScriptHarness.Run run = h.run((String) program.inputs("k8s-master2-join").get("stdin"));
+        assertFalse(run.provider().ok());
+        List<String> leaks = new ArrayList<>();
+        check(mocks, leaks, "k8s-master2-join", run);
+        assertEquals(List.of(), leaks);
+    }
+
+    private static void check(CanaryMocks mocks, List<String> leaks, String step, ScriptHarness.Run run) {
+        CommandProvider.Run p = run.provider();
+        mocks.foundIn(run.stdout()).ifPresent(c -> leaks.add(step + ": stdout"));
+        mocks.foundIn(run.stderr()).ifPresent(c -> leaks.add(step + ": stderr"));
+        mocks.foundIn(p.error().orElse("")).ifPresent(c -> leaks.add(step + ": the error message"));
+        mocks.foundIn(String.join("\n", run.calls())).ifPresent(c -> leaks.add(step + ": the argv of a command it ran"));
+        mocks.foundIn(String.join("\n", run.environments())).ifPresent(c -> leaks.add(step + ": the environment of a command it ran"));
+        mocks.foundIn(String.join(" ", p.argv()) + p.env()).ifPresent(c -> leaks.add(step + ": the step's own argv or environment"));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.kubeha.testing;
+
+import dev.kubeha.render.NodeScript;
+import dev.kubeha.render.RemoteShell;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The provider model against what pulumi-command v1.2.1 does (see {@link CommandProvider} for the sources). */
+class CommandProviderTest {
+    static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin");
+
+    @Test
+    void localRunsShDashCUnlessAnInterpreterIsSet() {
+        CommandProvider.Local local = new CommandProvider.Local(ENV);
+        String bashism = "set -o pipefail; x=$(cat <<<hello); echo \"$x\"";
+        CommandProvider.Run sh = local.create(CommandProvider.Inputs.create(bashism));
+        assertEquals(List.of("/bin/sh", "-c", bashism), sh.argv());
+        assertFalse(sh.ok(), "/bin/sh is dash here: " + sh.rawStdout());
+        CommandProvider.Run bash = local.create(CommandProvider.Inputs.create(bashism).interpreter(List.of("/usr/bin/env", "bash", "-c")));
+        assertTrue(bash.ok(), bash.error().orElse(""));
+        assertEquals("hello", bash.state().stdout(), "one trailing newline is trimmed");
+    }
+
+    @Test
+    void updateFallsBackToCreateWithThePreviousOutputsInTheEnvironmentUnlessTurnedOff() {
+        CommandProvider.Local local = new CommandProvider.Local(ENV);
+        CommandProvider.Inputs in = CommandProvider.Inputs.create("echo \"run ${PULUMI_COMMAND_STDOUT:-none}\"");
+        CommandProvider.Run created = local.create(in);
+        assertEquals("run none", created.state().stdout());
+        CommandProvider.Run updated = local.update(created.state(), in);
+        assertEquals("run run none", updated.state().stdout());
+        assertEquals("run none", local.update(created.state(), in.addPreviousOutputInEnv(false)).state().stdout());
+    }
+
+    @Test
+    void deleteRunsWithTheStoredInputsStdinIncluded() {
+        CommandProvider.Local local = new CommandProvider.Local(ENV);
+        CommandProvider.Inputs in = CommandProvider.Inputs.create("cat >/dev/null").stdin("stored\n")
+                .environment(Map.of("WHO", "old")).delete("echo \"$WHO $(cat)\"");
+        CommandProvider.Run created = local.create(in);
+        CommandProvider.Run deleted = local.delete(created.state()).orElseThrow();
+        assertEquals("old stored", deleted.state().stdout());
+    }
+
+    @Test
+    void aFailingCommandsErrorCarriesItsWholeOutput() {
+        CommandProvider.Run r = new CommandProvider.Local(ENV).create(CommandProvider.Inputs.create("echo out; echo err >&2; exit 3"));
+        assertEquals("exit status 3: running \"echo out; echo err >&2; exit 3\":\nout\nerr\n", r.error().orElseThrow());
+    }
+
+    @Test
+    void remoteCommandsRunUnderTheLoginShellAndTheServerRefusesUnacceptedVariables() {
+        CommandProvider.Remote remote = new CommandProvider.Remote(new CommandProvider.ProcessSshServer(ENV));
+        CommandProvider.Run bashism = remote.create(CommandProvider.Inputs.create("[[ -n x ]] && echo yes"));
+        assertFalse(bashism.ok(), "dash has no [[");
+        CommandProvider.Run env = remote.create(CommandProvider.Inputs.create("true").environment(Map.of("FOO", "1")));
+        assertTrue(env.error().orElseThrow().contains("could not set environment variable \"FOO\""));
+        CommandProvider.Run first = remote.create(CommandProvider.Inputs.create("echo hi"));
+        CommandProvider.Run again = remote.update(first.state(), CommandProvider.Inputs.create("echo \"${PULUMI_COMMAND_STDOUT:-unset}\""));
+        assertEquals("unset", again.state().stdout(), "PULUMI_COMMAND_STDOUT is refused by AcceptEnv: a warning only");
+        assertEquals(1, again.warnings().size());
+    }
+
+    @Test
+    void aStepsTeardownNeverReadsTheCreateScriptTheProviderSendsItAgain() {
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("reader", "cat");
+        ScriptHarness.Run r = h.delete("reader\n", "TOKEN=secret-value\n");
+        assertEquals("TOKEN=secret-value\n", r.provider().stdin(), "the provider sends the stored stdin to the delete");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertFalse(r.stdout().contains("secret-value"), r.stdout());
+    }
+
+    @Test
+    void aStepsScriptRunsToTheEndWhenOneOfItsCommandsReadsStdin() throws Exception {
+        // bash -s reads the script from stdin as it runs it: a command that reads stdin would eat the rest.
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("eater", "cat >/dev/null")
+                .stub("openssl", "cat >/dev/null 2>&1; echo 'SHA2-256(stdin)= ab'");
+        String script = NodeScript.render("kubeadm/kubeconfig.sh", Map.of()).replace("cat \"$admin\"", "eater\necho done");
+        Path admin = Files.createDirectories(h.root().resolve("etc/kubernetes/pki")).resolve("../admin.conf");
+        Files.writeString(admin, "x");
+        Files.writeString(h.root().resolve("etc/kubernetes/pki/ca.crt"), "x");
+        ScriptHarness.Run r = h.run(script);
+        assertEquals(List.of(CommandProvider.ProcessSshServer.LOGIN_SHELL, "-c", RemoteShell.RUN_STDIN_AS_ROOT), r.provider().argv());
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("KUBEHA_CA_CERT_HASH=sha256:ab\ndone\n", r.stdout());
+    }
+}
