@@ -178,15 +178,21 @@ class RetryScriptsTest {
         assertFalse(again.called("kubeadm join") || again.called("kubeadm reset"), again.calls().toString());
     }
 
+    /** A node that joined a running cluster, whose marker is gone (lost, or an earlier kubeha never wrote it). */
+    static ScriptHarness joinedWithoutMarker(String script, String node, boolean controlPlane) throws Exception {
+        ScriptHarness h = node();
+        Files.createDirectories(h.root().resolve("cluster"));
+        Files.writeString(h.root().resolve("cluster/readyz"), "");
+        assertEquals(0, run(h, script, node, controlPlane).exitCode());
+        Files.delete(h.root().resolve("var/lib/kubeha/kubeadm-join-done"));
+        return h;
+    }
+
     @Test
     void aJoinedWorkerWithoutItsMarkerIsKept() throws Exception {
         // Joined by an earlier kubeha (kubelet.conf, registered) or the marker was lost: never reset a member.
-        ScriptHarness h = node();
         String script = NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH);
-        Files.createDirectories(h.root().resolve("cluster"));
-        Files.writeString(h.root().resolve("cluster/readyz"), "");
-        assertEquals(0, run(h, script, "k8s-worker1", false).exitCode());
-        Files.delete(h.root().resolve("var/lib/kubeha/kubeadm-join-done"));
+        ScriptHarness h = joinedWithoutMarker(script, "k8s-worker1", false);
         ScriptHarness.Run run = run(h, script, "k8s-worker1", false);
         assertEquals(0, run.exitCode(), run.stderr());
         assertFalse(run.called("kubeadm reset") || run.called("kubeadm join"), run.calls().toString());
@@ -196,12 +202,8 @@ class RetryScriptsTest {
     @Test
     void aJoinedWorkerWithoutItsMarkerIsNotResetWhileTheApiDoesNotAnswer() throws Exception {
         // An earlier kubeha's worker (no marker) whose join step runs again while the VIP is down: it may be a member.
-        ScriptHarness h = node();
         String script = NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH);
-        Files.createDirectories(h.root().resolve("cluster"));
-        Files.writeString(h.root().resolve("cluster/readyz"), "");
-        assertEquals(0, run(h, script, "k8s-worker1", false).exitCode());
-        Files.delete(h.root().resolve("var/lib/kubeha/kubeadm-join-done"));
+        ScriptHarness h = joinedWithoutMarker(script, "k8s-worker1", false);
         Files.delete(h.root().resolve("cluster/readyz"));
         ScriptHarness.Run down = run(h, script, "k8s-worker1", false);
         assertNotEquals(0, down.exitCode());
@@ -218,12 +220,8 @@ class RetryScriptsTest {
     @Test
     void aControlPlaneNodeThatFinishedItsJoinIsNotResetWhenItsEtcdMemberIsUnhealthy() throws Exception {
         // Joined (kubeadm labelled it), the marker lost or never written by an earlier kubeha, its etcd not Ready now.
-        ScriptHarness h = node();
         String script = NodeScripts.joinControlPlane(CONFIG, MASTER2, TOKEN, HASH, KEY);
-        Files.createDirectories(h.root().resolve("cluster"));
-        Files.writeString(h.root().resolve("cluster/readyz"), "");
-        assertEquals(0, run(h, script, "k8s-master2", true).exitCode());
-        Files.delete(h.root().resolve("var/lib/kubeha/kubeadm-join-done"));
+        ScriptHarness h = joinedWithoutMarker(script, "k8s-master2", true);
         Files.delete(h.root().resolve("cluster/etcd-k8s-master2"));
         ScriptHarness.Run run = run(h, script, "k8s-master2", true);
         assertNotEquals(0, run.exitCode());
