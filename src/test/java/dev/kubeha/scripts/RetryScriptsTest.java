@@ -61,6 +61,7 @@ class RetryScriptsTest {
                 .stub("kubectl", "c=\"$KUBEHA_ROOT/cluster\"; [ -f \"$c/readyz\" ] || exit 1; case \"$*\" in "
                         + "*--raw*) ;; *metadata.labels*) for a; do :; done; [ -f \"$c/node-$a\" ] || exit 1; "
                         + "[ ! -f \"$c/label-$a\" ] || echo '{\"node-role.kubernetes.io/control-plane\":\"\"}';; "
+                        + "*'get nodes '*) cd \"$c\" && for f in node-*; do [ ! -f \"$f\" ] || printf '%s ' \"${f#node-}\"; done;; "
                         + "*'get node '*) for a; do :; done; [ -f \"$c/node-$a\" ];; "
                         + "*pod/etcd-*) n=\"$*\"; n=\"${n##*pod/etcd-}\"; [ -f \"$c/etcd-${n%% *}\" ];; "
                         + "*) for a; do :; done; [ -f \"$c/$a\" ];; esac")
@@ -152,6 +153,21 @@ class RetryScriptsTest {
         assertNotEquals(0, run.exitCode());
         assertTrue(run.stderr().contains("k8s-master2 joined an existing cluster"), run.stderr());
         assertFalse(run.called("kubeadm"), run.calls().toString());
+    }
+
+    @Test
+    void initRefusesOnAnUpgradedControlPlaneNodeThatJoinedUnderAnEarlierKubeha() throws Exception {
+        // k8s-master2 joined under an earlier kubeha (no join marker); kubeadm upgrade rewrote its etcd manifest
+        // without --initial-cluster-state=existing; then the first entry of controlPlaneNodes was removed.
+        ScriptHarness h = node();
+        assertEquals(0, run(h, NodeScripts.init(CONFIG, MASTER1, TOKEN, KEY), "k8s-master1", true).exitCode());
+        Files.writeString(h.root().resolve("cluster/node-k8s-master2"), "");
+        Files.delete(h.root().resolve("var/lib/kubeha/kubeadm-init-done"));
+        ScriptHarness.Run run = run(h, NodeScripts.init(CONFIG, MASTER2, TOKEN, KEY), "k8s-master2", true);
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("k8s-master2 joined an existing cluster"), run.stderr());
+        assertFalse(run.called("kubeadm reset") || run.called("kubeadm init"), run.calls().toString());
+        assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/kubeadm-init-done")), "not adopted as the cluster's initialiser");
     }
 
     @ParameterizedTest(name = "a control-plane join fails at {0}, then pulumi up again")
