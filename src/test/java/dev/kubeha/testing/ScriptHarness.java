@@ -33,7 +33,7 @@ public final class ScriptHarness {
 
     public ScriptHarness(String osRelease) {
         try {
-            dir = Files.createTempDirectory("kubeha-script-");
+            dir = TempDirs.create("kubeha-script-");
             root = Files.createDirectories(dir.resolve("root"));
             bin = Files.createDirectories(dir.resolve("bin"));
             log = dir.resolve("calls.log");
