@@ -21,9 +21,25 @@ init_complete() {
     && kubectl --kubeconfig "$admin" -n kube-system get daemonset kube-proxy >/dev/null 2>&1
 }
 
-if [ -f "$join_done" ] || joined_as_control_plane; then
+# Nodes other than this one in the cluster that admin.conf reaches. None can have joined an init that never
+# finished (every join waits for the init step), so with no marker here they mean this node joined that cluster: an
+# earlier kubeha wrote no join marker, and `kubeadm upgrade` rewrites the etcd manifest without
+# --initial-cluster-state=existing (kubernetes/kubernetes cmd/kubeadm/app/phases/etcd/local.go,
+# CreateLocalEtcdStaticPodManifestFile, "used by init ... or by kubeadm upgrade").
+other_nodes() {
+  local names n
+  names="$(kubectl --kubeconfig "$admin" get nodes -o jsonpath='{.items[*].metadata.name}' 2>/dev/null)" || return 0
+  for n in $names; do
+    if [ "$n" != "$NODE_NAME" ]; then echo "$n"; fi
+  done
+}
+refuse_joined() {
   die "$NODE_NAME joined an existing cluster; it did not initialise it and cannot become the first control-plane \
 node. Keep the node that ran kubeadm init first in controlPlaneNodes (see the README, Limits)"
+}
+
+if [ -f "$join_done" ] || joined_as_control_plane; then
+  refuse_joined
 fi
 if [ -f "$init_done" ]; then
   log "already initialised (kubeadm init finished here)"
@@ -35,6 +51,7 @@ kubeadm-config, cluster-info, CoreDNS and kube-proxy after 5 minutes; kubeha wil
   log "already initialised (adopted the cluster initialised by an earlier kubeha)"
 else
   if kubeadm_started; then
+    [ -z "$(other_nodes)" ] || refuse_joined
     # kubeadm init may have finished with only the marker missing (the connection dropped): then keep it.
     if wait_until 60 init_complete; then
       mark_done "$init_done"

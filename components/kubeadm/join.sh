@@ -3,8 +3,10 @@
 # kubeha: kubeadm join through the VIP. A control-plane node finishes only when its API server is healthy and its
 # etcd member is ready, so the next control-plane node joins a settled etcd. Done only when that is true (its
 # marker, lib/os.sh): kubeadm writes kubelet.conf before a control-plane join adds and promotes its etcd member, so
-# a join that stopped half-way is reset and run again.
-# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, CONTROL_PLANE (true|false), JOIN_CONFIG (secret).
+# a join that stopped half-way is reset and run again. Only when the cluster answers, though, and never a
+# control-plane node that kubeadm labelled (its last step): a node that cannot be checked is left alone.
+# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, API_ENDPOINT (VIP:port), CONTROL_PLANE (true|false), JOIN_CONFIG
+# (secret).
 kubelet_conf="${KUBEHA_ROOT}/etc/kubernetes/kubelet.conf"
 admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
 
@@ -19,6 +21,14 @@ join_complete() {
   registered || return 1
   [ "$CONTROL_PLANE" != true ] || member_healthy
 }
+# kubeadm join's mark-control-plane phase, after its etcd member was added and promoted, labelled this node
+# (kubernetes/kubernetes cmd/kubeadm/app/cmd/phases/join/controlplanejoin.go: etcd, then mark-control-plane).
+labelled_control_plane() {
+  local labels
+  labels="$(kubectl --kubeconfig "$kubelet_conf" get node -o jsonpath='{.metadata.labels}' "$NODE_NAME" 2>/dev/null)" \
+    || return 1
+  case "$labels" in *'"node-role.kubernetes.io/control-plane"'*) return 0 ;; *) return 1 ;; esac
+}
 
 if [ -f "$join_done" ]; then
   log "already joined (kubeadm join finished here)"
@@ -28,6 +38,14 @@ else
     if wait_until 60 join_complete; then
       mark_done "$join_done"
       log "already joined ($NODE_NAME is registered$([ "$CONTROL_PLANE" = true ] && echo ', its API server and etcd member healthy'))"
+    elif ! api_server_ready "${API_ENDPOINT%:*}" "${API_ENDPOINT##*:}"; then
+      # Not registered or not healthy says nothing while the cluster does not answer: this may be a member.
+      die "kubeadm join ran on $NODE_NAME before, and the API at https://${API_ENDPOINT} does not answer to tell whether \
+it finished; kubeha resets no node that may be a member. Run pulumi up again once the API answers"
+    elif [ "$CONTROL_PLANE" = true ] && labelled_control_plane; then
+      die "$NODE_NAME finished kubeadm join (kubeadm labelled it a control-plane node), but its API server or etcd \
+member is not healthy after a minute; kubeha does not reset a member (journalctl -u kubelet and crictl ps -a on this \
+node; to start it over by hand: kubeadm reset -f there, then pulumi up)"
     else
       kubeadm_start_over "kubeadm join"
     fi

@@ -8,8 +8,10 @@
 KUBECTL=(kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" --request-timeout=10s)
 taint="node-role.kubernetes.io/control-plane"
 for node in $CONTROL_PLANE_NODES; do
-  keys="$("${KUBECTL[@]}" get node "$node" -o jsonpath='{.spec.taints[*].key}')" || die "cannot read the Node $node"
-  case " $keys " in *" $taint "*) tainted=true ;; *) tainted=false ;; esac
+  # KEY:EFFECT pairs: a taint is its key and its effect (the same key may carry another effect, set by someone else).
+  taints="$("${KUBECTL[@]}" get node "$node" -o jsonpath='{range .spec.taints[*]}{.key}:{.effect}{" "}{end}')" \
+    || die "cannot read the Node $node"
+  case " $taints " in *" $taint:NoSchedule "*) tainted=true ;; *) tainted=false ;; esac
   if [ "$SCHEDULABLE" = true ] && [ "$tainted" = true ]; then
     "${KUBECTL[@]}" taint node "$node" "${taint}:NoSchedule-" >&2 || die "cannot take the $taint taint off $node"
     log "$node takes workloads (the stack has no workers)"

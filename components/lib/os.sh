@@ -233,7 +233,9 @@ kubelet_version() {
 installed_version() {
   case "$OS_FAMILY" in
     debian) dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true ;;
-    rhel) rpm -q --qf '%{VERSION}' "$1" 2>/dev/null || true ;;
+    # rpm -q prints "package NAME is not installed" on stdout (an RPMLOG_NOTICE: rpm-software-management/rpm
+    # lib/query.c, rpmio/rpmlog.c), so its output counts only when it succeeded.
+    rhel) local v; if v="$(rpm -q --qf '%{VERSION}' "$1" 2>/dev/null)"; then echo "$v"; fi ;;
   esac
 }
 

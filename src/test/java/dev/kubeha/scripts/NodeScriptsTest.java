@@ -263,15 +263,18 @@ class NodeScriptsTest {
 
     @Test
     void controlPlaneNodesTakeWorkloadsExactlyWhenThereAreNoWorkers() throws Exception {
-        // The pretend cluster: a file per Node holding its taint keys (issue 14, item 6).
+        // The pretend cluster: a file per Node holding its KEY:EFFECT taints (issue 14, item 6); k8s-master2 carries
+        // the key with another effect only, set by its admin, which kubeha leaves alone.
+        String cp = "node-role.kubernetes.io/control-plane";
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl",
                 "t=\"$KUBEHA_ROOT/taints-\"; case \"$*\" in "
-                        + "*' get node '*) n=\"$*\"; n=\"${n##* get node }\"; cat \"$t${n%% *}\";; "
-                        + "*'NoSchedule-'*) n=\"$*\"; n=\"${n##* taint node }\"; : >\"$t${n%% *}\";; "
-                        + "*'=:NoSchedule'*) n=\"$*\"; n=\"${n##* taint node }\"; echo node-role.kubernetes.io/control-plane >\"$t${n%% *}\";; esac");
+                        + "*' get node '*) n=\"$*\"; n=\"${n##* get node }\"; tr '\\n' ' ' <\"$t${n%% *}\";; "
+                        + "*'NoSchedule-'*) n=\"$*\"; n=\"${n##* taint node }\"; sed -i '/:NoSchedule$/d' \"$t${n%% *}\";; "
+                        + "*'=:NoSchedule'*) n=\"$*\"; n=\"${n##* taint node }\"; echo " + cp + ":NoSchedule >>\"$t${n%% *}\";; esac");
         for (Node n : CONFIG.controlPlane()) {
-            Files.writeString(h.root().resolve("taints-" + n.name()), "node-role.kubernetes.io/control-plane\n");
+            Files.writeString(h.root().resolve("taints-" + n.name()), cp + ":NoSchedule\n");
         }
+        Files.writeString(h.root().resolve("taints-k8s-master2"), cp + ":PreferNoSchedule\n");
         ClusterConfig noWorkers = Stacks.config("vagrant", Map.of("workers", "[]"));
         ScriptHarness.Run untaint = h.run(NodeScripts.scheduling(noWorkers));
         assertEquals(0, untaint.exitCode(), untaint.stderr());
@@ -284,9 +287,11 @@ class NodeScriptsTest {
         ScriptHarness.Run taint = h.run(NodeScripts.scheduling(CONFIG));
         assertEquals(0, taint.exitCode(), taint.stderr());
         for (Node n : CONFIG.controlPlane()) {
-            assertEquals("node-role.kubernetes.io/control-plane\n", Files.readString(h.root().resolve("taints-" + n.name())),
+            assertTrue(Files.readString(h.root().resolve("taints-" + n.name())).contains(cp + ":NoSchedule\n"),
                     n.name() + " takes no workloads once there are workers");
         }
+        assertTrue(Files.readString(h.root().resolve("taints-k8s-master2")).startsWith(cp + ":PreferNoSchedule\n"),
+                "another effect of the same key stays");
     }
 
     @Test

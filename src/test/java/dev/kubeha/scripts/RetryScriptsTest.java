@@ -38,7 +38,8 @@ class RetryScriptsTest {
     /**
      * A node with a stand-in kubeadm: {@code init} and {@code join} run the phases, stopping with an error at the
      * phase named in {@code $ROOT/fail-at} (if any); {@code reset} removes what they made. kubectl answers from
-     * the pretend cluster ({@code $ROOT/cluster/<object>}), curl from {@code $ROOT/cluster/readyz}.
+     * the pretend cluster ({@code $ROOT/cluster/<object>}) while its API is up ({@code $ROOT/cluster/readyz}), curl
+     * from {@code $ROOT/cluster/readyz}; a finished control-plane join leaves kubeadm's control-plane label.
      */
     static ScriptHarness node() {
         String phase = "p() { [ \"$(cat \"$KUBEHA_ROOT/fail-at\" 2>/dev/null)\" != \"$1\" ] || { echo \"error execution phase $1\" >&2; exit 1; }; }; "
@@ -51,14 +52,17 @@ class RetryScriptsTest {
                 + "touch \"$c/cluster-info\"; p bootstrap-token; p kubelet-finalize; touch \"$c/coredns\"; p addon; touch \"$c/kube-proxy\"";
         String join = "p preflight; mkdir -p \"$k/pki\" \"$k/manifests\"; p control-plane-prepare; touch \"$k/kubelet.conf\" \"$c/node-$NODE\"; p kubelet-start; "
                 + "[ \"$CP\" = true ] && { echo '    - --initial-cluster-state=existing' >\"$k/manifests/etcd.yaml\"; touch \"$k/admin.conf\"; }; "
-                + "p control-plane-join; [ \"$CP\" = true ] && touch \"$c/etcd-$NODE\"; true";
-        String reset = "rm -rf \"$k\" \"$KUBEHA_ROOT/var/lib/etcd\" \"$c/node-$NODE\" \"$c/etcd-$NODE\"; "
+                + "p control-plane-join; [ \"$CP\" = true ] && touch \"$c/etcd-$NODE\" \"$c/label-$NODE\"; true";
+        String reset = "rm -rf \"$k\" \"$KUBEHA_ROOT/var/lib/etcd\" \"$c/node-$NODE\" \"$c/etcd-$NODE\" \"$c/label-$NODE\"; "
                 + "[ \"$(cat \"$c/readyz\" 2>/dev/null)\" != \"$NODE\" ] || rm -f \"$c/readyz\"";
         return new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("kubeadm", phase + "case \"$1\" in version) echo v1.31.4;; init) " + init + ";; join) " + join
                         + ";; reset) " + reset + ";; esac")
-                .stub("kubectl", "c=\"$KUBEHA_ROOT/cluster\"; case \"$*\" in "
-                        + "*--raw*) [ -f \"$c/readyz\" ];; *'get node '*) for a; do :; done; [ -f \"$c/node-$a\" ];; "
+                .stub("kubectl", "c=\"$KUBEHA_ROOT/cluster\"; [ -f \"$c/readyz\" ] || exit 1; case \"$*\" in "
+                        + "*--raw*) ;; *metadata.labels*) for a; do :; done; [ -f \"$c/node-$a\" ] || exit 1; "
+                        + "[ ! -f \"$c/label-$a\" ] || echo '{\"node-role.kubernetes.io/control-plane\":\"\"}';; "
+                        + "*'get nodes '*) cd \"$c\" && for f in node-*; do [ ! -f \"$f\" ] || printf '%s ' \"${f#node-}\"; done;; "
+                        + "*'get node '*) for a; do :; done; [ -f \"$c/node-$a\" ];; "
                         + "*pod/etcd-*) n=\"$*\"; n=\"${n##*pod/etcd-}\"; [ -f \"$c/etcd-${n%% *}\" ];; "
                         + "*) for a; do :; done; [ -f \"$c/$a\" ];; esac")
                 .stub("curl", "case \"$*\" in *http_code*) printf 000; exit 7;; *readyz*) [ -f \"$KUBEHA_ROOT/cluster/readyz\" ] && echo ok;; esac")
@@ -151,6 +155,21 @@ class RetryScriptsTest {
         assertFalse(run.called("kubeadm"), run.calls().toString());
     }
 
+    @Test
+    void initRefusesOnAnUpgradedControlPlaneNodeThatJoinedUnderAnEarlierKubeha() throws Exception {
+        // k8s-master2 joined under an earlier kubeha (no join marker); kubeadm upgrade rewrote its etcd manifest
+        // without --initial-cluster-state=existing; then the first entry of controlPlaneNodes was removed.
+        ScriptHarness h = node();
+        assertEquals(0, run(h, NodeScripts.init(CONFIG, MASTER1, TOKEN, KEY), "k8s-master1", true).exitCode());
+        Files.writeString(h.root().resolve("cluster/node-k8s-master2"), "");
+        Files.delete(h.root().resolve("var/lib/kubeha/kubeadm-init-done"));
+        ScriptHarness.Run run = run(h, NodeScripts.init(CONFIG, MASTER2, TOKEN, KEY), "k8s-master2", true);
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("k8s-master2 joined an existing cluster"), run.stderr());
+        assertFalse(run.called("kubeadm reset") || run.called("kubeadm init"), run.calls().toString());
+        assertFalse(Files.exists(h.root().resolve("var/lib/kubeha/kubeadm-init-done")), "not adopted as the cluster's initialiser");
+    }
+
     @ParameterizedTest(name = "a control-plane join fails at {0}, then pulumi up again")
     @ValueSource(strings = {"preflight", "control-plane-prepare", "kubelet-start", "control-plane-join"})
     void aControlPlaneJoinThatFailedAtAnyPhaseIsFinishedByTheNextRun(String phase) throws Exception {
@@ -175,17 +194,56 @@ class RetryScriptsTest {
         assertFalse(again.called("kubeadm join") || again.called("kubeadm reset"), again.calls().toString());
     }
 
+    /** A node that joined a running cluster, whose marker is gone (lost, or an earlier kubeha never wrote it). */
+    static ScriptHarness joinedWithoutMarker(String script, String node, boolean controlPlane) throws Exception {
+        ScriptHarness h = node();
+        Files.createDirectories(h.root().resolve("cluster"));
+        Files.writeString(h.root().resolve("cluster/readyz"), "");
+        assertEquals(0, run(h, script, node, controlPlane).exitCode());
+        Files.delete(h.root().resolve("var/lib/kubeha/kubeadm-join-done"));
+        return h;
+    }
+
     @Test
     void aJoinedWorkerWithoutItsMarkerIsKept() throws Exception {
         // Joined by an earlier kubeha (kubelet.conf, registered) or the marker was lost: never reset a member.
-        ScriptHarness h = node();
         String script = NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH);
-        assertEquals(0, run(h, script, "k8s-worker1", false).exitCode());
-        Files.delete(h.root().resolve("var/lib/kubeha/kubeadm-join-done"));
+        ScriptHarness h = joinedWithoutMarker(script, "k8s-worker1", false);
         ScriptHarness.Run run = run(h, script, "k8s-worker1", false);
         assertEquals(0, run.exitCode(), run.stderr());
         assertFalse(run.called("kubeadm reset") || run.called("kubeadm join"), run.calls().toString());
         assertTrue(run.stderr().contains("already joined (k8s-worker1 is registered)"), run.stderr());
+    }
+
+    @Test
+    void aJoinedWorkerWithoutItsMarkerIsNotResetWhileTheApiDoesNotAnswer() throws Exception {
+        // An earlier kubeha's worker (no marker) whose join step runs again while the VIP is down: it may be a member.
+        String script = NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH);
+        ScriptHarness h = joinedWithoutMarker(script, "k8s-worker1", false);
+        Files.delete(h.root().resolve("cluster/readyz"));
+        ScriptHarness.Run down = run(h, script, "k8s-worker1", false);
+        assertNotEquals(0, down.exitCode());
+        assertTrue(down.stderr().contains("does not answer to tell whether it finished; kubeha resets no node that may be a member"),
+                down.stderr());
+        assertFalse(down.called("kubeadm reset") || down.called("kubeadm join"), down.calls().toString());
+
+        Files.writeString(h.root().resolve("cluster/readyz"), "");
+        ScriptHarness.Run up = run(h, script, "k8s-worker1", false);
+        assertEquals(0, up.exitCode(), up.stderr());
+        assertFalse(up.called("kubeadm reset") || up.called("kubeadm join"), "kept once the API answers: " + up.calls());
+    }
+
+    @Test
+    void aControlPlaneNodeThatFinishedItsJoinIsNotResetWhenItsEtcdMemberIsUnhealthy() throws Exception {
+        // Joined (kubeadm labelled it), the marker lost or never written by an earlier kubeha, its etcd not Ready now.
+        String script = NodeScripts.joinControlPlane(CONFIG, MASTER2, TOKEN, HASH, KEY);
+        ScriptHarness h = joinedWithoutMarker(script, "k8s-master2", true);
+        Files.delete(h.root().resolve("cluster/etcd-k8s-master2"));
+        ScriptHarness.Run run = run(h, script, "k8s-master2", true);
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("k8s-master2 finished kubeadm join") && run.stderr().contains("kubeha does not reset a member"),
+                run.stderr());
+        assertFalse(run.called("kubeadm reset") || run.called("kubeadm join"), run.calls().toString());
     }
 
     @Test

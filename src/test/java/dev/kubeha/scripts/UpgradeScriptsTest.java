@@ -46,7 +46,8 @@ class UpgradeScriptsTest {
             throw new UncheckedIOException(e);
         }
         return h.stub("dpkg-query", "for last; do :; done; cat " + state + ".ver-\"$last\" 2>/dev/null || exit 1")
-                .stub("rpm", "for last; do :; done; v=\"$(cat " + state + ".ver-\"$last\" 2>/dev/null)\" || exit 1; echo \"${v%%-*}\"")
+                .stub("rpm", "for last; do :; done; v=\"$(cat " + state + ".ver-\"$last\" 2>/dev/null)\" "
+                        + "|| { echo \"package $last is not installed\"; exit 1; }; echo \"${v%%-*}\"")
                 .stub("apt-get", "for a; do case \"$a\" in *=*) v=\"${a#*=}\"; echo \"${v%-\\*}-1.1\" >" + state + ".ver-\"${a%%=*}\";; esac; done")
                 .stub("dnf", "case \"$1\" in list) printf 'kubeadm.x86_64 1.32.0-150500.1.1 kubernetes\\nkubeadm.x86_64 1.32.3-150500.1.1 kubernetes\\n';; "
                         + "install) for a; do case \"$a\" in kube*-[0-9]*) p=\"${a%%-[0-9]*}\"; echo \"${a#\"$p\"-}-1\" >" + state + ".ver-\"$p\";; esac; done;; esac")
@@ -95,6 +96,15 @@ class UpgradeScriptsTest {
         assertEquals(0, again.exitCode(), again.stderr());
         assertTrue(again.stderr().contains("k8s-master1 runs Kubernetes 1.32.1"), again.stderr());
         assertFalse(again.called("apt-get") || again.called("kubeadm upgrade") || again.called("systemctl"), again.calls().toString());
+    }
+
+    @Test
+    void aRhelNodeWithoutAKubeletSaysSo() throws Exception {
+        ScriptHarness h = memberAt(ScriptHarness.ROCKY, "1.31.4");
+        Files.delete(h.dir().resolve("state.ver-kubelet"));  // rpm -q kubelet: "package kubelet is not installed", on stdout
+        ScriptHarness.Run run = h.run(NodeScripts.upgrade(version("1.32"), WORKER1, false));
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("the kubelet is not installed on k8s-worker1"), run.stderr());
     }
 
     @Test

@@ -5,12 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real etcd cluster (Debian's etcd-server and etcd-client) on loopback, plain HTTP, for tests of what kubeha's
@@ -31,11 +29,7 @@ public final class LocalEtcd implements AutoCloseable {
 
     /** Starts one member per name, all in one new cluster, and waits (at most 30 s) until it is healthy. */
     public LocalEtcd(List<String> names) {
-        try {
-            dir = Files.createTempDirectory("kubeha-etcd-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        dir = TempDirs.create("kubeha-etcd-");
         List<String> initial = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             initial.add(names.get(i) + "=" + peerUrl(i));
@@ -141,11 +135,7 @@ public final class LocalEtcd implements AutoCloseable {
     public void close() {
         members.values().forEach(Process::destroyForcibly);
         members.values().forEach(LocalEtcd::waitFor);
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TempDirs.delete(dir);
     }
 
     private static void waitFor(Process p) {

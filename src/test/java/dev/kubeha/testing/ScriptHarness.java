@@ -38,8 +38,7 @@ public final class ScriptHarness {
 
     public ScriptHarness(String osRelease) {
         try {
-            dir = Files.createTempDirectory("kubeha-script-");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            dir = TempDirs.create("kubeha-script-");
             root = Files.createDirectories(dir.resolve("root"));
             bin = Files.createDirectories(dir.resolve("bin"));
             log = dir.resolve("calls.log");
@@ -140,14 +139,6 @@ public final class ScriptHarness {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // the JVM is ending; what is left is in the temp dir
         }
     }
 

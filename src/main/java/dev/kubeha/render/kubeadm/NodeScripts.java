@@ -84,6 +84,7 @@ public final class NodeScripts {
                 "NODE_NAME", node.name(),
                 "NODE_ADDRESS", node.address(),
                 "API_PORT", Integer.toString(config.apiPort()),
+                "API_ENDPOINT", config.apiEndpoint(),
                 "CONTROL_PLANE", Boolean.toString(controlPlane),
                 "JOIN_CONFIG", joinConfig));
     }
