@@ -72,7 +72,7 @@ public final class ClusterConfigParser {
                 error(key, "unknown key; the keys are declared in Pulumi.yaml" + suggestion(key));
             } else if (declared.get().secret() && !raw.isSecret(key) && !raw.get(key).orElse("").isEmpty()) {
                 error(key, "is set in plain text; it is a secret: pulumi config set --secret " + key + " ...");
-            } else if (!declared.get().secret() && raw.isSecret(key)) {
+            } else if (!schema.mayBeSecret(key) && raw.isSecret(key)) {
                 error(key, "is set as a secret, but kubeha does not keep it secret (it would show in plain text in the"
                         + " state, the logs and on the machines); set it without --secret");
             }

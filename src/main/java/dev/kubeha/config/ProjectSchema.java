@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Every config key of the kubeha namespace, with its type, default and secrecy: the keys declared in Pulumi.yaml
@@ -34,6 +35,17 @@ public final class ProjectSchema {
                     "SSH private key for existing hosts, as a secret: pulumi config set --secret sshPrivateKey < key."),
             new Key("keepalivedAuthPassword", "string", Optional.empty(), true, false,
                     "VRRPv2 auth_pass (at most 8 characters), as a secret. Generated when unset. Not used with VRRPv3."));
+
+    /**
+     * Declared keys a stack may also set with --secret, because kubeha keeps their values secret whenever they are
+     * set: a box URL may carry credentials (Machines makes the VM command's stdin and triggers secret then).
+     */
+    static final Set<String> KEPT_SECRET_WHEN_SET = Set.of("vagrantBoxUrl");
+
+    /** Whether a value set with --secret stays secret in kubeha: a secret key, or one it keeps secret when set. */
+    public boolean mayBeSecret(String key) {
+        return KEPT_SECRET_WHEN_SET.contains(key) || key(key).map(Key::secret).orElse(false);
+    }
 
     /**
      * A key: its Pulumi type (string, integer, boolean, array), default (if any), secrecy, and whether Pulumi.yaml

@@ -39,7 +39,9 @@ class EngineConfigTest {
         assertEquals(List.of(), errors(",\"kubeha:sshPrivateKey\":\"KEY\"", "[\"kubeha:sshPrivateKey\"]"));
         assertEquals(List.of("kubeha:sshPrivateKey: is set in plain text; it is a secret: pulumi config set --secret"
                 + " sshPrivateKey ..."), errors(",\"kubeha:sshPrivateKey\":\"KEY\"", "[]"));
-        assertEquals(1, errors(",\"kubeha:vagrantBoxUrl\":\"https://x/box\"", "[\"kubeha:vagrantBoxUrl\"]").size());
+        assertEquals(List.of(), errors(",\"kubeha:vagrantBoxUrl\":\"https://x/box\"", "[\"kubeha:vagrantBoxUrl\"]"),
+                "a box URL may carry credentials: kubeha keeps it secret whenever it is set");
+        assertEquals(1, errors(",\"kubeha:vagrantBox\":\"bento/ubuntu-24.04\"", "[\"kubeha:vagrantBox\"]").size());
         RawConfig raw = EngineConfig.read(Map.of(EngineConfig.CONFIG, "{\"kubeha:config:workers\":\"[]\"}"));
         assertEquals("[]", raw.get("workers").orElseThrow(), "the old :config: form, as the SDK's cleanKey reads it");
         assertFalse(raw.isUnknown("workers"));

@@ -112,6 +112,8 @@ class StackFileTest {
         assertEquals(List.of("kubeha:bastionHost: is set as a secret, but kubeha does not keep it secret (it would show in"
                         + " plain text in the state, the logs and on the machines); set it without --secret"),
                 errors("  kubeha:bastionHost:\n    secure: v1:AAAA\n"));
+        assertEquals(List.of(), errors("  kubeha:vagrantBoxUrl:\n    secure: v1:AAAA\n"),
+                "a box URL may carry credentials: kubeha keeps it secret whenever it is set");
     }
 
     @Test
