@@ -3,7 +3,7 @@
 # kubeha: install HAProxy and Keepalived on a load balancer. Parameters: FIREWALL, API_PORT, STATS_PORT,
 # PEER_ADDRESS. Idempotent; delete is remove.sh.
 pkg_install haproxy keepalived curl
-mkdir -p "${KUBEHA_ROOT}/usr/local/lib/kubeha" "${KUBEHA_ROOT}/run/kubeha"
+mkdir -p "${KUBEHA_ROOT}/usr/local/lib/kubeha"
 
 # HAProxy binds :API_PORT on both load balancers (not the VIP), so no non-local bind sysctl is needed.
 if [ "$OS_FAMILY" = rhel ] && command -v getenforce >/dev/null 2>&1 && [ "$(getenforce)" != Disabled ]; then
