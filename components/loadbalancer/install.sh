@@ -29,7 +29,8 @@ if [ "$FIREWALL" = true ]; then
       ;;
     ufw)
       if ! grep -q "vrrp.*${PEER_ADDRESS}" <<<"$(ufw status 2>/dev/null)"; then
-        ufw allow proto vrrp from "$PEER_ADDRESS" >/dev/null || die "ufw cannot allow VRRP from $PEER_ADDRESS"
+        ufw allow proto vrrp from "$PEER_ADDRESS" >/dev/null || die "ufw cannot allow VRRP from $PEER_ADDRESS \
+(ufw before 0.36.2, as on Ubuntu 22.04, knows no 'proto vrrp': accept IP protocol 112 from the peer in /etc/ufw/before.rules)"
       fi
       ;;
   esac

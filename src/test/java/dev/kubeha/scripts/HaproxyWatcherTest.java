@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * kubeha-haproxy-watch, run as its unit runs it, against a curl that answers as the test says: one slow or failed
- * poll moves no VIP; {@link KeepalivedConfig#WATCH_FAILURES} in a row write 1 for Keepalived, fast. (Against the
- * real HAProxy: LoadBalancerEndpointsTest and the failover lab.)
+ * poll moves no VIP; {@link KeepalivedConfig#WATCH_FAILURES} in a row write 1 for Keepalived, fast; a refused
+ * connection (nothing listens: HAProxy is gone) writes 1 at once. (Against the real HAProxy:
+ * LoadBalancerEndpointsTest and the failover lab.)
  */
 class HaproxyWatcherTest {
     private Path dir;
@@ -48,8 +49,8 @@ class HaproxyWatcherTest {
     }
 
     /**
-     * A curl whose answer to poll N is line N of {@code answers} (ok, fail, slow: 0.35 s then a timeout), ok after the
-     * last line; each poll first records what the track file said then.
+     * A curl whose answer to poll N is line N of {@code answers} (ok; fail: an error answer; slow: 0.35 s then a
+     * timeout; refused), ok after the last line; each poll first records what the track file said then.
      */
     private void curl(List<String> answers) throws IOException {
         Files.writeString(dir.resolve("answers"), String.join("\n", answers) + "\n");
@@ -58,8 +59,8 @@ class HaproxyWatcherTest {
                 + "d=" + dir + "\n"
                 + "n=$(($(cat $d/polls 2>/dev/null || echo 0) + 1)); echo $n >$d/polls\n"
                 + "cat $d/track 2>/dev/null >>$d/seen || echo - >>$d/seen\n"
-                + "case \"$(sed -n ${n}p $d/answers)\" in fail) [ -f $d/failed-at ] || date +%s%N >$d/failed-at; exit 7;; "
-                + "slow) sleep 0.35; exit 28;; esac; exit 0\n");
+                + "case \"$(sed -n ${n}p $d/answers)\" in fail) [ -f $d/failed-at ] || date +%s%N >$d/failed-at; exit 22;; "
+                + "slow) sleep 0.35; exit 28;; refused) exit 7;; esac; exit 0\n");
         Files.setPosixFilePermissions(curl, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
@@ -94,6 +95,17 @@ class HaproxyWatcherTest {
         List<String> seen = Files.readAllLines(dir.resolve("seen"));
         assertFalse(seen.contains("1"), "HAProxy never counted as down: " + seen);
         assertEquals("0", track());
+    }
+
+    @Test
+    void aRefusedConnectionWritesHaproxysDeathAtOnce() throws Exception {
+        curl(List.of("ok", "ok", "refused", "refused", "refused", "refused"));
+        startWatcher();
+        for (int i = 0; i < 300 && polls() < 5; i++) {
+            Thread.sleep(10);
+        }
+        List<String> seen = Files.readAllLines(dir.resolve("seen"));
+        assertEquals(List.of("-", "0", "0", "1"), seen.subList(0, 4), "nothing listens on the port: 1 after one poll: " + seen);
     }
 
     @Test

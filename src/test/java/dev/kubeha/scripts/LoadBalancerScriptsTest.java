@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -120,6 +121,18 @@ class LoadBalancerScriptsTest {
         Netns.Result boot = Netns.exec("systemd-tmpfiles", "--root=" + h.root(), "--create", "--remove", "--boot");
         assertEquals(0, boot.exitCode(), boot.output());
         assertTrue(Files.isDirectory(h.root().resolve("run/kubeha")), "after a reboot Keepalived finds its track file's directory");
+    }
+
+    @Test
+    void onUfwTheLoadBalancersRulesAreOnesUfwAccepts() {
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("dpkg-query", "echo 'install ok installed'")
+                .stub("ufw", "case \"$1\" in status) echo 'Status: active';; esac")
+                .stub("systemctl", "exit 3").stubs("apt-get");
+        ScriptHarness.Run run = h.run(LoadBalancerScripts.install(Stacks.config("vagrant", Map.of("firewall", "true")), LB1, LB2));
+        assertEquals(0, run.exitCode(), run.stderr());
+        List<String> rules = run.calls().stream().filter(c -> c.startsWith("ufw allow")).toList();
+        assertEquals(List.of("ufw allow 6443/tcp", "ufw allow 8404/tcp", "ufw allow proto vrrp from 192.168.56.6"), rules);
+        UfwRules.assertUfwAccepts(rules);
     }
 
     @Test

@@ -19,7 +19,7 @@ public final class KeepalivedConfig {
     static final int FIRST_PRIORITY = 101;
     /** How often the watcher polls HAProxy, in ms. */
     public static final int WATCH_INTERVAL_MS = 100;
-    /** Failed polls in a row that make HAProxy count as down (one slow answer moves no VIP). */
+    /** Failed polls in a row (timeouts, error answers) that make HAProxy count as down; a refused connection counts at once. */
     public static final int WATCH_FAILURES = 3;
 
     /** Where things live on the node (the network-namespace lab uses its own per LB). */
