@@ -223,6 +223,63 @@ class NodeScriptsTest {
                 Files.readString(h.root().resolve("etc/apt/sources.list.d/kubernetes.list")));
     }
 
+    /** Builds, under $1, a signed apt repository (repo/) and its ASCII-armored public key (key.asc), with gpg. */
+    static final String SIGNED_REPO = """
+            set -e
+            cd "$1"
+            export GNUPGHOME="$1/gnupg"
+            mkdir -m 700 gnupg repo
+            gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'kubeha test <t@example.invalid>' rsa2048 sign 1d
+            : >repo/Packages
+            { echo 'Suite: stable'; echo "Date: $(date -Ru)"; echo 'SHA256:'
+              echo " $(sha256sum repo/Packages | cut -d' ' -f1) 0 Packages"; } >repo/Release
+            gpg --batch --quiet --pinentry-mode loopback --passphrase '' --clearsign -o repo/InRelease repo/Release
+            gpg --batch --armor --export >key.asc
+            gpgconf --kill all 2>/dev/null || true
+            """;
+
+    /** apt-get update of one source with its own state, on a PATH without gpg ($1: the folder, $2: the sources line). */
+    static final String APT_UPDATE_WITHOUT_GPG = """
+            cd "$1"
+            mkdir -p nogpg state/lists/partial cache/archives/partial etc/trusted.gpg.d etc/preferences.d etc/apt.conf.d
+            for d in /usr/bin /bin /usr/sbin /sbin; do
+              for f in "$d"/*; do b="${f##*/}"; case "$b" in gpg|gpg2) ;; *) [ -e "nogpg/$b" ] || ln -s "$f" "nogpg/$b" ;; esac; done
+            done
+            printf '%s\n' "$2" >etc/sources.list
+            rm -rf state/lists/* && mkdir -p state/lists/partial
+            PATH="$1/nogpg"
+            ! command -v gpg >/dev/null || { echo 'gpg is still on PATH'; exit 2; }
+            apt-get -o Dir::Etc="$1/etc" -o Dir::Etc::sourcelist="$1/etc/sources.list" -o Dir::Etc::sourceparts=- \
+              -o Dir::State="$1/state" -o Dir::State::status=/var/lib/dpkg/status -o Dir::Cache="$1/cache" \
+              -o APT::Sandbox::User=root update 2>&1
+            """;
+
+    @Test
+    void aptVerifiesTheRepositoryWithTheKeyAsPrepareKeepsItAndNoGpg() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "apt-get update of a test repository runs as root");
+        for (String tool : List.of("apt-get", "gpg", "gpgv", "sha256sum")) {
+            assumeTrue(Netns.onPath(tool), tool + " is not installed");
+        }
+        ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
+        Path apt = Files.createDirectories(h.dir().resolve("apt"));
+        Netns.Result repo = Netns.exec("bash", "-c", SIGNED_REPO, "-", apt.toString());
+        assertEquals(0, repo.exitCode(), repo.output());
+        h.stub("curl", "cat " + apt.resolve("key.asc"));
+        ScriptHarness.Run run = h.run(NodeScripts.prepare(CONFIG, MASTER1));
+        assertEquals(0, run.exitCode(), run.stderr());
+        Path key = h.root().resolve("etc/apt/keyrings/kubernetes-1.31.asc");
+
+        String source = "deb [signed-by=" + key + "] file:" + apt.resolve("repo") + "/ /";
+        Netns.Result update = Netns.exec("bash", "-c", APT_UPDATE_WITHOUT_GPG, "-", apt.toString(), source);
+        assertEquals(0, update.exitCode(), update.output());
+        assertFalse(update.output().contains("GPG error") || update.output().contains("is not signed"), update.output());
+
+        // The same with a key that is not the repository's: apt refuses, so the check above means something.
+        Files.writeString(key, Files.readString(key).replaceFirst("(?m)^(mQ[A-Za-z0-9+/]{8})", "$1AAAA"));
+        Netns.Result refused = Netns.exec("bash", "-c", APT_UPDATE_WITHOUT_GPG, "-", apt.toString(), source);
+        assertTrue(refused.output().contains("is not signed") || refused.output().contains("NO_PUBKEY"), refused.output());
+    }
+
     @Test
     void aDownloadThatIsNotASigningKeyFailsClearly() {
         ScriptHarness.Run portal = freshNode(ScriptHarness.UBUNTU).stub("curl", "echo '<html>captive portal</html>'")
