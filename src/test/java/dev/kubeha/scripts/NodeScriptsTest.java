@@ -297,17 +297,22 @@ class NodeScriptsTest {
 
     @Test
     void aptWaitsWhileUnattendedUpgradesHoldsItsLocks() throws Exception {
-        // apt-get update fails at once while another apt holds the lists' lock; install and purge are told to wait
-        // for dpkg's lock (DPkg::Lock::Timeout).
+        // apt-get update fails at once while another apt holds the lists' lock, and apt-mark while dpkg's is held;
+        // install and purge are told to wait for dpkg's lock (DPkg::Lock::Timeout).
         ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
         String count = h.dir().resolve("update-count").toString();
         String lockedTwice = "if [ \"$1\" = update ]; then n=$(cat " + count + " 2>/dev/null || echo 0); echo $((n + 1)) >" + count + "; "
                 + "[ \"$n\" -ge 2 ] || { echo 'E: Could not get lock /var/lib/apt/lists/lock. It is held by process 812 (apt-get)' >&2; exit 100; }; fi";
-        h.stub("apt-get", lockedTwice).stubs("sleep");
+        String holds = h.dir().resolve("hold-count").toString();
+        String dpkgLockedOnce = "[ \"$1\" = hold ] || exit 0; n=$(cat " + holds + " 2>/dev/null || echo 0); echo $((n + 1)) >" + holds + "; "
+                + "[ \"$n\" -ge 1 ] || { echo 'dpkg: error: dpkg frontend lock was locked by another process with pid 812' >&2; exit 2; }";
+        h.stub("apt-get", lockedTwice).stub("apt-mark", dpkgLockedOnce).stubs("sleep");
         ScriptHarness.Run run = h.run(NodeScripts.prepare(CONFIG, MASTER1));
         assertEquals(0, run.exitCode(), run.stderr());
-        assertTrue(run.stderr().contains("another apt holds the package lists' lock (unattended-upgrades at first boot?); waiting"),
+        assertTrue(run.stderr().contains("another apt or dpkg holds a lock apt-get update needs (unattended-upgrades at first boot?); waiting"),
                 run.stderr());
+        assertTrue(run.stderr().contains("holds a lock apt-mark hold needs"), "apt-mark runs dpkg, which does not wait: " + run.stderr());
+        assertTrue(run.calls().stream().filter(c -> c.startsWith("apt-mark hold")).count() > 3, run.calls().toString());
         assertTrue(run.calls().stream().filter(c -> c.startsWith("apt-get") && !c.startsWith("apt-get update"))
                 .allMatch(c -> c.startsWith("apt-get -o DPkg::Lock::Timeout=600 ")), run.calls().toString());
 
@@ -315,7 +320,7 @@ class NodeScriptsTest {
                 .stub("apt-get", "[ \"$1\" = update ] && { echo 'E: Could not get lock /var/lib/apt/lists/lock' >&2; exit 100; }; exit 0");
         ScriptHarness.Run stuck = forever.run(NodeScripts.prepare(CONFIG, MASTER1));
         assertNotEquals(0, stuck.exitCode());
-        assertTrue(stuck.stderr().contains("the package lists were locked for 600s") && stuck.stderr().contains("ERROR: apt-get update failed"),
+        assertTrue(stuck.stderr().contains("apt-get update: locked for 600s") && stuck.stderr().contains("ERROR: apt-get update failed"),
                 stuck.stderr());
         assertEquals(120, stuck.calls().stream().filter(c -> c.startsWith("apt-get update")).count(), "bounded: every 5 s for 600 s");
     }
