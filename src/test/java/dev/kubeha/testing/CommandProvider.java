@@ -227,14 +227,21 @@ public final class CommandProvider {
         public static final String LOGIN_SHELL = "/bin/dash";
         private final Map<String, String> machineEnv;
         private final List<String> acceptEnv;
+        private final List<String> launcher;
 
         public ProcessSshServer(Map<String, String> machineEnv) {
-            this(machineEnv, List.of("LANG", "LC_*"));
+            this(machineEnv, List.of());
         }
 
-        public ProcessSshServer(Map<String, String> machineEnv, List<String> acceptEnv) {
+        /** @param launcher what the shell runs under on this machine, e.g. {@code ip netns exec NAME} (or nothing) */
+        public ProcessSshServer(Map<String, String> machineEnv, List<String> launcher) {
+            this(machineEnv, List.of("LANG", "LC_*"), launcher);
+        }
+
+        public ProcessSshServer(Map<String, String> machineEnv, List<String> acceptEnv, List<String> launcher) {
             this.machineEnv = Map.copyOf(machineEnv);
             this.acceptEnv = List.copyOf(acceptEnv);
+            this.launcher = List.copyOf(launcher);
         }
 
         @Override
@@ -249,7 +256,9 @@ public final class CommandProvider {
                 }
             });
             List<String> argv = List.of(LOGIN_SHELL, "-c", command);
-            return new Session(argv, env, refused, start(argv, env, stdin, Optional.empty()));
+            List<String> launched = new ArrayList<>(launcher);
+            launched.addAll(argv);
+            return new Session(argv, env, refused, start(launched, env, stdin, Optional.empty()));
         }
     }
 

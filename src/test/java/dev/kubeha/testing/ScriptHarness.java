@@ -35,6 +35,7 @@ public final class ScriptHarness {
     private final Path bin;
     private final Path log;
     private final Path envLog;
+    private List<String> launcher = List.of();
 
     public ScriptHarness(String osRelease) {
         try {
@@ -79,6 +80,27 @@ public final class ScriptHarness {
         return this;
     }
 
+    /** Removes a stub, so that the real command (on the PATH the run is given) runs. */
+    public ScriptHarness unstub(String name) {
+        try {
+            Files.deleteIfExists(bin.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Runs the scripts inside a network namespace (whose packet filter and interfaces are the test's own). */
+    public ScriptHarness inNamespace(Netns ns) {
+        launcher = List.of("ip", "netns", "exec", ns.name());
+        return this;
+    }
+
+    /** The stubs' directory, for a test that gives a run its own PATH. */
+    public Path bin() {
+        return bin;
+    }
+
     public Path root() {
         return root;
     }
@@ -119,7 +141,7 @@ public final class ScriptHarness {
             machine.put("HOME", dir.toString());
             machine.put("KUBEHA_ROOT", root.toString());
             machine.putAll(env);
-            CommandProvider.Run r = op.apply(new CommandProvider.Remote(new CommandProvider.ProcessSshServer(machine)));
+            CommandProvider.Run r = op.apply(new CommandProvider.Remote(new CommandProvider.ProcessSshServer(machine, launcher)));
             List<String> calls = Files.exists(log) ? Files.readAllLines(log) : new ArrayList<>();
             List<String> envs = Files.exists(envLog) ? List.of(Files.readString(envLog).split("(?m)^== ")) : List.of();
             return new Run(r.exitCode(), r.rawStdout(), r.rawStderr(), calls, envs, r);
@@ -142,7 +164,11 @@ public final class ScriptHarness {
         }
     }
 
-    static String shellQuote(String s) {
+    /** What a package repository's Release.key looks like (an ASCII-armored OpenPGP public key block). */
+    public static final String SIGNING_KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBGMHoXcBCADukGOEQyleViOgtkMVa7hKifP6POCTh+98xNW4TfHK/nBJN2sm\n=y6Ls\n"
+            + "-----END PGP PUBLIC KEY BLOCK-----";
+
+    public static String shellQuote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 }
