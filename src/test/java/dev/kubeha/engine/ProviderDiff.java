@@ -20,19 +20,21 @@ final class ProviderDiff {
     }
 
     /**
-     * The inputs whose value differs between the state and the program, or is not known yet (a preview); an input
-     * named in ignoreChanges keeps its old value (step_generator.go, processIgnoreChanges).
+     * The inputs whose value differs between the state and the program, or is not known yet (a preview); an
+     * ignoreChanges path keeps its old value, nested ones too ({@link IgnoreChanges}).
      */
     static Set<String> changedInputs(Map<String, Object> old, Registration now) {
+        Map<String, Object> news = IgnoreChanges.apply(old, now.inputs(), now.ignoreChanges());
         Set<String> changed = new TreeSet<>(now.unknownInputs());
+        // A whole ignored input is the old value, known.
+        changed.removeAll(now.ignoreChanges());
         Set<String> keys = new TreeSet<>(old.keySet());
-        keys.addAll(now.inputs().keySet());
+        keys.addAll(news.keySet());
         for (String key : keys) {
-            if (!now.unknownInputs().contains(key) && !Objects.equals(old.get(key), now.inputs().get(key))) {
+            if (!now.unknownInputs().contains(key) && !Objects.equals(old.get(key), news.get(key))) {
                 changed.add(key);
             }
         }
-        changed.removeAll(now.ignoreChanges());
         return changed;
     }
 
