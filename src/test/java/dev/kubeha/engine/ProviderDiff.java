@@ -1,6 +1,13 @@
 package dev.kubeha.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kubeha.plan.Recorder.Registration;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 import java.util.Map;
 import java.util.Objects;
@@ -74,8 +81,9 @@ final class ProviderDiff {
             return Change.REPLACE;
         }
         if (type.equals(KUBERNETES_PROVIDER)) {
-            // An unknown kubeconfig replaces the provider; a known one only when the active cluster changed
-            // (pulumi/pulumi-kubernetes v4.0.0:provider/pkg/provider/provider.go, DiffConfig).
+            // An unknown kubeconfig replaces the provider; a known one when anything in the active cluster's entry
+            // changed, its proxy-url too (pulumi/pulumi-kubernetes v4.0.0:provider/pkg/provider/provider.go,
+            // DiffConfig).
             if (r.unknownInputs().contains("kubeconfig")) {
                 return Change.REPLACE;
             }
@@ -90,10 +98,30 @@ final class ProviderDiff {
         throw new IllegalArgumentException("no diff rule modelled for " + type + " (" + r.name() + ")");
     }
 
-    /** The lines of a kubeconfig that say which cluster it points at: server and CA. */
-    private static String activeCluster(Object kubeconfig) {
-        return String.valueOf(kubeconfig).lines().map(String::strip)
-                .filter(l -> l.startsWith("server:") || l.startsWith("certificate-authority")).toList().toString();
+    /**
+     * The active cluster's entry of a kubeconfig: the cluster of the current context, every field of it (server,
+     * CA, proxy-url, ...), as DiffConfig compares them (reflect.DeepEqual of client-go's clientapi.Cluster:
+     * pulumi/pulumi-kubernetes v4.0.0:provider/pkg/provider/util.go, getActiveClusterFromConfig).
+     */
+    private static JsonNode activeCluster(Object kubeconfig) {
+        try {
+            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(String.valueOf(kubeconfig));
+            String current = root.path("current-context").asText();
+            String cluster = "";
+            for (JsonNode context : root.path("contexts")) {
+                if (context.path("name").asText().equals(current)) {
+                    cluster = context.path("context").path("cluster").asText();
+                }
+            }
+            for (JsonNode entry : root.path("clusters")) {
+                if (entry.path("name").asText().equals(cluster)) {
+                    return entry.path("cluster");
+                }
+            }
+            return MissingNode.getInstance();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String rootOf(String path) {
