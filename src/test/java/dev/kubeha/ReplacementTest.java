@@ -115,15 +115,17 @@ class ReplacementTest {
     }
 
     @Test
-    void aStackBehindABastionMayChangeHowThisMachineReachesTheApiWithoutTouchingTheCluster() {
-        // The proxy is only in the provider's kubeconfig: the provider is updated in place (same server and CA), no
-        // command runs and the CNI stays (pulumi/pulumi-kubernetes provider.go DiffConfig, as ProviderDiff models it).
+    void aChangedApiProxyReplacesTheKubernetesProviderAndTheCniButTouchesNoMachine() {
+        // The proxy is the proxy-url of the active cluster in the provider's kubeconfig, and DiffConfig replaces the
+        // provider on any change of that entry (pulumi/pulumi-kubernetes v4.0.0 provider.go DiffConfig, util.go
+        // getActiveClusterFromConfig); every resource of a replaced provider is replaced (pulumi/pulumi
+        // step_generator.go, providerChanged). No command runs: the machines are not touched. The README says so.
         Map<String, String> bastion = new java.util.HashMap<>(EXISTING_KEY);
         bastion.putAll(Map.of("bastionHost", "bastion.example.org", "kubernetesApiProxy", "socks5://127.0.0.1:1080"));
         Deployment d = Engine.change("existing", bastion, Map.of("kubernetesApiProxy", "socks5://127.0.0.1:1081"), false);
         assertEquals(List.of(), d.errors());
-        assertEquals(Set.of(), d.deleted());
-        assertEquals(Set.of("cni-provider"), d.touched(), d.ops().toString());
+        assertEquals(Set.of("cni-provider", "cni-namespace", "cni-flannel"), d.deleted());
+        assertEquals(Set.of("cni-provider", "cni-namespace", "cni-flannel"), d.touched(), d.ops().toString());
     }
 
     static Stream<Map<String, String>> identityChanges() {

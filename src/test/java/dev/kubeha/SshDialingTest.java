@@ -1,15 +1,15 @@
 package dev.kubeha;
 
 import dev.kubeha.components.Machines;
+import dev.kubeha.engine.Deployment;
+import dev.kubeha.engine.Engine;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.CommandProvider;
-import dev.kubeha.testing.EngineDiff;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Changing how patiently kubeha dials (sshDialErrorLimit, sshPerDialTimeout) runs nothing on any machine, under the
- * engine's diff rules ({@link EngineDiff}); every step dials its machine with {@link Machines#STEP}.
+ * engine's step rules ({@link dev.kubeha.engine.EngineModel}); every step dials its machine with {@link Machines#STEP}.
  */
 class SshDialingTest {
     static final Map<String, String> CHANGED = Map.of("sshDialErrorLimit", "100", "sshPerDialTimeout", "45");
@@ -26,18 +26,17 @@ class SshDialingTest {
     @ParameterizedTest
     @ValueSource(strings = {"vagrant", "existing"})
     void aRetrySettingChangeRunsNothingOnAnyMachine(String stack) {
-        Map<String, String> existing = stack.equals("existing") ? Map.of("bastionHost", "10.0.10.2") : Map.of();
-        ProgramRun before = run(stack, existing, Map.of());
-        ProgramRun after = run(stack, existing, CHANGED);
-        List<String> touched = new ArrayList<>();
-        for (Registration now : after.registrations()) {
-            Registration old = before.get(now.name());
-            EngineDiff.Change change = EngineDiff.diff(old, now);
-            if (now.type().startsWith("command:") && change != EngineDiff.Change.NONE) {
-                touched.add(now.name() + " " + change);
-            }
+        Map<String, String> base = new java.util.HashMap<>();
+        if (stack.equals("existing")) {
+            base.putAll(keyOnly());
+            base.put("bastionHost", "10.0.10.2");
+            base.put("kubernetesApiProxy", "direct");
         }
-        assertEquals(List.of(), touched);
+        for (boolean preview : new boolean[]{true, false}) {
+            Deployment d = Engine.change(stack, base, CHANGED, preview);
+            assertEquals(List.of(), d.errors());
+            assertEquals(java.util.Set.of(), d.touched(), preview ? "preview" : "up");
+        }
     }
 
     @ParameterizedTest

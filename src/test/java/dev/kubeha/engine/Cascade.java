@@ -62,8 +62,11 @@ final class Cascade {
         if (unknown.isEmpty()) {
             return false;
         }
-        // The engine calls the provider's Diff directly here: the program's replaceOnChanges does not apply.
-        return ProviderDiff.diff(r.inputs(), withUnknown(r, unknown), List.of()) == Change.REPLACE;
+        // The provider's Diff with the resource's ignoreChanges and replaceOnChanges, as for any diff since
+        // pulumi/pulumi#19188 (step_generator.go, requiresReplacement: diffResource(..., r.IgnoreChanges) and
+        // applyReplaceOnChanges(diff, r.ReplaceOnChanges, false)); the command provider also resets an ignored input
+        // to its state (pulumi/pulumi-go-provider v1.3.0:infer/resource.go, diff).
+        return ProviderDiff.diff(r.inputs(), withUnknown(r, unknown), r.replaceOnChanges()) == Change.REPLACE;
     }
 
     private static Registration withUnknown(Registration r, Set<String> unknown) {

@@ -1,6 +1,13 @@
 package dev.kubeha.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kubeha.plan.Recorder.Registration;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 import java.util.Map;
 import java.util.Objects;
@@ -20,19 +27,21 @@ final class ProviderDiff {
     }
 
     /**
-     * The inputs whose value differs between the state and the program, or is not known yet (a preview); an input
-     * named in ignoreChanges keeps its old value (step_generator.go, processIgnoreChanges).
+     * The inputs whose value differs between the state and the program, or is not known yet (a preview); an
+     * ignoreChanges path keeps its old value, nested ones too ({@link IgnoreChanges}).
      */
     static Set<String> changedInputs(Map<String, Object> old, Registration now) {
+        Map<String, Object> news = IgnoreChanges.apply(old, now.inputs(), now.ignoreChanges());
         Set<String> changed = new TreeSet<>(now.unknownInputs());
+        // A whole ignored input is the old value, known.
+        changed.removeAll(now.ignoreChanges());
         Set<String> keys = new TreeSet<>(old.keySet());
-        keys.addAll(now.inputs().keySet());
+        keys.addAll(news.keySet());
         for (String key : keys) {
-            if (!now.unknownInputs().contains(key) && !Objects.equals(old.get(key), now.inputs().get(key))) {
+            if (!now.unknownInputs().contains(key) && !Objects.equals(old.get(key), news.get(key))) {
                 changed.add(key);
             }
         }
-        changed.removeAll(now.ignoreChanges());
         return changed;
     }
 
@@ -72,8 +81,9 @@ final class ProviderDiff {
             return Change.REPLACE;
         }
         if (type.equals(KUBERNETES_PROVIDER)) {
-            // An unknown kubeconfig replaces the provider; a known one only when the active cluster changed
-            // (pulumi/pulumi-kubernetes v4.0.0:provider/pkg/provider/provider.go, DiffConfig).
+            // An unknown kubeconfig replaces the provider; a known one when anything in the active cluster's entry
+            // changed, its proxy-url too (pulumi/pulumi-kubernetes v4.0.0:provider/pkg/provider/provider.go,
+            // DiffConfig).
             if (r.unknownInputs().contains("kubeconfig")) {
                 return Change.REPLACE;
             }
@@ -88,10 +98,30 @@ final class ProviderDiff {
         throw new IllegalArgumentException("no diff rule modelled for " + type + " (" + r.name() + ")");
     }
 
-    /** The lines of a kubeconfig that say which cluster it points at: server and CA. */
-    private static String activeCluster(Object kubeconfig) {
-        return String.valueOf(kubeconfig).lines().map(String::strip)
-                .filter(l -> l.startsWith("server:") || l.startsWith("certificate-authority")).toList().toString();
+    /**
+     * The active cluster's entry of a kubeconfig: the cluster of the current context, every field of it (server,
+     * CA, proxy-url, ...), as DiffConfig compares them (reflect.DeepEqual of client-go's clientapi.Cluster:
+     * pulumi/pulumi-kubernetes v4.0.0:provider/pkg/provider/util.go, getActiveClusterFromConfig).
+     */
+    private static JsonNode activeCluster(Object kubeconfig) {
+        try {
+            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(String.valueOf(kubeconfig));
+            String current = root.path("current-context").asText();
+            String cluster = "";
+            for (JsonNode context : root.path("contexts")) {
+                if (context.path("name").asText().equals(current)) {
+                    cluster = context.path("context").path("cluster").asText();
+                }
+            }
+            for (JsonNode entry : root.path("clusters")) {
+                if (entry.path("name").asText().equals(cluster)) {
+                    return entry.path("cluster");
+                }
+            }
+            return MissingNode.getInstance();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String rootOf(String path) {

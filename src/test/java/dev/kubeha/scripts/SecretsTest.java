@@ -28,12 +28,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SecretsTest {
     static final String REMOTE = "command:remote:Command";
+    static final String BOX_TOKEN = "box-token-canary";
+    /** The vagrant stack with a box URL that carries a token (kubeha keeps a set box URL secret). */
+    static final Map<String, String> WITH_BOX_URL = Map.of("vagrantBoxUrl",
+            "https://user:" + BOX_TOKEN + "@boxes.example.org/jammy.box");
 
     /** Mocks whose random secrets and VM keys are canaries. */
     static final class CanaryMocks extends ClusterMocks {
         final Set<String> canaries = ConcurrentHashMap.newKeySet();
         /** What each resource's provider returned beyond its inputs (stdout, result, ...), by resource name. */
         final Map<String, Map<String, Object>> outputs = new ConcurrentHashMap<>();
+
+        CanaryMocks() {
+            // The admin kubeconfig's client key, as the kubeconfig step prints it, and a box URL's token.
+            canaries.add("RkFLRS1LRVk=");
+            canaries.add(BOX_TOKEN);
+        }
 
         @Override
         @SuppressWarnings("unchecked")
@@ -92,9 +102,19 @@ class SecretsTest {
     @Test
     void noSecretReachesAPlainInputOrOutputALogAnArgvOrAnEnvironment() {
         CanaryMocks mocks = new CanaryMocks();
-        ProgramRun program = ProgramRun.of(Stacks.raw("vagrant", Map.of()), mocks, Main::stack);
+        ProgramRun program = ProgramRun.of(Stacks.raw("vagrant", WITH_BOX_URL), mocks, Main::stack);
+        assertEquals(0, program.result.exitCode(), program.result.errors().toString());
         assertTrue(mocks.canaries.size() > 10, "a canary for every generated secret: " + mocks.canaries.size());
+        for (String live : List.of(BOX_TOKEN, "RkFLRS1LRVk=")) {
+            assertTrue(program.registrations().stream().anyMatch(r -> String.valueOf(r.inputs()).contains(live)),
+                    "the canary reaches some (secret) input: " + live);
+        }
         List<String> leaks = new ArrayList<>();
+        program.result.outputs().forEach((key, value) -> {
+            if (!ProgramRun.isSecret(value)) {
+                mocks.foundIn(String.valueOf(ProgramRun.value(value))).ifPresent(c -> leaks.add("stack output " + key));
+            }
+        });
         for (Registration r : program.registrations()) {
             r.inputs().forEach((key, value) -> {
                 if (!r.secretInputs().contains(key)) {
