@@ -50,7 +50,7 @@ public final class Cluster {
         WorkerPool workers = new WorkerPool("workers", config, machines.hosts(config.workers()), controlPlane,
                 afterIdentity);
         Cni cni = new Cni("cni", CniCharts.of(config), controlPlane.kubeconfig, List.of(controlPlane.init()),
-                afterIdentity);
+                !config.allowClusterDestroy(), afterIdentity);
 
         List<Resource> everything = new ArrayList<>(controlPlane.members());
         everything.addAll(workers.members());

@@ -61,6 +61,8 @@ class ProtectionTest {
             String first = stack.equals("vagrant") ? "k8s-master1" : "cp1";
             assertTrue(run.get(ClusterIdentity.NAME).protect() && run.get(first + "-init").protect(),
                     "identity and init are protected");
+            assertTrue(run.get("cni-provider").protect(), "the CNI's provider is protected: a new kubeconfig cluster entry"
+                    + " would replace the pod network");
         }
         assertTrue(ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack).get("k8s-master1-vm").protect());
         assertFalse(ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack).get("k8s-master2-vm").protect());
@@ -69,7 +71,7 @@ class ProtectionTest {
     @Test
     void destroyIsRefusedUntilTheProtectionIsLifted() {
         Deployment refused = Engine.destroy("vagrant", Map.of());
-        assertEquals(3, refused.errors().size(), refused.errors().toString());
+        assertEquals(4, refused.errors().size(), "identity, first VM, init, the CNI's provider: " + refused.errors());
         assertTrue(refused.errors().stream().allMatch(e -> e.contains("cannot be deleted\nbecause it is protected")));
         assertEquals(List.of(), Engine.destroy("vagrant", LIFTED).errors());
     }

@@ -115,17 +115,26 @@ class ReplacementTest {
     }
 
     @Test
-    void aChangedApiProxyReplacesTheKubernetesProviderAndTheCniButTouchesNoMachine() {
+    void aChangedApiProxyIsRefusedBeforeItReplacesTheCni() {
         // The proxy is the proxy-url of the active cluster in the provider's kubeconfig, and DiffConfig replaces the
         // provider on any change of that entry (pulumi/pulumi-kubernetes v4.0.0 provider.go DiffConfig, util.go
         // getActiveClusterFromConfig); every resource of a replaced provider is replaced (pulumi/pulumi
-        // step_generator.go, providerChanged). No command runs: the machines are not touched. The README says so.
+        // step_generator.go, providerChanged): the pod network would be installed again. The provider is protected,
+        // so the engine refuses instead, and nothing runs.
         Map<String, String> bastion = new java.util.HashMap<>(EXISTING_KEY);
         bastion.putAll(Map.of("bastionHost", "bastion.example.org", "kubernetesApiProxy", "socks5://127.0.0.1:1080"));
         Deployment d = Engine.change("existing", bastion, Map.of("kubernetesApiProxy", "socks5://127.0.0.1:1081"), false);
-        assertEquals(List.of(), d.errors());
-        assertEquals(Set.of("cni-provider", "cni-namespace", "cni-flannel"), d.deleted());
-        assertEquals(Set.of("cni-provider", "cni-namespace", "cni-flannel"), d.touched(), d.ops().toString());
+        assertFalse(d.errors().isEmpty(), d.ops().toString());
+        assertTrue(d.errors().get(0).contains("cni-provider"), d.errors().toString());
+        assertEquals(Set.of(), d.deleted());
+        assertEquals(List.of(), d.ops(), "nothing is deleted, created or updated");
+
+        Map<String, String> lifted = new java.util.HashMap<>(bastion);
+        lifted.put("allowClusterDestroy", "true");
+        Deployment unprotected = Engine.change("existing", lifted, Map.of("kubernetesApiProxy", "socks5://127.0.0.1:1081"), false);
+        assertEquals(List.of(), unprotected.errors());
+        assertEquals(Set.of("cni-provider", "cni-namespace", "cni-flannel"), unprotected.deleted(),
+                "with the protection lifted, the provider and what it manages are replaced; no machine is touched");
     }
 
     static Stream<Map<String, String>> identityChanges() {

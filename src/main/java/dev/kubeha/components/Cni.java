@@ -28,12 +28,18 @@ public final class Cni extends ComponentResource {
     private final Provider provider;
     private final Release release;
 
-    public Cni(String name, CniChart chart, Output<String> kubeconfig, List<Resource> after,
+    /**
+     * @param protect the provider is protected: a change of its kubeconfig's cluster entry (server, CA, proxy-url)
+     *                replaces it and every resource it manages, the pod network included (pulumi/pulumi-kubernetes
+     *                v4.0.0 provider.go DiffConfig, util.go getActiveClusterFromConfig; pulumi/pulumi step_generator.go,
+     *                providerChanged), so the engine refuses such a change before anything is deleted
+     */
+    public Cni(String name, CniChart chart, Output<String> kubeconfig, List<Resource> after, boolean protect,
                ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.provider = new Provider(name + "-provider", ProviderArgs.builder()
                 .kubeconfig(kubeconfig.asSecret())
-                .build(), CustomResourceOptions.builder().parent(this).dependsOn(after).build());
+                .build(), CustomResourceOptions.builder().parent(this).dependsOn(after).protect(protect).build());
         CustomResourceOptions viaProvider = CustomResourceOptions.builder()
                 .parent(this).provider(provider).dependsOn(after).build();
         Namespace namespace = new Namespace(name + "-namespace", NamespaceArgs.builder()
