@@ -132,6 +132,35 @@ final class MachineLab implements AutoCloseable {
         return "[" + String.join(",", items) + "]";
     }
 
+    /** The machines among {@code names} whose eth0 holds the VIP, asked from the kernel (not through the machine). */
+    List<String> vipHolders(List<String> names) {
+        List<String> holders = new ArrayList<>();
+        for (String n : names) {
+            if (HostShell.sh("ip -n " + machine(n).namespace + " -4 -o addr show dev eth0", 5).output().contains(" " + VIP + "/")) {
+                holders.add(n);
+            }
+        }
+        return holders;
+    }
+
+    /** Waits until exactly {@code holder} (of {@code names}) holds the VIP; seconds it took, or -1 after {@code limit}. */
+    double awaitVip(String holder, List<String> names, double limit) {
+        long start = System.nanoTime();
+        while ((System.nanoTime() - start) / 1e9 < limit) {
+            if (vipHolders(names).equals(List.of(holder))) {
+                return (System.nanoTime() - start) / 1e9;
+            }
+            HostShell.sleep(0.01);
+        }
+        return -1;
+    }
+
+    /** SIGKILLs every process called {@code command} on a machine, from the host (no SSH round trip in the way). */
+    void kill(String machine, String command) {
+        HostShell.run("for p in $(ip netns pids " + machine(machine).namespace + "); do"
+                + " [ \"$(cat /proc/$p/comm 2>/dev/null)\" = " + command + " ] && echo $p; done | xargs -r kill -9");
+    }
+
     private void startRepositoryServer(Path www) {
         try {
             repoServer = new ProcessBuilder("ip", "netns", "exec", network.hub(), "python3", "-m", "http.server", Integer.toString(REPO_PORT),
