@@ -6,10 +6,31 @@ if command -v kubeadm >/dev/null 2>&1 && [ -d "${KUBEHA_ROOT}/etc/kubernetes" ];
   kubeadm reset -f >&2 || die "kubeadm reset failed on $NODE_NAME"
 fi
 rm -rf "${KUBEHA_ROOT}/etc/cni/net.d" "${KUBEHA_ROOT}/root/.kube" "${KUBEHA_ROOT}/var/lib/kubeha/initialised-here"
-if command -v iptables >/dev/null 2>&1; then
-  if ! { iptables -F && iptables -t nat -F && iptables -t mangle -F && iptables -X; }; then
-    log "could not flush iptables"
+
+# kubeadm reset leaves the packet filter to the operator. Only what Kubernetes made goes: the chains of kube-proxy
+# (KUBE-*), the CNI plugins (CNI-*), flannel (FLANNEL-*) and Calico (cali-*), and every rule that jumps to them.
+# The host's firewall stays as it is: `iptables -F; iptables -X` would also delete ufw's accept chains and leave
+# its DROP policy, cutting the SSH session that runs this.
+kube_chain='^(KUBE-|CNI-|FLANNEL-|cali-)'
+for tool in iptables ip6tables; do
+  command -v "${tool}-save" >/dev/null 2>&1 || continue
+  rules="$("${tool}-save")" || { log "${tool}-save failed: ${tool} rules left as they are"; continue; }
+  kept="$(awk -v kube="$kube_chain" '
+    /^:/ { if (substr($1, 2) ~ kube) next }
+    /^-A / {
+      if ($2 ~ kube) next
+      for (i = 3; i < NF; i++) if (($i == "-j" || $i == "-g") && $(i + 1) ~ kube) next
+    }
+    { print }' <<<"$rules")"
+  if [ "$kept" != "$rules" ]; then
+    "${tool}-restore" -w 5 <<<"$kept" || log "could not remove Kubernetes' ${tool} rules"
   fi
+done
+# kube-proxy in nftables mode keeps its rules in tables of its own.
+if command -v nft >/dev/null 2>&1; then
+  for family in ip ip6; do
+    if nft list table "$family" kube-proxy >/dev/null 2>&1; then nft delete table "$family" kube-proxy || true; fi
+  done
 fi
 if command -v ipvsadm >/dev/null 2>&1; then ipvsadm --clear || true; fi
 log "$NODE_NAME left the cluster"

@@ -27,6 +27,32 @@ detect_os_family() {
 OS_FAMILY="$(detect_os_family)"
 
 # --- packages -------------------------------------------------------------------------------------------
+# How long apt waits for another apt or dpkg (unattended-upgrades at first boot) to finish, in seconds.
+APT_LOCK_WAIT=600
+
+# apt_get ARGS...: every apt-get of kubeha runs here. apt-get waits for dpkg's lock only when told to
+# (DPkg::Lock::Timeout; Debian/apt:apt-pkg/deb/debsystem.cc, debSystem::Lock); `update` takes the package lists'
+# lock without waiting at all (apt-pkg/acquire.cc, pkgAcquire::GetLock), so it is retried while that lock is held.
+apt_get() {
+  if [ "$1" != update ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT" "$@"
+    return
+  fi
+  local err tries=$((APT_LOCK_WAIT / 5))
+  until err="$(DEBIAN_FRONTEND=noninteractive apt-get "$@" 2>&1 >/dev/null)"; do
+    case "$err" in
+      *"Could not get lock"*)
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || { printf '%s\n' "$err" >&2; log "the package lists were locked for ${APT_LOCK_WAIT}s"; return 1; }
+        log "another apt holds the package lists' lock (unattended-upgrades at first boot?); waiting"
+        sleep 5
+        ;;
+      *) printf '%s\n' "$err" >&2; return 1 ;;
+    esac
+  done
+  [ -z "$err" ] || printf '%s\n' "$err" >&2
+}
+
 pkg_is_installed() {
   case "$OS_FAMILY" in
     debian) [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = 'install ok installed' ] ;;
@@ -44,8 +70,8 @@ pkg_install() {
   log "installing ${missing[*]}"
   case "$OS_FAMILY" in
     debian)
-      DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" \
+      apt_get update -q || die "apt-get update failed"
+      apt_get install -y -q --no-install-recommends "${missing[@]}" \
         || die "apt-get install ${missing[*]} failed"
       ;;
     rhel) dnf install -y -q "${missing[@]}" || die "dnf install ${missing[*]} failed" ;;
@@ -70,18 +96,21 @@ wait_until() {
 api_server_ready() { [ "$(curl -sk --max-time 5 "https://$1:$2/readyz")" = ok ]; }
 
 # --- files ----------------------------------------------------------------------------------------------
-# put_file DEST MODE < content: writes DEST atomically when its content differs.
-# Returns 0 when the file changed, 1 when it was already up to date.
+# put_file DEST MODE [OWNER] < content: writes DEST atomically when its content differs, with MODE (and OWNER,
+# user:group) set before the file goes into place, and set again on a file whose content was already right.
+# Returns 0 when the content changed, 1 when it was already up to date.
 put_file() {
-  local dest="${KUBEHA_ROOT}$1" mode="$2" tmp
+  local dest="${KUBEHA_ROOT}$1" mode="$2" owner="${3:-}" tmp
   mkdir -p "$(dirname "$dest")"
   tmp="$(mktemp "${dest}.kubeha.XXXXXX")"
   cat >"$tmp"
   if [ -f "$dest" ] && cmp -s "$tmp" "$dest"; then
     rm -f "$tmp"
-    return 1
+    tmp="$dest"
   fi
   chmod "$mode" "$tmp"
+  if [ -n "$owner" ]; then chown "$owner" "$tmp" || die "cannot give $1 to $owner"; fi
+  [ "$tmp" != "$dest" ] || return 1
   mv -f "$tmp" "$dest"
   log "wrote $1"
   return 0
@@ -110,7 +139,8 @@ firewall_kind() {
   fi
 }
 
-# firewall_open PORT/PROTO...: opens ports in the active firewall (nothing when none is active).
+# firewall_open PORT/PROTO...: opens ports in the active firewall (nothing when none is active). A range is
+# written FROM-TO (firewalld's form); ufw writes ranges FROM:TO and refuses FROM-TO ("Bad port", ufw 0.36.2).
 firewall_open() {
   local kind rule changed=1
   kind="$(firewall_kind)"
@@ -123,8 +153,9 @@ firewall_open() {
         fi
         ;;
       ufw)
-        if ! grep -q "^${rule%/*}/${rule#*/} " <<<"$(ufw status 2>/dev/null)"; then
-          ufw allow "${rule%/*}/${rule#*/}" >/dev/null || die "ufw cannot open $rule"
+        rule="${rule/-/:}"
+        if ! grep -q "^${rule} " <<<"$(ufw status 2>/dev/null)"; then
+          ufw allow "$rule" >/dev/null || die "ufw cannot open $rule"
         fi
         ;;
       none) return 0 ;;
@@ -145,7 +176,7 @@ pkg_remove() {
   [ "${#present[@]}" -eq 0 ] && return 0
   log "removing ${present[*]}"
   case "$OS_FAMILY" in
-    debian) DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "${present[@]}" || die "apt-get purge ${present[*]} failed" ;;
+    debian) apt_get purge -y -q "${present[@]}" || die "apt-get purge ${present[*]} failed" ;;
     rhel) dnf remove -y -q "${present[@]}" || die "dnf remove ${present[*]} failed" ;;
   esac
 }
@@ -157,20 +188,33 @@ interface_with_address() {
 }
 
 # --- Kubernetes node packages (per family, here and nowhere else) -----------------------------------------
+# signing_key_install URL DEST: the ASCII-armored OpenPGP key at URL into DEST (*.asc), which apt's signed-by
+# reads without gpg (apt >= 1.4: man apt-key, "SUPPORTED KEYRING FILES"; apt-key's dearmor_keyring in
+# Debian/apt:cmdline/apt-key.in decodes it with awk and base64, and gpgv checks the signatures). A minimal Debian
+# or Ubuntu has gpgv but no gpg, and often no curl.
+signing_key_install() {
+  local url="$1" dest="$2" key
+  if ! pkg_is_installed curl || ! pkg_is_installed ca-certificates; then
+    log "curl and ca-certificates fetch the package signing key: installing them"
+    pkg_install curl ca-certificates
+  fi
+  key="$(curl -fsSL --max-time 60 "$url" 2>&1)" || die "cannot download the package signing key $url: $key"
+  # apt-key decodes every armored block in the file: exactly one public key block, nothing else.
+  if [ "$(grep -c -e '-----BEGIN' <<<"$key")" != 1 ] || [ "$(head -n 1 <<<"$key")" != "-----BEGIN PGP PUBLIC KEY BLOCK-----" ]; then
+    die "$url is not one ASCII-armored OpenPGP public key; it begins: $(head -c 80 <<<"$key")"
+  fi
+  put_file "$dest" 644 <<<"$key" || true
+}
+
 # repo_kubernetes MINOR: the pkgs.k8s.io repository of one Kubernetes minor (e.g. 1.31), with its key.
 # Returns 0 when the repository changed (the package index must be refreshed).
 repo_kubernetes() {
   local minor="$1" url="https://pkgs.k8s.io/core:/stable:/v$1"
   case "$OS_FAMILY" in
     debian)
-      local keyring="/etc/apt/keyrings/kubernetes-apt-keyring.gpg"
-      if [ ! -s "${KUBEHA_ROOT}${keyring}.${minor}" ]; then
-        mkdir -p "${KUBEHA_ROOT}/etc/apt/keyrings"
-        curl -fsSL "$url/deb/Release.key" | gpg --dearmor --yes -o "${KUBEHA_ROOT}${keyring}.${minor}" \
-          || die "cannot fetch the signing key of $url"
-      fi
-      cp -f "${KUBEHA_ROOT}${keyring}.${minor}" "${KUBEHA_ROOT}${keyring}"
-      put_file /etc/apt/sources.list.d/kubernetes.list 644 <<<"deb [signed-by=${keyring}] $url/deb/ /"
+      local key="/etc/apt/keyrings/kubernetes-${minor}.asc"
+      [ -s "${KUBEHA_ROOT}${key}" ] || signing_key_install "$url/deb/Release.key" "$key"
+      put_file /etc/apt/sources.list.d/kubernetes.list 644 <<<"deb [signed-by=${key}] $url/deb/ /"
       ;;
     rhel)
       put_file /etc/yum.repos.d/kubernetes.repo 644 <<EOT
@@ -221,8 +265,8 @@ kube_packages_install() {
         v=""; [ -n "$patch" ] && v="=${patch}-*"
         for p in "${pkgs[@]}"; do versioned+=("$p$v"); done
         apt-mark unhold "${pkgs[@]}" >/dev/null 2>&1 || true
-        DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-change-held-packages "${versioned[@]}" \
+        apt_get update -q || die "apt-get update failed"
+        apt_get install -y -q --allow-change-held-packages "${versioned[@]}" \
           || die "cannot install ${pkgs[*]} ${patch}"
         ;;
       rhel)
@@ -247,7 +291,7 @@ kube_newest_patch() {
   local v
   case "$OS_FAMILY" in
     debian)
-      DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
+      apt_get update -q || die "apt-get update failed"
       v="$(apt-cache policy kubeadm | awk '/Candidate:/ {print $2}')"
       ;;
     rhel) v="$(dnf list -q --showduplicates --disableexcludes=kubernetes kubeadm 2>/dev/null \

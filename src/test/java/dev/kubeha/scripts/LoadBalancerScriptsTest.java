@@ -123,7 +123,7 @@ class LoadBalancerScriptsTest {
                 .stub("dpkg-query", "exit 1").stubs("apt-get", "systemctl", "ufw");
         ScriptHarness.Run d = debian.run(LoadBalancerScripts.install(CONFIG, LB1, LB2));
         assertEquals(0, d.exitCode(), d.stderr());
-        assertTrue(d.called("apt-get install -y -q --no-install-recommends haproxy keepalived curl"), d.calls().toString());
+        assertTrue(d.called("apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends haproxy keepalived curl"), d.calls().toString());
         ScriptHarness rhel = new ScriptHarness(ScriptHarness.ROCKY)
                 .stub("rpm", "exit 1").stub("getenforce", "echo Enforcing").stub("getsebool", "echo 'haproxy_connect_any --> off'")
                 .stubs("dnf", "setsebool", "systemctl");

@@ -4,11 +4,13 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.Golden;
+import dev.kubeha.testing.Netns;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The Kubernetes node scripts, run with bash against stubbed system commands that record their calls. */
 class NodeScriptsTest {
@@ -28,9 +31,9 @@ class NodeScriptsTest {
     static final String HASH = "sha256:" + "12".repeat(32);
 
     /** Commands that change a node; a second run must call none of them. */
-    static final List<String> CHANGING = List.of("apt-get install", "apt-get update", "apt-mark hold", "dnf install",
+    static final List<String> CHANGING = List.of("apt-get -o DPkg::Lock::Timeout=600 install", "apt-get update", "apt-mark hold", "dnf install",
             "swapoff", "modprobe", "sysctl --system", "systemctl restart", "systemctl enable", "systemctl mask", "setenforce",
-            "firewall-cmd --permanent --add", "ufw allow", "gpg --dearmor", "dnf config-manager", "kubeadm init", "kubeadm join");
+            "firewall-cmd --permanent --add", "ufw allow", "gpg", "dnf config-manager", "kubeadm init", "kubeadm join");
 
     /** A fresh node of the given family: nothing installed, swap on, modules not loaded, firewalld active. */
     static ScriptHarness freshNode(String osRelease) {
@@ -41,12 +44,12 @@ class NodeScriptsTest {
                 .stub("modprobe", "mkdir -p \"$KUBEHA_ROOT/proc\"; echo \"$1 16384 0 - Live 0x0\" >>\"$KUBEHA_ROOT/proc/modules\"")
                 .stub("dpkg-query", "for last; do :; done; [ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *Version*) echo '1.31.4-1.1';; *) echo 'install ok installed';; esac")
                 .stub("rpm", "for last; do :; done; [ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *VERSION*) echo '1.31.4';; esac; exit 0")
-                .stub("apt-get", "[ \"$1\" = install ] || exit 0; for a; do case \"$a\" in -*|install) ;; *) touch " + state + ".pkg-\"${a%%[=-][0-9]*}\";; esac; done")
+                .stub("apt-get", "[ \"$1\" = -o ] && shift 2; [ \"$1\" = install ] || exit 0; for a; do case \"$a\" in -*|install) ;; *) touch " + state + ".pkg-\"${a%%[=-][0-9]*}\";; esac; done")
                 .stub("dnf", "[ \"$1\" = install ] || exit 0; for a; do case \"$a\" in -*|install) ;; *) touch " + state + ".pkg-\"${a%%-[0-9]*}\";; esac; done")
                 .stub("apt-mark", "case \"$1\" in showhold) [ -f " + state + ".held ] && printf 'kubelet\\nkubeadm\\nkubectl\\n'; exit 0;; hold) touch " + state + ".held;; esac; exit 0")
                 .stub("containerd", "printf 'version = 3\\n[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc.options]\\n  SystemdCgroup = false\\n'")
                 .stub("systemctl", "for unit; do :; done; case \"$1\" in "
-                        + "is-active) [ \"$unit\" = firewalld ] || [ -f " + state + ".active-\"$unit\" ];; "
+                        + "is-active) { [ \"$unit\" = firewalld ] && [ ! -f " + state + ".ufw ]; } || [ -f " + state + ".active-\"$unit\" ];; "
                         + "is-enabled) [ -f " + state + ".enabled-\"$unit\" ];; "
                         + "enable) touch " + state + ".enabled-\"$unit\"; [ \"$2\" = --now ] && touch " + state + ".active-\"$unit\"; exit 0;; "
                         + "restart) touch " + state + ".active-\"$unit\";; "
@@ -54,15 +57,28 @@ class NodeScriptsTest {
                         + "mask) touch " + state + ".masked;; *) exit 0;; esac")
                 .stub("firewall-cmd", "case \"$*\" in *--query-port=*) p=\"${*##*=}\"; [ -f " + state + ".fw-\"${p//\\//_}\" ];; "
                         + "*--add-port=*) p=\"${*##*=}\"; touch " + state + ".fw-\"${p//\\//_}\";; *) exit 0;; esac")
-                .stub("curl", "echo 'KEY'")
-                .stub("gpg", "cat >/dev/null; while [ $# -gt 0 ]; do [ \"$1\" = -o ] && { shift; echo key > \"$1\"; }; shift; done")
+                .stub("curl", "printf '%s\\n' " + ScriptHarness.shellQuote(ScriptHarness.SIGNING_KEY))
+                .stub("gpg", "echo 'a minimal Debian has no gpg' >&2; exit 127")
                 .stub("getenforce", "[ -f " + state + ".permissive ] && echo Permissive || echo Enforcing")
                 .stub("setenforce", "touch " + state + ".permissive")
+                .stub("ufw", "case \"$1\" in status) [ -f " + state + ".ufw ] && { echo 'Status: active'; cat " + state + ".ufw; };; "
+                        + "allow) shift; printf '%-26s ALLOW       Anywhere\\n' \"$*\" >>" + state + ".ufw;; esac")
                 .stubs("sysctl", "logger");
         try {
             Files.writeString(h.root().resolve("etc/fstab"), "UUID=abc / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
             Files.createDirectories(h.root().resolve("etc/selinux"));
             Files.writeString(h.root().resolve("etc/selinux/config"), "SELINUX=enforcing\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return h;
+    }
+
+    /** A fresh Ubuntu node whose active firewall is ufw (no firewalld). */
+    static ScriptHarness freshUfwNode() {
+        ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
+        try {
+            Files.writeString(h.dir().resolve("state.ufw"), "");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -102,8 +118,8 @@ class NodeScriptsTest {
         ScriptHarness.Run first = h.run(NodeScripts.prepare(CONFIG, MASTER1));
         assertEquals(0, first.exitCode(), first.stderr());
         for (String call : List.of("swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl --system",
-                "apt-get install -y -q --no-install-recommends containerd conntrack socat", "systemctl restart containerd",
-                "apt-get install -y -q --allow-change-held-packages kubelet=1.31.4-* kubeadm=1.31.4-* kubectl=1.31.4-*",
+                "apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends containerd conntrack socat", "systemctl restart containerd",
+                "apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages kubelet=1.31.4-* kubeadm=1.31.4-* kubectl=1.31.4-*",
                 "apt-mark hold kubelet", "systemctl enable kubelet", "firewall-cmd --permanent --add-port=6443/tcp",
                 "firewall-cmd --permanent --add-port=2379-2380/tcp", "systemctl mask swap.img.swap")) {
             assertTrue(first.called(call), "expected '" + call + "' in " + first.calls());
@@ -164,7 +180,7 @@ class NodeScriptsTest {
         ScriptHarness fresh = freshNode(ScriptHarness.UBUNTU);
         ScriptHarness.Run newNode = fresh.run(NodeScripts.prepare(newer, WORKER1));
         assertEquals(0, newNode.exitCode(), newNode.stderr());
-        assertTrue(newNode.called("apt-get install -y -q --allow-change-held-packages kubelet kubeadm kubectl"),
+        assertTrue(newNode.called("apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages kubelet kubeadm kubectl"),
                 "a new node gets the configured version: " + newNode.calls());
     }
 
@@ -175,6 +191,150 @@ class NodeScriptsTest {
         assertNotEquals(0, run.exitCode());
         assertTrue(run.stderr().contains("ERROR: apt-get install containerd conntrack socat failed"), run.stderr());
         assertFalse(run.called("kubeadm"), "nothing runs after the failure");
+    }
+
+    @Test
+    void onUfwEveryPortRangeIsWrittenWithAColonAndASecondRunAddsNothing() {
+        for (Node node : List.of(MASTER1, WORKER1)) {
+            ScriptHarness h = freshUfwNode();
+            ScriptHarness.Run first = h.run(NodeScripts.prepare(CONFIG, node));
+            assertEquals(0, first.exitCode(), first.stderr());
+            List<String> rules = first.calls().stream().filter(c -> c.startsWith("ufw allow")).toList();
+            assertTrue(rules.contains(node == MASTER1 ? "ufw allow 2379:2380/tcp" : "ufw allow 30000:32767/tcp"), rules.toString());
+            UfwRules.assertUfwAccepts(rules);
+            assertFalse(first.called("firewall-cmd"), "no firewalld on this node: " + first.calls());
+            assertNothingChanged(h.run(NodeScripts.prepare(CONFIG, node)));
+        }
+    }
+
+    @Test
+    void theSigningKeyNeedsNoGpgAndCurlIsInstalledWhenMissing() throws Exception {
+        ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
+        ScriptHarness.Run run = h.run(NodeScripts.prepare(CONFIG, MASTER1));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.called("apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends curl ca-certificates"),
+                "a minimal host gets curl first: " + run.calls());
+        assertTrue(run.calls().indexOf("curl -fsSL --max-time 60 https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key") > 0,
+                run.calls().toString());
+        assertFalse(run.called("gpg"), "no gpg on a minimal Debian 12: " + run.calls());
+        assertEquals(ScriptHarness.SIGNING_KEY + "\n", Files.readString(h.root().resolve("etc/apt/keyrings/kubernetes-1.31.asc")),
+                "the armored key as downloaded, which apt's signed-by reads from an .asc file");
+        assertEquals("deb [signed-by=/etc/apt/keyrings/kubernetes-1.31.asc] https://pkgs.k8s.io/core:/stable:/v1.31/deb/ /\n",
+                Files.readString(h.root().resolve("etc/apt/sources.list.d/kubernetes.list")));
+    }
+
+    @Test
+    void aDownloadThatIsNotASigningKeyFailsClearly() {
+        ScriptHarness.Run portal = freshNode(ScriptHarness.UBUNTU).stub("curl", "echo '<html>captive portal</html>'")
+                .run(NodeScripts.prepare(CONFIG, MASTER1));
+        assertNotEquals(0, portal.exitCode());
+        assertTrue(portal.stderr().contains("https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key is not one ASCII-armored "
+                + "OpenPGP public key; it begins: <html>captive portal</html>"), portal.stderr());
+        ScriptHarness.Run offline = freshNode(ScriptHarness.UBUNTU)
+                .stub("curl", "echo 'curl: (6) Could not resolve host: pkgs.k8s.io' >&2; exit 6").run(NodeScripts.prepare(CONFIG, MASTER1));
+        assertNotEquals(0, offline.exitCode());
+        assertTrue(offline.stderr().contains("cannot download the package signing key https://pkgs.k8s.io/core:/stable:/v1.31/deb/"
+                + "Release.key: curl: (6) Could not resolve host"), offline.stderr());
+        assertFalse(offline.called("apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages"));
+    }
+
+    @Test
+    void aptWaitsWhileUnattendedUpgradesHoldsItsLocks() throws Exception {
+        // apt-get update fails at once while another apt holds the lists' lock; install and purge are told to wait
+        // for dpkg's lock (DPkg::Lock::Timeout).
+        ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
+        String count = h.dir().resolve("update-count").toString();
+        String lockedTwice = "if [ \"$1\" = update ]; then n=$(cat " + count + " 2>/dev/null || echo 0); echo $((n + 1)) >" + count + "; "
+                + "[ \"$n\" -ge 2 ] || { echo 'E: Could not get lock /var/lib/apt/lists/lock. It is held by process 812 (apt-get)' >&2; exit 100; }; fi";
+        h.stub("apt-get", lockedTwice).stubs("sleep");
+        ScriptHarness.Run run = h.run(NodeScripts.prepare(CONFIG, MASTER1));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("another apt holds the package lists' lock (unattended-upgrades at first boot?); waiting"),
+                run.stderr());
+        assertTrue(run.calls().stream().filter(c -> c.startsWith("apt-get") && !c.startsWith("apt-get update"))
+                .allMatch(c -> c.startsWith("apt-get -o DPkg::Lock::Timeout=600 ")), run.calls().toString());
+
+        ScriptHarness forever = freshNode(ScriptHarness.UBUNTU).stubs("sleep")
+                .stub("apt-get", "[ \"$1\" = update ] && { echo 'E: Could not get lock /var/lib/apt/lists/lock' >&2; exit 100; }; exit 0");
+        ScriptHarness.Run stuck = forever.run(NodeScripts.prepare(CONFIG, MASTER1));
+        assertNotEquals(0, stuck.exitCode());
+        assertTrue(stuck.stderr().contains("the package lists were locked for 600s") && stuck.stderr().contains("ERROR: apt-get update failed"),
+                stuck.stderr());
+        assertEquals(120, stuck.calls().stream().filter(c -> c.startsWith("apt-get update")).count(), "bounded: every 5 s for 600 s");
+    }
+
+    /** A worker's packet filter on a ufw host: ufw's chains and DROP policies, and what kube-proxy and the CNIs made. */
+    static final String UFW_AND_KUBERNETES_RULES = """
+            *filter
+            :INPUT DROP [0:0]
+            :FORWARD DROP [0:0]
+            :OUTPUT ACCEPT [0:0]
+            :ufw-before-input - [0:0]
+            :ufw-user-input - [0:0]
+            :KUBE-FIREWALL - [0:0]
+            :KUBE-SERVICES - [0:0]
+            :CNI-FORWARD - [0:0]
+            :FLANNEL-FWD - [0:0]
+            :cali-INPUT - [0:0]
+            -A INPUT -j ufw-before-input
+            -A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+            -A INPUT -j KUBE-FIREWALL
+            -A INPUT -j cali-INPUT
+            -A FORWARD -j CNI-FORWARD
+            -A FORWARD -j FLANNEL-FWD
+            -A ufw-before-input -i lo -j ACCEPT
+            -A ufw-before-input -j ufw-user-input
+            -A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT
+            -A KUBE-FIREWALL -j DROP
+            -A FLANNEL-FWD -s 10.244.0.0/16 -j ACCEPT
+            -A cali-INPUT -j ACCEPT
+            COMMIT
+            *nat
+            :PREROUTING ACCEPT [0:0]
+            :INPUT ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            :POSTROUTING ACCEPT [0:0]
+            :KUBE-POSTROUTING - [0:0]
+            :CNI-0123abcd - [0:0]
+            -A POSTROUTING -j KUBE-POSTROUTING
+            -A POSTROUTING -s 10.244.0.0/24 -j CNI-0123abcd
+            -A POSTROUTING -s 172.17.0.0/16 -j MASQUERADE
+            -A CNI-0123abcd -j MASQUERADE
+            COMMIT
+            """;
+
+    @Test
+    void resetRemovesWhatKubernetesMadeFromThePacketFilterAndLeavesTheHostFirewall() throws Exception {
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, why);
+        assumeTrue(Netns.onPath("iptables-restore"), "iptables is not installed (apt-get install iptables)");
+        try (Netns ns = Netns.withAddress("reset", "eth1", WORKER1.address(), 24)) {
+            ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).unstub("iptables").inNamespace(ns);
+            Path rules = h.dir().resolve("rules");
+            Files.writeString(rules, UFW_AND_KUBERNETES_RULES);
+            assertEquals(0, ns.run("sh", "-c", "iptables-restore < " + rules).exitCode());
+            ScriptHarness.Run run = h.run(NodeScripts.reset(CONFIG, WORKER1),
+                    Map.of("PATH", h.bin() + ":/usr/sbin:/usr/bin:/sbin:/bin"));
+            assertEquals(0, run.exitCode(), run.stderr());
+
+            String after = ns.run("iptables-save").output();
+            for (String kept : List.of(":INPUT DROP", ":FORWARD DROP", "-A INPUT -j ufw-before-input",
+                    "-A ufw-before-input -j ufw-user-input", "-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT",
+                    "-A POSTROUTING -s 172.17.0.0/16 -j MASQUERADE")) {
+                assertTrue(after.contains(kept), "the host's own rule stays (SSH stays reachable): " + kept + "\n" + after);
+            }
+            for (String gone : List.of("KUBE-", "CNI-", "FLANNEL-", "cali-")) {
+                assertFalse(after.contains(gone), "Kubernetes' " + gone + " chains and the jumps to them are gone:\n" + after);
+            }
+            ScriptHarness.Run again = h.run(NodeScripts.reset(CONFIG, WORKER1), Map.of("PATH", h.bin() + ":/usr/sbin:/usr/bin:/sbin:/bin"));
+            assertEquals(0, again.exitCode(), again.stderr());
+            assertEquals(strip(after), strip(ns.run("iptables-save").output()), "a second reset changes nothing");
+        }
+    }
+
+    /** iptables-save output without its comment lines (they carry the time). */
+    static String strip(String save) {
+        return save.lines().filter(l -> !l.startsWith("#")).collect(java.util.stream.Collectors.joining("\n"));
     }
 
     /** A control-plane node whose kubeadm init writes admin.conf, and whose CA hash is ab..ab. */

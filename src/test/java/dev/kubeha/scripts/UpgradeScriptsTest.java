@@ -47,13 +47,12 @@ class UpgradeScriptsTest {
         }
         return h.stub("dpkg-query", "for last; do :; done; cat " + state + ".ver-\"$last\" 2>/dev/null || exit 1")
                 .stub("rpm", "for last; do :; done; v=\"$(cat " + state + ".ver-\"$last\" 2>/dev/null)\" || exit 1; echo \"${v%%-*}\"")
-                .stub("apt-get", "for a; do case \"$a\" in *=*) v=\"${a#*=}\"; echo \"${v%-\\*}-1.1\" >" + state + ".ver-\"${a%%=*}\";; esac; done")
+                .stub("apt-get", "[ \"$1\" = -o ] && shift 2; for a; do case \"$a\" in *=*) v=\"${a#*=}\"; echo \"${v%-\\*}-1.1\" >" + state + ".ver-\"${a%%=*}\";; esac; done")
                 .stub("dnf", "case \"$1\" in list) printf 'kubeadm.x86_64 1.32.0-150500.1.1 kubernetes\\nkubeadm.x86_64 1.32.3-150500.1.1 kubernetes\\n';; "
                         + "install) for a; do case \"$a\" in kube*-[0-9]*) p=\"${a%%-[0-9]*}\"; echo \"${a#\"$p\"-}-1\" >" + state + ".ver-\"$p\";; esac; done;; esac")
                 .stub("apt-cache", "printf 'kubeadm:\\n  Installed: 1.31.4-1.1\\n  Candidate: 1.32.3-1.1\\n'")
                 .stub("kubeadm", "case \"$1\" in version) v=\"$(cat " + state + ".ver-kubeadm)\"; echo \"v${v%%-*}\";; esac")
-                .stub("curl", "case \"$*\" in *readyz*) echo ok;; *) echo KEY;; esac")
-                .stub("gpg", "cat >/dev/null; while [ $# -gt 0 ]; do [ \"$1\" = -o ] && { shift; echo key > \"$1\"; }; shift; done")
+                .stub("curl", "case \"$*\" in *readyz*) echo ok;; *) printf '%s\\n' " + ScriptHarness.shellQuote(ScriptHarness.SIGNING_KEY) + ";; esac")
                 .stubs("apt-mark", "systemctl", "sleep");
     }
 
@@ -83,9 +82,9 @@ class UpgradeScriptsTest {
         ScriptHarness h = memberAt(ScriptHarness.UBUNTU, "1.31.4");
         ScriptHarness.Run run = h.run(NodeScripts.upgrade(version("1.32.1"), MASTER1, true));
         assertEquals(0, run.exitCode(), run.stderr());
-        int kubeadm = indexOf(run, "apt-get install -y -q --allow-change-held-packages kubeadm=1.32.1-*");
+        int kubeadm = indexOf(run, "apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages kubeadm=1.32.1-*");
         int apply = indexOf(run, "kubeadm upgrade apply -y v1.32.1");
-        int kubelet = indexOf(run, "apt-get install -y -q --allow-change-held-packages kubelet=1.32.1-* kubectl=1.32.1-*");
+        int kubelet = indexOf(run, "apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages kubelet=1.32.1-* kubectl=1.32.1-*");
         int restart = indexOf(run, "systemctl restart kubelet");
         assertTrue(kubeadm < apply && apply < kubelet && kubelet < restart, "kubeadm's order: " + run.calls());
         assertTrue(run.called("curl -sk --max-time 5 https://192.168.56.10:6443/readyz"), "waits for its API server");
@@ -109,7 +108,7 @@ class UpgradeScriptsTest {
 
         ScriptHarness.Run master = memberAt(ScriptHarness.UBUNTU, "1.31.4").run(NodeScripts.upgrade(version("1.32"), MASTER2, false));
         assertEquals(0, master.exitCode(), master.stderr());
-        assertTrue(master.called("apt-get install -y -q --allow-change-held-packages kubeadm=1.32.3-*"), master.calls().toString());
+        assertTrue(master.called("apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages kubeadm=1.32.3-*"), master.calls().toString());
         assertTrue(master.called("kubeadm upgrade node"));
     }
 
@@ -131,7 +130,7 @@ class UpgradeScriptsTest {
         ScriptHarness.Run run = h.run(NodeScripts.upgrade(version("1.32.1"), MASTER1, true));
         assertNotEquals(0, run.exitCode());
         assertTrue(run.stderr().contains("kubeadm upgrade apply v1.32.1 failed on k8s-master1"), run.stderr());
-        assertFalse(run.called("apt-get install -y -q --allow-change-held-packages kubelet"), run.calls().toString());
+        assertFalse(run.called("apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages kubelet"), run.calls().toString());
     }
 
     /** The first control-plane node's kubectl, with the worker's kubelet at {@code kubelet} and kubeha's mark or not. */

@@ -56,6 +56,10 @@ public final class Netns implements AutoCloseable {
         check(exec("ip", "-n", name, "link", "set", "lo", "up"));
     }
 
+    public String name() {
+        return name;
+    }
+
     public Result run(String... command) {
         List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", name));
         argv.addAll(Arrays.asList(command));

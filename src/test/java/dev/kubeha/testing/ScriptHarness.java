@@ -30,6 +30,7 @@ public final class ScriptHarness {
     private final Path root;
     private final Path bin;
     private final Path log;
+    private List<String> launcher = List.of();
 
     public ScriptHarness(String osRelease) {
         try {
@@ -71,6 +72,27 @@ public final class ScriptHarness {
         return this;
     }
 
+    /** Removes a stub, so that the real command (on the PATH the run is given) runs. */
+    public ScriptHarness unstub(String name) {
+        try {
+            Files.deleteIfExists(bin.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Runs the scripts inside a network namespace (whose packet filter and interfaces are the test's own). */
+    public ScriptHarness inNamespace(Netns ns) {
+        launcher = List.of("ip", "netns", "exec", ns.name());
+        return this;
+    }
+
+    /** The stubs' directory, for a test that gives a run its own PATH. */
+    public Path bin() {
+        return bin;
+    }
+
     public Path root() {
         return root;
     }
@@ -88,7 +110,9 @@ public final class ScriptHarness {
             Files.deleteIfExists(log);
             Path file = dir.resolve("script.sh");
             Files.writeString(file, script);
-            ProcessBuilder pb = new ProcessBuilder("bash", file.toString());
+            List<String> argv = new ArrayList<>(launcher);
+            argv.addAll(List.of("bash", file.toString()));
+            ProcessBuilder pb = new ProcessBuilder(argv);
             pb.environment().put("PATH", bin + ":/usr/bin:/bin");
             pb.environment().put("KUBEHA_ROOT", root.toString());
             pb.environment().putAll(env);
@@ -111,7 +135,11 @@ public final class ScriptHarness {
         }
     }
 
-    static String shellQuote(String s) {
+    /** What a package repository's Release.key looks like (an ASCII-armored OpenPGP public key block). */
+    public static final String SIGNING_KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBGMHoXcBCADukGOEQyleViOgtkMVa7hKifP6POCTh+98xNW4TfHK/nBJN2sm\n=y6Ls\n"
+            + "-----END PGP PUBLIC KEY BLOCK-----";
+
+    public static String shellQuote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 }
