@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 # kubeha: prepare a Kubernetes node (control plane or worker). Idempotent: a second run changes nothing.
 # Parameters: NODE_ADDRESS, ROLE (control-plane|worker), KUBERNETES_MINOR (1.31), KUBERNETES_PATCH (1.31.4 or
-# empty), FIREWALL (true|false).
+# empty), FIREWALL (true|false), KUBERNETES_DEB_REPOSITORY/_KEY and KUBERNETES_RPM_REPOSITORY/_KEY (the package
+# repository of the minor, see repo_kubernetes).
 
 # Swap off, and kept off after reboots (fstab entries commented out, swap units masked).
 if [ -n "$(swapon --show --noheadings 2>/dev/null)" ]; then

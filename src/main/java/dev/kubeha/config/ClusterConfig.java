@@ -24,7 +24,8 @@ public record ClusterConfig(
         VagrantSettings vagrant,
         HaproxySettings haproxy,
         KeepalivedSettings keepalived,
-        List<String> warnings) {
+        List<String> warnings,
+        KubernetesPackages kubernetesPackages) {
 
     public ClusterConfig {
         loadBalancers = List.copyOf(loadBalancers);
