@@ -181,6 +181,14 @@ pkg_remove() {
   esac
 }
 
+# module_present NAME: the kernel has module NAME, loaded (/proc/modules, read directly: `lsmod | grep -q` fails under
+# pipefail when grep stops reading early) or built in (/sys/module/NAME; br_netfilter built in shows as its sysctls).
+module_present() {
+  grep -q "^$1 " "${KUBEHA_ROOT}/proc/modules" 2>/dev/null && return 0
+  [ -d "${KUBEHA_ROOT}/sys/module/$1" ] && return 0
+  [ "$1" = br_netfilter ] && [ -e "${KUBEHA_ROOT}/proc/sys/net/bridge/bridge-nf-call-iptables" ]
+}
+
 # interface_with_address ADDRESS: the name of the interface that carries ADDRESS (never guessed by name:
 # Ubuntu boxes say eth1, Rocky boxes enp0s8).
 interface_with_address() {

@@ -2,7 +2,11 @@ package dev.kubeha.lab;
 
 import com.pulumi.Context;
 import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.core.Output;
 import dev.kubeha.components.ClusterSecrets;
+import dev.kubeha.components.Host;
+import dev.kubeha.components.RemoteScript;
+import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.components.LoadBalancerPair;
 import dev.kubeha.components.Machines;
 import dev.kubeha.config.ClusterConfig;
@@ -15,10 +19,22 @@ final class LabPrograms {
     private LabPrograms() {
     }
 
+    /** Node preparation of every Kubernetes node, the {@code <node>-prepare} step as ControlPlane.prepare makes it. */
+    static void preparation(Context ctx) {
+        ClusterConfig config = config(ctx);
+        Machines machines = new Machines("machines", config, ctx.stackName(), Machines.sshKey(config), ComponentResourceOptions.Empty);
+        for (Host host : machines.hosts(config.kubernetesNodes())) {
+            RemoteScript.run(host, RemoteScript.Spec.of("prepare", Output.of(NodeScripts.prepare(config, host.node()))), null);
+        }
+    }
+
+    private static ClusterConfig config(Context ctx) {
+        return ClusterConfigParser.parseOrThrow(RawConfig.fromLookup(ProjectSchema.get().keys().keySet(), key -> ctx.config().get(key)));
+    }
+
     /** The load-balancer part of Cluster.create, as it is there: machines, secrets, the pair. */
     static void loadBalancers(Context ctx) {
-        RawConfig raw = RawConfig.fromLookup(ProjectSchema.get().keys().keySet(), key -> ctx.config().get(key));
-        ClusterConfig config = ClusterConfigParser.parseOrThrow(raw);
+        ClusterConfig config = config(ctx);
         Machines machines = new Machines("machines", config, ctx.stackName(), Machines.sshKey(config), ComponentResourceOptions.Empty);
         new LoadBalancerPair("load-balancers", config, machines.hosts(config.loadBalancers()), ClusterSecrets.create(config),
                 ComponentResourceOptions.Empty);

@@ -27,6 +27,8 @@ final class MachineLab implements AutoCloseable {
     final LabNetwork network;
     final RepositorySigner signer;
     final Ssh ssh;
+    /** The stack settings that point nodes at the lab's stand-in Kubernetes repositories. */
+    final Map<String, String> kubernetesPackages;
     private final Map<String, Machine> machines = new LinkedHashMap<>();
     private Process repoServer;
     private final Thread hook = new Thread(this::teardown);
@@ -68,6 +70,7 @@ final class MachineLab implements AutoCloseable {
             Path www = dir.resolve("www");
             PackageRepository.publish(www.resolve("debian"), signer);
             signer.binaryKeyring(dir);
+            kubernetesPackages = StandInKubernetes.publish(www, signer);
             startRepositoryServer(www);
             String authorized = Files.readString(Path.of(key + ".pub"));
             for (String name : names) {

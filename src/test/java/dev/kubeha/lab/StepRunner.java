@@ -134,6 +134,26 @@ final class StepRunner implements Mocks, AutoCloseable {
         return new Run(List.copyOf(errors), List.copyOf(ops), seconds());
     }
 
+    /**
+     * Runs a step's command again as the provider does on an in-place update (its {@code update}, else its
+     * {@code create}, with the stored inputs): what happens whenever a step's stdin changes. For idempotency checks.
+     */
+    synchronized Run rerun(String name) {
+        begin();
+        State s = state.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("no resource " + name);
+        }
+        List<String> errors = new ArrayList<>();
+        try {
+            String command = s.inputs().get("update") != null ? str(s.inputs().get("update")) : str(s.inputs().get("create"));
+            execute(name, "update", s.inputs(), command, s.outputs());
+        } catch (IllegalStateException e) {
+            errors.add(e.getMessage());
+        }
+        return new Run(List.copyOf(errors), List.copyOf(ops), seconds());
+    }
+
     /** The stored outputs of a resource (its stdout), for checks. */
     Map<String, Object> outputs(String name) {
         State s = state.get(name);
