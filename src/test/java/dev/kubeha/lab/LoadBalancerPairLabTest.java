@@ -71,12 +71,62 @@ class LoadBalancerPairLabTest {
         StepRunner.Run run = runner.up("lab", stack, LabPrograms::loadBalancers);
         assertTrue(run.ok(), () -> String.join("\n", run.errors()));
         assertEquals(List.of(), run.changed(), "nothing to run on a second up");
+        // Run again, as an update whose stdin changed runs them: the scripts themselves change nothing.
+        for (String lb : LBS) {
+            for (String step : List.of("-install", "-configure")) {
+                StepRunner.Run again = runner.rerun(lb + step);
+                assertTrue(again.ok(), () -> String.join("\n", again.errors()));
+            }
+        }
         assertEquals(before, units(), "no unit restarted (main PID and start time of each)");
+    }
+
+    @Test
+    @Order(3)
+    void statsAndMetricsNeedTheCredentialsAndTheSecretsAreNotWorldReadable() {
+        for (String page : List.of("/metrics", "/stats")) {
+            assertEquals("401", lab.network.inHub("curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://"
+                    + MachineLab.address("lb1") + ":8404" + page, 10).output().trim(), page + " without credentials");
+        }
+        Ssh.Result r = lab.root("lb1", "stat -c '%n %a' /etc/haproxy/haproxy.cfg /etc/keepalived/keepalived.conf");
+        for (String line : r.stdout().trim().split("\n")) {
+            assertTrue(line.endsWith("0"), "not readable by others: " + line);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void haproxyServesAsItsOwnUserInAChroot() {
+        Ssh.Result r = lab.root("lb1", "for p in $(pgrep -x haproxy); do echo $(stat -c %U /proc/$p) $(readlink /proc/$p/root); done | sort -u");
+        assertTrue(r.stdout().lines().anyMatch(l -> l.startsWith("haproxy ") && !l.endsWith(" /")),
+                "a HAProxy process runs as haproxy with a root other than /: " + r.stdout());
+    }
+
+    @Test
+    @Order(5)
+    void healthzFailsWhenNoApiServerAnswers() {
+        for (String cp : List.of("cp1", "cp2", "cp3")) {
+            lab.root(cp, "systemctl stop " + StandInApiServer.UNIT);
+        }
+        try {
+            String status = "";
+            for (int i = 0; i < 50 && !status.equals("503"); i++) {
+                HostShell.sleep(0.2);
+                status = lab.network.inHub("curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://" + MachineLab.address("lb1")
+                        + ":8404/healthz", 10).output().trim();
+            }
+            assertEquals("503", status, "HAProxy's /healthz with every API server down");
+        } finally {
+            for (String cp : List.of("cp1", "cp2", "cp3")) {
+                lab.root(cp, "systemctl start " + StandInApiServer.UNIT);
+            }
+        }
+        assertTrue(lab.awaitVip("lb1", LBS, 30) >= 0, "the VIP is back on lb1 once the API servers answer: " + lab.vipHolders(LBS));
     }
 
     /** The seed guide's "Testing HA": VIP on lb1, keepalived stopped there moves it, the API still answers, start. */
     @Test
-    @Order(3)
+    @Order(6)
     void seedGuideVipFailover() {
         assertTrue(guideSaysVipOn("lb1") && !guideSaysVipOn("lb2"), "the VIP is on lb1");
         assertTrue(lab.root("lb1", "systemctl stop keepalived").ok());
@@ -88,13 +138,13 @@ class LoadBalancerPairLabTest {
     }
 
     @Test
-    @Order(4)
+    @Order(7)
     void haproxyKilledOnTheHolderMovesTheVipInUnderHalfASecond() {
         assertHaproxyDeathMovesVip();
     }
 
     @Test
-    @Order(5)
+    @Order(8)
     void aRebootedLoadBalancerStillMovesTheVipWhenHaproxyDies() {
         lab.machine("lb1").reboot();
         assertTrue(lab.awaitVip("lb1", LBS, 30) >= 0, "lb1 took the VIP back after its reboot: " + lab.vipHolders(LBS));
@@ -103,7 +153,7 @@ class LoadBalancerPairLabTest {
     }
 
     @Test
-    @Order(6)
+    @Order(9)
     void removeLeavesNoKubehaFileUnitOrPackageBehind() {
         StepRunner.Run run = runner.destroy();
         assertTrue(run.ok(), () -> String.join("\n", run.errors()));
