@@ -3,7 +3,8 @@
 # kubeha: write HAProxy's and Keepalived's configuration on a load balancer. Every file is validated by the real
 # tool before it goes into place; a service is reloaded only when its file changed.
 # Parameters: SELF_ADDRESS, HAPROXY_CFG, KEEPALIVED_CONF (its interface is INTERFACE_TOKEN, filled here with the
-# interface that carries SELF_ADDRESS), INTERFACE_TOKEN, NOTIFY_SH, NOTIFY_PATH, WATCH_SH, WATCH_UNIT.
+# interface that carries SELF_ADDRESS), INTERFACE_TOKEN, NOTIFY_SH, NOTIFY_PATH, STATE_DIR, WATCH_SH, WATCH_UNIT.
+# The stats password (haproxy.cfg) and VRRPv2 password (keepalived.conf) are readable by root (and HAProxy's group).
 lib="/usr/local/lib/kubeha"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -16,7 +17,11 @@ log "VIP interface: $interface (carries $SELF_ADDRESS)"
 put_file "$NOTIFY_PATH" 755 <<<"$NOTIFY_SH" || true
 selinux_restore_context "$NOTIFY_PATH"
 put_file "$lib/haproxy-watch.sh" 755 <<<"$WATCH_SH" || true
-mkdir -p "${KUBEHA_ROOT}/run/kubeha"
+# The watcher's and Keepalived's state directory is on /run (tmpfs): systemd-tmpfiles makes it at every boot,
+# before any service starts (systemd-tmpfiles-setup.service runs before sysinit.target, which every service with
+# default dependencies follows), and here now.
+put_file /etc/tmpfiles.d/kubeha.conf 644 <<<"d ${STATE_DIR} 0755 root root -" || true
+systemd-tmpfiles --create "${KUBEHA_ROOT}/etc/tmpfiles.d/kubeha.conf" || die "systemd-tmpfiles cannot create $STATE_DIR"
 
 if put_file /etc/systemd/system/kubeha-haproxy-watch.service 644 <<<"$WATCH_UNIT"; then
   systemctl daemon-reload
@@ -30,7 +35,7 @@ printf '%s\n' "$HAPROXY_CFG" >"$work/haproxy.cfg"
 if ! out="$(haproxy -c -f "$work/haproxy.cfg" 2>&1)"; then
   die "the rendered haproxy.cfg is invalid, nothing changed: $out"
 fi
-if put_file /etc/haproxy/haproxy.cfg 644 <"$work/haproxy.cfg"; then
+if put_file /etc/haproxy/haproxy.cfg 640 root:haproxy <"$work/haproxy.cfg"; then
   if systemctl is-active --quiet haproxy; then svc_reload haproxy; fi
 fi
 svc_enable_now haproxy
@@ -39,7 +44,7 @@ printf '%s\n' "${KEEPALIVED_CONF//"$INTERFACE_TOKEN"/$interface}" >"$work/keepal
 if ! out="$(keepalived --config-test -f "$work/keepalived.conf" 2>&1)"; then
   die "the rendered keepalived.conf is invalid, nothing changed: $out"
 fi
-if put_file /etc/keepalived/keepalived.conf 644 <"$work/keepalived.conf"; then
+if put_file /etc/keepalived/keepalived.conf 600 <"$work/keepalived.conf"; then
   if systemctl is-active --quiet keepalived; then svc_reload keepalived; fi
 fi
 svc_enable_now keepalived

@@ -3,7 +3,7 @@
 # kubeha: install HAProxy and Keepalived on a load balancer. Parameters: FIREWALL, API_PORT, STATS_PORT,
 # PEER_ADDRESS. Idempotent; delete is remove.sh.
 pkg_install haproxy keepalived curl
-mkdir -p "${KUBEHA_ROOT}/usr/local/lib/kubeha" "${KUBEHA_ROOT}/run/kubeha"
+mkdir -p "${KUBEHA_ROOT}/usr/local/lib/kubeha"
 
 # HAProxy binds :API_PORT on both load balancers (not the VIP), so no non-local bind sysctl is needed.
 if [ "$OS_FAMILY" = rhel ] && command -v getenforce >/dev/null 2>&1 && [ "$(getenforce)" != Disabled ]; then
@@ -29,7 +29,8 @@ if [ "$FIREWALL" = true ]; then
       ;;
     ufw)
       if ! grep -q "vrrp.*${PEER_ADDRESS}" <<<"$(ufw status 2>/dev/null)"; then
-        ufw allow proto vrrp from "$PEER_ADDRESS" >/dev/null || die "ufw cannot allow VRRP from $PEER_ADDRESS"
+        ufw allow proto vrrp from "$PEER_ADDRESS" >/dev/null || die "ufw cannot allow VRRP from $PEER_ADDRESS \
+(ufw before 0.36.2, as on Ubuntu 22.04, knows no 'proto vrrp': accept IP protocol 112 from the peer in /etc/ufw/before.rules)"
       fi
       ;;
   esac

@@ -170,9 +170,9 @@ final class Lab implements AutoCloseable {
     }
 
     void startWatcher(String lb) {
-        start(lb + "-watch", lb, "bash", dir.resolve("haproxy-watch.sh").toString(),
-                "http://127.0.0.1:" + config.haproxy().statsPort() + "/healthz", paths(lb).trackFile(),
-                Integer.toString(KeepalivedConfig.WATCH_INTERVAL_MS));
+        start(lb + "-watch", lb, "bash", dir.resolve("haproxy-watch.sh").toString(), HaproxyConfig.livenessUrl(config),
+                paths(lb).trackFile(), Integer.toString(KeepalivedConfig.WATCH_INTERVAL_MS),
+                Integer.toString(KeepalivedConfig.WATCH_FAILURES));
     }
 
     void startKeepalived(String lb) {

@@ -4,17 +4,22 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.render.lb.LoadBalancerScripts;
 import dev.kubeha.testing.Golden;
+import dev.kubeha.testing.Netns;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The load balancer's node scripts, run with bash against recording stubs. */
 class LoadBalancerScriptsTest {
@@ -35,7 +40,7 @@ class LoadBalancerScriptsTest {
         return new ScriptHarness(osRelease)
                 .stub("ip", "echo '3: eth1    inet 192.168.56.5/24 brd 192.168.56.255 scope global eth1\\       valid_lft forever'")
                 .stub("systemctl", "case \"$1\" in is-enabled|is-active) exit 0;; esac; exit 0")
-                .stubs("haproxy", "keepalived", "logger");
+                .stubs("haproxy", "keepalived", "logger", "chown", "systemd-tmpfiles");
     }
 
     @Test
@@ -63,7 +68,7 @@ class LoadBalancerScriptsTest {
         assertTrue(keepalived.contains("interface eth1") && keepalived.contains("192.168.56.100/24 dev eth1"),
                 "the interface found by the host's address replaces the token: " + keepalived);
         assertFalse(keepalived.contains(LoadBalancerScripts.INTERFACE_TOKEN));
-        assertTrue(Files.readString(h.root().resolve("etc/haproxy/haproxy.cfg")).contains("stats auth admin:statspw"));
+        assertTrue(Files.readString(h.root().resolve("etc/haproxy/haproxy.cfg")).contains("user admin insecure-password statspw"));
         assertTrue(Files.isExecutable(h.root().resolve("usr/local/lib/kubeha/haproxy-watch.sh")));
         assertTrue(Files.isExecutable(h.root().resolve("usr/libexec/keepalived/kubeha-notify.sh")),
                 "Keepalived's notify script where SELinux policy runs Keepalived's scripts unconfined");
@@ -74,6 +79,60 @@ class LoadBalancerScriptsTest {
         assertEquals(0, second.exitCode(), second.stderr());
         assertFalse(second.called("systemctl reload-or-restart"), "nothing changed, nothing reloaded: " + second.calls());
         assertFalse(second.called("systemctl restart"), second.calls().toString());
+    }
+
+    @Test
+    void thePasswordsAreReadableByRootAndHaproxyOnlyAlsoOnAnUpgradedLoadBalancer() throws Exception {
+        ScriptHarness h = lb();
+        Path haproxyCfg = h.root().resolve("etc/haproxy/haproxy.cfg");
+        Path keepalivedConf = h.root().resolve("etc/keepalived/keepalived.conf");
+        ScriptHarness.Run first = h.run(configure());
+        assertEquals(0, first.exitCode(), first.stderr());
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(haproxyCfg)),
+                "the stats password: root, and HAProxy's group");
+        assertTrue(first.called("chown root:haproxy " + haproxyCfg + ".kubeha."), "owned before it goes into place: " + first.calls());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keepalivedConf)), "the VRRP password: root");
+
+        // A load balancer configured by an earlier kubeha: same content, world-readable.
+        Files.setPosixFilePermissions(haproxyCfg, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(keepalivedConf, PosixFilePermissions.fromString("rw-r--r--"));
+        ScriptHarness.Run again = h.run(configure());
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(haproxyCfg)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keepalivedConf)));
+        assertFalse(again.called("systemctl reload-or-restart"), "permissions alone reload nothing: " + again.calls());
+    }
+
+    @Test
+    void theStateDirectoryComesBackAtEveryBootBeforeKeepalived() throws Exception {
+        ScriptHarness h = lb();
+        ScriptHarness.Run run = h.run(configure());
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("d /run/kubeha 0755 root root -\n", Files.readString(h.root().resolve("etc/tmpfiles.d/kubeha.conf")));
+        assertTrue(run.called("systemd-tmpfiles --create " + h.root() + "/etc/tmpfiles.d/kubeha.conf"), "and now: " + run.calls());
+        String keepalived = Files.readString(h.root().resolve("etc/keepalived/keepalived.conf"));
+        assertTrue(keepalived.contains("file \"/run/kubeha/haproxy-down\""), "the track file lives in that directory: " + keepalived);
+
+        // A reboot: /run is an empty tmpfs again; systemd-tmpfiles-setup.service runs `systemd-tmpfiles --create
+        // --remove --boot` before sysinit.target (systemd/systemd:units/systemd-tmpfiles-setup.service), so before
+        // keepalived.service and the watcher.
+        assumeTrue(Netns.onPath("systemd-tmpfiles"), "systemd-tmpfiles is not installed (apt-get install systemd)");
+        assertFalse(Files.exists(h.root().resolve("run/kubeha")));
+        Netns.Result boot = Netns.exec("systemd-tmpfiles", "--root=" + h.root(), "--create", "--remove", "--boot");
+        assertEquals(0, boot.exitCode(), boot.output());
+        assertTrue(Files.isDirectory(h.root().resolve("run/kubeha")), "after a reboot Keepalived finds its track file's directory");
+    }
+
+    @Test
+    void onUfwTheLoadBalancersRulesAreOnesUfwAccepts() {
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("dpkg-query", "echo 'install ok installed'")
+                .stub("ufw", "case \"$1\" in status) echo 'Status: active';; esac")
+                .stub("systemctl", "exit 3").stubs("apt-get");
+        ScriptHarness.Run run = h.run(LoadBalancerScripts.install(Stacks.config("vagrant", Map.of("firewall", "true")), LB1, LB2));
+        assertEquals(0, run.exitCode(), run.stderr());
+        List<String> rules = run.calls().stream().filter(c -> c.startsWith("ufw allow")).toList();
+        assertEquals(List.of("ufw allow 6443/tcp", "ufw allow 8404/tcp", "ufw allow proto vrrp from 192.168.56.6"), rules);
+        UfwRules.assertUfwAccepts(rules);
     }
 
     @Test

@@ -7,7 +7,10 @@ import dev.kubeha.render.Templates;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** haproxy.cfg of a load balancer: TCP round robin over every API server, /healthz checks, stats with auth. */
+/**
+ * haproxy.cfg of a load balancer: TCP round robin over every API server, /healthz checks, HAProxy's own liveness
+ * (/livez) and readiness (/healthz) answers, stats and metrics behind the stats credentials.
+ */
 public final class HaproxyConfig {
     private HaproxyConfig() {
     }
@@ -40,9 +43,12 @@ public final class HaproxyConfig {
                 Map.entry("statsSocket", statsSocket)));
     }
 
-    /** The URL Keepalived's checks poll: HAProxy's own monitor URI on the stats port, over loopback. */
-    public static String healthUrl(ClusterConfig config) {
-        return "http://127.0.0.1:" + config.haproxy().statsPort() + "/healthz";
+    /**
+     * The URL Keepalived's checks poll, over loopback: 200 while HAProxy serves, whether or not an API server is
+     * up (before kubeadm init none is, and kubeadm init needs the VIP).
+     */
+    public static String livenessUrl(ClusterConfig config) {
+        return "http://127.0.0.1:" + config.haproxy().statsPort() + "/livez";
     }
 
 }

@@ -19,6 +19,8 @@ public final class KeepalivedConfig {
     static final int FIRST_PRIORITY = 101;
     /** How often the watcher polls HAProxy, in ms. */
     public static final int WATCH_INTERVAL_MS = 100;
+    /** Failed polls in a row (timeouts, error answers) that make HAProxy count as down; a refused connection counts at once. */
+    public static final int WATCH_FAILURES = 3;
 
     /** Where things live on the node (the network-namespace lab uses its own per LB). */
     public record Paths(String stateDir, String notifyScript, String trackFile) {
@@ -42,8 +44,9 @@ public final class KeepalivedConfig {
         v.put("routerName", self.name());
         v.put("vrrpVersion", Integer.toString(k.vrrpVersion()));
         v.put("watchIntervalMs", Integer.toString(WATCH_INTERVAL_MS));
+        v.put("watchFailures", Integer.toString(WATCH_FAILURES));
         v.put("trackFile", paths.trackFile());
-        v.put("checkScript", "/usr/bin/curl -sf -o /dev/null --max-time 0.8 " + HaproxyConfig.healthUrl(config));
+        v.put("checkScript", "/usr/bin/curl -sf -o /dev/null --max-time 0.8 " + HaproxyConfig.livenessUrl(config));
         v.put("instanceName", "kubeha_api");
         v.put("state", first && k.preempt() == dev.kubeha.config.Preemption.ALWAYS ? "MASTER" : "BACKUP");
         v.put("interface", interfaceName);
@@ -72,8 +75,10 @@ public final class KeepalivedConfig {
     /** The watcher's systemd unit. */
     public static String watchUnit(ClusterConfig config, Paths paths) {
         return Templates.render("keepalived/kubeha-haproxy-watch.service.tmpl", Map.of(
-                "url", HaproxyConfig.healthUrl(config),
+                "stateDir", paths.stateDir(),
+                "url", HaproxyConfig.livenessUrl(config),
                 "trackFile", paths.trackFile(),
-                "intervalMs", Integer.toString(WATCH_INTERVAL_MS)));
+                "intervalMs", Integer.toString(WATCH_INTERVAL_MS),
+                "failures", Integer.toString(WATCH_FAILURES)));
     }
 }

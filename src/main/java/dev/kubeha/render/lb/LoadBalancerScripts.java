@@ -33,11 +33,13 @@ public final class LoadBalancerScripts {
                 "INTERFACE_TOKEN", INTERFACE_TOKEN,
                 "NOTIFY_SH", Templates.load("keepalived/notify.sh"),
                 "NOTIFY_PATH", paths.notifyScript(),
+                "STATE_DIR", paths.stateDir(),
                 "WATCH_SH", Templates.load("keepalived/haproxy-watch.sh"),
                 "WATCH_UNIT", KeepalivedConfig.watchUnit(config, paths)));
     }
 
     public static String remove(ClusterConfig config, Node self) {
-        return NodeScript.render("loadbalancer/remove.sh", Map.of("NOTIFY_PATH", KeepalivedConfig.Paths.NODE.notifyScript()));
+        return NodeScript.render("loadbalancer/remove.sh", Map.of("NOTIFY_PATH", KeepalivedConfig.Paths.NODE.notifyScript(),
+                "STATE_DIR", KeepalivedConfig.Paths.NODE.stateDir()));
     }
 }

@@ -40,8 +40,13 @@ class LoadBalancerRenderTest {
         assertTrue(cfg.contains("check check-ssl verify none"));
         assertTrue(cfg.contains("uri /healthz"));
         assertTrue(cfg.contains("use-service prometheus-exporter if { path /metrics }"));
-        assertTrue(cfg.contains("stats auth admin:" + PASSWORD));
+        assertTrue(cfg.indexOf("http-request auth realm kubeha unless { http_auth(kubeha_stats) }")
+                < cfg.indexOf("use-service prometheus-exporter"), "/metrics asks for the credentials first");
+        assertTrue(cfg.contains("user admin insecure-password " + PASSWORD));
         assertFalse(cfg.contains("admin:admin"));
+        assertTrue(cfg.contains("monitor fail if { nbsrv(kube-apiservers) lt 1 }"), "/healthz: 503 with no API server");
+        assertTrue(cfg.contains("string ok if { path /livez }"), "/livez: HAProxy serves");
+        assertTrue(cfg.contains("chroot /var/lib/haproxy\n    user haproxy\n    group haproxy"), "as the distributions run it");
         assertTrue(cfg.contains("timeout tunnel 24h"), "watch/exec streams are not cut");
     }
 
@@ -61,6 +66,9 @@ class LoadBalancerRenderTest {
         assertTrue(one.contains("advert_int 0.1") && one.contains("vrrp_version 3"));
         assertFalse(one.contains("auth_pass"), "VRRPv3 has no authentication");
         assertTrue(one.contains("preempt_delay 10") && one.contains("state BACKUP"), "preemption with delay needs BACKUP");
+        assertTrue(one.contains("    check_unicast_src\n"), "adverts count only from the peer");
+        assertTrue(one.contains("script \"/usr/bin/curl -sf -o /dev/null --max-time 0.8 http://127.0.0.1:8404/livez\""),
+                "the fallback check asks whether HAProxy serves, not whether an API server is up: " + one);
     }
 
     @Test
@@ -89,6 +97,7 @@ class LoadBalancerRenderTest {
             Files.writeString(file, HaproxyConfig.render(Stacks.config("vagrant", overrides), PASSWORD, "/tmp/kubeha-test-admin.sock"));
             Netns.Result r = Netns.exec("haproxy", "-c", "-f", file.toString());
             assertEquals(0, r.exitCode(), overrides + ": " + r.output());
+            assertFalse(r.output().contains("Warnings were found"), overrides + ": " + r.output());
             Files.delete(file);
         }
     }
@@ -113,6 +122,7 @@ class LoadBalancerRenderTest {
         try (Netns ns = Netns.withAddress("kat", "eth1", lb1.address(), 24)) {
             Netns.Result r = ns.run("keepalived", "--config-test", "-f", conf.toAbsolutePath().toString());
             assertEquals(0, r.exitCode(), r.output());
+            assertFalse(r.output().contains("Unknown keyword"), r.output());
         }
     }
 }
