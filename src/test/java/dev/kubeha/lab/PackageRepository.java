@@ -38,6 +38,9 @@ final class PackageRepository {
         // Every package the list needs, recursively (virtual packages, shown as <name>, resolve to their providers).
         String resolve = "apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks"
                 + " --no-replaces --no-enhances " + names + " | grep '^[a-z0-9]' | sort -u";
+        if (!HostShell.sh("apt-cache show " + PACKAGES.get(0), 30).ok()) {
+            HostShell.run("apt-get update -q", 300);
+        }
         HostShell.run("rm -rf " + tmp + " && mkdir -p " + tmp + " && cd " + tmp + " && apt-get download -q $(" + resolve + ")"
                 + " && touch .kubeha-lab-ready && rm -rf " + cache + " && mv " + tmp + " " + cache, 900);
         return cache;
