@@ -35,7 +35,7 @@ class LoadBalancerPairLabTest {
         lab = new MachineLab(List.of("lb1", "lb2", "cp1", "cp2", "cp3"));
         runner = new StepRunner(lab.ssh, lab.dir, 600);
         for (String cp : List.of("cp1", "cp2", "cp3")) {
-            StandInApiServer.install(lab, cp, 6443);
+            StandInApiServer.install(lab, cp, 6443, true);
         }
         stack = lab.stack(Map.of("loadBalancers", MachineLab.nodes("lb1", "lb2"),
                 "controlPlaneNodes", MachineLab.nodes("cp1", "cp2", "cp3"), "keepalivedPreemptDelay", "2"));

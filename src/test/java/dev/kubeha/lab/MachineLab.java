@@ -31,6 +31,7 @@ final class MachineLab implements AutoCloseable {
     final Map<String, String> kubernetesPackages;
     private final Map<String, Machine> machines = new LinkedHashMap<>();
     private Process repoServer;
+    private String bastion;
     private final Thread hook = new Thread(this::teardown);
 
     /** Why machines cannot boot here, or null. */
@@ -108,7 +109,21 @@ final class MachineLab implements AutoCloseable {
     }
 
     Ssh.Target target(String machine) {
-        return new Ssh.Target(address(machine), RootFilesystem.USER, key);
+        Ssh.Target direct = new Ssh.Target(address(machine), RootFilesystem.USER, key);
+        if (bastion == null || machine.equals(bastion)) {
+            return direct;
+        }
+        return new Ssh.Target(direct.host(), 22, direct.user(), key, new Ssh.Target(address(bastion), RootFilesystem.USER, key));
+    }
+
+    /**
+     * From now on the operator's side reaches the machines only through {@code jumpHost}: SSH from the hub to any
+     * other machine is rejected (in the hub's namespace, apart from the machines' own firewalls).
+     */
+    void onlyThrough(String jumpHost) {
+        HostShell.run("ip netns exec " + network.hub() + " iptables -A OUTPUT -p tcp --dport 22 ! -d " + address(jumpHost)
+                + " -j REJECT --reject-with tcp-reset");
+        bastion = jumpHost;
     }
 
     /** An existing-hosts stack pointed at the machines: "kubeha:key" to value, as the engine passes config. */

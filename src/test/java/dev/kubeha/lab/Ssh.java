@@ -110,10 +110,12 @@ final class Ssh {
     }
 
     /** Writes a private key to a file only root can read (ssh refuses keys others can read). */
-    static Path keyFile(Path dir, String name, String privateKey) {
+    static synchronized Path keyFile(Path dir, String name, String privateKey) {
         try {
             Path f = dir.resolve(name);
-            Files.deleteIfExists(f);
+            if (Files.exists(f)) {
+                return f;
+            }
             Files.createFile(f, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Files.writeString(f, privateKey.endsWith("\n") ? privateKey : privateKey + "\n");

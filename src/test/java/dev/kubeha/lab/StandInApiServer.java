@@ -16,8 +16,8 @@ final class StandInApiServer {
     private StandInApiServer() {
     }
 
-    /** Installs and starts the service on {@code machine}, listening on {@code port}. */
-    static void install(MachineLab lab, String machine, int port) {
+    /** Installs the service on {@code machine}, listening on {@code port}; started now when {@code start}. */
+    static void install(MachineLab lab, String machine, int port, boolean start) {
         Path cert = lab.dir.resolve("apiserver-cert.pem");
         Path key = lab.dir.resolve("apiserver-key.pem");
         if (!cert.toFile().exists()) {
@@ -39,7 +39,7 @@ final class StandInApiServer {
                 [Install]
                 WantedBy=multi-user.target
                 """.formatted(DIR, machine, port, DIR, DIR));
-        Ssh.Result r = lab.root(machine, "systemctl daemon-reload && systemctl enable --now " + UNIT);
+        Ssh.Result r = lab.root(machine, "systemctl daemon-reload" + (start ? " && systemctl enable --now " + UNIT : ""));
         if (!r.ok()) {
             throw new IllegalStateException("stand-in API server on " + machine + ": " + r);
         }

@@ -62,7 +62,11 @@ final class StepRunner implements Mocks, AutoCloseable {
     }
 
     /** The outcome of one {@code up} or {@code destroy}. */
-    record Run(List<String> errors, List<Op> ops, double seconds) {
+    record Run(List<String> errors, List<Op> ops, double seconds, Map<String, List<String>> dependencies) {
+        Run(List<String> errors, List<Op> ops, double seconds) {
+            this(errors, ops, seconds, Map.of());
+        }
+
         boolean ok() {
             return errors.isEmpty();
         }
@@ -123,7 +127,9 @@ final class StepRunner implements Mocks, AutoCloseable {
             gone.removeAll(registered.keySet());
             deleteAll(gone, errors);
         }
-        return new Run(List.copyOf(errors), List.copyOf(ops), seconds());
+        Map<String, List<String>> dependencies = new HashMap<>();
+        recording.registrations().forEach(r -> dependencies.put(r.name(), r.dependencies()));
+        return new Run(List.copyOf(errors), List.copyOf(ops), seconds(), dependencies);
     }
 
     /** {@code pulumi destroy}: every resource deleted, dependents first. */
