@@ -114,11 +114,11 @@ class ClusterLabTest {
         for (StepRunner.Op op : run.ops()) {
             assertTrue(op.name().startsWith("worker2-") || op.name().equals("cluster-readiness"), "only worker2's steps changed (and the readiness gate, which waits for the nodes there are): " + run.changed());
         }
+        assertReachable();
         assertTrue(standInLog("worker2").contains("kubeadm reset"), "kubeadm reset ran on worker2");
         Ssh.Result chains = lab.root("worker2", "iptables -S | grep -c -- '-N KUBE-' || true; ufw status | head -1");
         assertEquals("0\nStatus: active", chains.stdout().trim(), "Kubernetes' chains gone, ufw still on");
         settings = less;
-        assertReachable();
     }
 
     @Test

@@ -58,6 +58,10 @@ class NodePreparationLabTest {
     @Test
     @Order(2)
     void preparationInstallsContainerdAndThePinnedKubernetesPackagesFromTheConfiguredRepository() {
+        // As unattended-upgrades at first boot does: another apt holds dpkg's lock for a while.
+        Ssh.Result lock = lab.root(NODE, "systemd-run --unit=kubeha-lab-apt-lock python3 -c 'import fcntl, time;"
+                + " f = open(\"/var/lib/dpkg/lock-frontend\", \"w\"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(8)'");
+        assertTrue(lock.ok(), lock.toString());
         StepRunner.Run run = runner.up("lab", stack, LabPrograms::preparation);
         assertTrue(run.ok(), () -> String.join("\n", run.errors()));
         Ssh.Result r = lab.root(NODE, "dpkg-query -W -f='${Package} ${Version}\\n' kubelet kubeadm kubectl; apt-mark showhold;"
