@@ -43,11 +43,6 @@ final class LabNetwork implements AutoCloseable {
         return ns;
     }
 
-    /** Cuts or restores a machine's link to the bridge. */
-    void link(String machine, boolean up) {
-        HostShell.run("ip -n " + hub() + " link set v" + machine + (up ? " up" : " down"));
-    }
-
     /** Runs a command in the hub namespace (where the operator's SSH client runs). */
     HostShell.Result inHub(String command, int seconds) {
         return HostShell.sh("ip netns exec " + hub() + " " + command, seconds);

@@ -117,10 +117,6 @@ final class Machine implements AutoCloseable {
         return boots;
     }
 
-    boolean running() {
-        return nspawn != null && nspawn.isAlive();
-    }
-
     /** The machine's disk as the host sees it (for checks that must not go through the machine). */
     Path root() {
         return merged;
