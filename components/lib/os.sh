@@ -34,17 +34,24 @@ APT_LOCK_WAIT=600
 # (DPkg::Lock::Timeout; Debian/apt:apt-pkg/deb/debsystem.cc, debSystem::Lock); `update` takes the package lists'
 # lock without waiting at all (apt-pkg/acquire.cc, pkgAcquire::GetLock), so it is retried while that lock is held.
 apt_get() {
-  if [ "$1" != update ]; then
+  if [ "$1" = update ]; then
+    DEBIAN_FRONTEND=noninteractive apt_locked_retry apt-get "$@"
+  else
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT" "$@"
-    return
   fi
+}
+
+# apt_locked_retry COMMAND...: runs COMMAND (its output discarded, its errors shown) again every 5 s for up to
+# APT_LOCK_WAIT seconds while another apt or dpkg holds a lock that COMMAND does not wait for: apt-get update's,
+# and dpkg's for apt-mark, which runs `dpkg --set-selections` (Debian/apt:apt-pkg/statechanges.cc).
+apt_locked_retry() {
   local err tries=$((APT_LOCK_WAIT / 5))
-  until err="$(DEBIAN_FRONTEND=noninteractive apt-get "$@" 2>&1 >/dev/null)"; do
+  until err="$("$@" 2>&1 >/dev/null)"; do
     case "$err" in
-      *"Could not get lock"*)
+      *"Could not get lock"* | *"locked by another process"*)
         tries=$((tries - 1))
-        [ "$tries" -gt 0 ] || { printf '%s\n' "$err" >&2; log "the package lists were locked for ${APT_LOCK_WAIT}s"; return 1; }
-        log "another apt holds the package lists' lock (unattended-upgrades at first boot?); waiting"
+        [ "$tries" -gt 0 ] || { printf '%s\n' "$err" >&2; log "$1 $2: locked for ${APT_LOCK_WAIT}s"; return 1; }
+        log "another apt or dpkg holds a lock $1 $2 needs (unattended-upgrades at first boot?); waiting"
         sleep 5
         ;;
       *) printf '%s\n' "$err" >&2; return 1 ;;
@@ -277,7 +284,7 @@ kube_packages_install() {
       debian)
         v=""; [ -n "$patch" ] && v="=${patch}-*"
         for p in "${pkgs[@]}"; do versioned+=("$p$v"); done
-        apt-mark unhold "${pkgs[@]}" >/dev/null 2>&1 || true
+        apt_locked_retry apt-mark unhold "${pkgs[@]}" 2>/dev/null || true
         apt_get update -q || die "apt-get update failed"
         apt_get install -y -q --allow-change-held-packages "${versioned[@]}" \
           || die "cannot install ${pkgs[*]} ${patch}"
@@ -294,7 +301,7 @@ kube_packages_install() {
     local held
     held="$(apt-mark showhold 2>/dev/null || true)"
     for p in "${pkgs[@]}"; do
-      grep -qx "$p" <<<"$held" || apt-mark hold "$p" >/dev/null
+      grep -qx "$p" <<<"$held" || apt_locked_retry apt-mark hold "$p" || die "apt-mark hold $p failed"
     done
   fi
 }

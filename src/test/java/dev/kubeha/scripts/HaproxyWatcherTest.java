@@ -39,7 +39,13 @@ class HaproxyWatcherTest {
     @AfterEach
     void tearDown() throws Exception {
         if (watcher != null) {
-            watcher.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+            // Its curl of the moment too: a stub still running would write into the folder being deleted.
+            List<ProcessHandle> all = new java.util.ArrayList<>(watcher.descendants().toList());
+            all.add(watcher.toHandle());
+            all.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle p : all) {
+                p.onExit().get(3, TimeUnit.SECONDS);
+            }
         }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {

@@ -225,6 +225,63 @@ class NodeScriptsTest {
                 Files.readString(h.root().resolve("etc/apt/sources.list.d/kubernetes.list")));
     }
 
+    /** Builds, under $1, a signed apt repository (repo/) and its ASCII-armored public key (key.asc), with gpg. */
+    static final String SIGNED_REPO = """
+            set -e
+            cd "$1"
+            export GNUPGHOME="$1/gnupg"
+            mkdir -m 700 gnupg repo
+            gpg --batch --quiet --pinentry-mode loopback --passphrase '' --quick-gen-key 'kubeha test <t@example.invalid>' rsa2048 sign 1d
+            : >repo/Packages
+            { echo 'Suite: stable'; echo "Date: $(date -Ru)"; echo 'SHA256:'
+              echo " $(sha256sum repo/Packages | cut -d' ' -f1) 0 Packages"; } >repo/Release
+            gpg --batch --quiet --pinentry-mode loopback --passphrase '' --clearsign -o repo/InRelease repo/Release
+            gpg --batch --armor --export >key.asc
+            gpgconf --kill all 2>/dev/null || true
+            """;
+
+    /** apt-get update of one source with its own state, on a PATH without gpg ($1: the folder, $2: the sources line). */
+    static final String APT_UPDATE_WITHOUT_GPG = """
+            cd "$1"
+            mkdir -p nogpg state/lists/partial cache/archives/partial etc/trusted.gpg.d etc/preferences.d etc/apt.conf.d
+            for d in /usr/bin /bin /usr/sbin /sbin; do
+              for f in "$d"/*; do b="${f##*/}"; case "$b" in gpg|gpg2) ;; *) [ -e "nogpg/$b" ] || ln -s "$f" "nogpg/$b" ;; esac; done
+            done
+            printf '%s\n' "$2" >etc/sources.list
+            rm -rf state/lists/* && mkdir -p state/lists/partial
+            PATH="$1/nogpg"
+            ! command -v gpg >/dev/null || { echo 'gpg is still on PATH'; exit 2; }
+            apt-get -o Dir::Etc="$1/etc" -o Dir::Etc::sourcelist="$1/etc/sources.list" -o Dir::Etc::sourceparts=- \
+              -o Dir::State="$1/state" -o Dir::State::status=/var/lib/dpkg/status -o Dir::Cache="$1/cache" \
+              -o APT::Sandbox::User=root update 2>&1
+            """;
+
+    @Test
+    void aptVerifiesTheRepositoryWithTheKeyAsPrepareKeepsItAndNoGpg() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "apt-get update of a test repository runs as root");
+        for (String tool : List.of("apt-get", "gpg", "gpgv", "sha256sum")) {
+            assumeTrue(Netns.onPath(tool), tool + " is not installed");
+        }
+        ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
+        Path apt = Files.createDirectories(h.dir().resolve("apt"));
+        Netns.Result repo = Netns.exec("bash", "-c", SIGNED_REPO, "-", apt.toString());
+        assertEquals(0, repo.exitCode(), repo.output());
+        h.stub("curl", "cat " + apt.resolve("key.asc"));
+        ScriptHarness.Run run = h.run(NodeScripts.prepare(CONFIG, MASTER1));
+        assertEquals(0, run.exitCode(), run.stderr());
+        Path key = h.root().resolve("etc/apt/keyrings/kubernetes-1.31.asc");
+
+        String source = "deb [signed-by=" + key + "] file:" + apt.resolve("repo") + "/ /";
+        Netns.Result update = Netns.exec("bash", "-c", APT_UPDATE_WITHOUT_GPG, "-", apt.toString(), source);
+        assertEquals(0, update.exitCode(), update.output());
+        assertFalse(update.output().contains("GPG error") || update.output().contains("is not signed"), update.output());
+
+        // The same with a key that is not the repository's: apt refuses, so the check above means something.
+        Files.writeString(key, Files.readString(key).replaceFirst("(?m)^(mQ[A-Za-z0-9+/]{8})", "$1AAAA"));
+        Netns.Result refused = Netns.exec("bash", "-c", APT_UPDATE_WITHOUT_GPG, "-", apt.toString(), source);
+        assertTrue(refused.output().contains("is not signed") || refused.output().contains("NO_PUBKEY"), refused.output());
+    }
+
     @Test
     void aDownloadThatIsNotASigningKeyFailsClearly() {
         ScriptHarness.Run portal = freshNode(ScriptHarness.UBUNTU).stub("curl", "echo '<html>captive portal</html>'")
@@ -242,17 +299,22 @@ class NodeScriptsTest {
 
     @Test
     void aptWaitsWhileUnattendedUpgradesHoldsItsLocks() throws Exception {
-        // apt-get update fails at once while another apt holds the lists' lock; install and purge are told to wait
-        // for dpkg's lock (DPkg::Lock::Timeout).
+        // apt-get update fails at once while another apt holds the lists' lock, and apt-mark while dpkg's is held;
+        // install and purge are told to wait for dpkg's lock (DPkg::Lock::Timeout).
         ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
         String count = h.dir().resolve("update-count").toString();
         String lockedTwice = "if [ \"$1\" = update ]; then n=$(cat " + count + " 2>/dev/null || echo 0); echo $((n + 1)) >" + count + "; "
                 + "[ \"$n\" -ge 2 ] || { echo 'E: Could not get lock /var/lib/apt/lists/lock. It is held by process 812 (apt-get)' >&2; exit 100; }; fi";
-        h.stub("apt-get", lockedTwice).stubs("sleep");
+        String holds = h.dir().resolve("hold-count").toString();
+        String dpkgLockedOnce = "[ \"$1\" = hold ] || exit 0; n=$(cat " + holds + " 2>/dev/null || echo 0); echo $((n + 1)) >" + holds + "; "
+                + "[ \"$n\" -ge 1 ] || { echo 'dpkg: error: dpkg frontend lock was locked by another process with pid 812' >&2; exit 2; }";
+        h.stub("apt-get", lockedTwice).stub("apt-mark", dpkgLockedOnce).stubs("sleep");
         ScriptHarness.Run run = h.run(NodeScripts.prepare(CONFIG, MASTER1));
         assertEquals(0, run.exitCode(), run.stderr());
-        assertTrue(run.stderr().contains("another apt holds the package lists' lock (unattended-upgrades at first boot?); waiting"),
+        assertTrue(run.stderr().contains("another apt or dpkg holds a lock apt-get update needs (unattended-upgrades at first boot?); waiting"),
                 run.stderr());
+        assertTrue(run.stderr().contains("holds a lock apt-mark hold needs"), "apt-mark runs dpkg, which does not wait: " + run.stderr());
+        assertTrue(run.calls().stream().filter(c -> c.startsWith("apt-mark hold")).count() > 3, run.calls().toString());
         assertTrue(run.calls().stream().filter(c -> c.startsWith("apt-get") && !c.startsWith("apt-get update"))
                 .allMatch(c -> c.startsWith("apt-get -o DPkg::Lock::Timeout=600 ")), run.calls().toString());
 
@@ -260,7 +322,7 @@ class NodeScriptsTest {
                 .stub("apt-get", "[ \"$1\" = update ] && { echo 'E: Could not get lock /var/lib/apt/lists/lock' >&2; exit 100; }; exit 0");
         ScriptHarness.Run stuck = forever.run(NodeScripts.prepare(CONFIG, MASTER1));
         assertNotEquals(0, stuck.exitCode());
-        assertTrue(stuck.stderr().contains("the package lists were locked for 600s") && stuck.stderr().contains("ERROR: apt-get update failed"),
+        assertTrue(stuck.stderr().contains("apt-get update: locked for 600s") && stuck.stderr().contains("ERROR: apt-get update failed"),
                 stuck.stderr());
         assertEquals(120, stuck.calls().stream().filter(c -> c.startsWith("apt-get update")).count(), "bounded: every 5 s for 600 s");
     }
