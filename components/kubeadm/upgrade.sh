@@ -5,7 +5,8 @@
 # the kubelet and kubectl. kubeha drains the node before (<node>-cordon) and uncordons it after (<node>-uncordon),
 # one node at a time, control plane first. A node that runs the version already is left alone.
 # Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, FIRST (true|false), CONTROL_PLANE (true|false),
-# KUBERNETES_MINOR (1.32), KUBERNETES_PATCH (1.32.1, or empty for the newest of the minor).
+# KUBERNETES_MINOR (1.32), KUBERNETES_PATCH (1.32.1, or empty for the newest of the minor), KUBERNETES_DEB_* and
+# KUBERNETES_RPM_* (the package repository of the new minor, see repo_kubernetes).
 running="$(kubelet_version)"
 [ -n "$running" ] || die "the kubelet is not installed on $NODE_NAME"
 wanted="${KUBERNETES_PATCH:-$KUBERNETES_MINOR}"

@@ -221,6 +221,14 @@ pkg_remove() {
   esac
 }
 
+# module_present NAME: the kernel has module NAME, loaded (/proc/modules, read directly: `lsmod | grep -q` fails under
+# pipefail when grep stops reading early) or built in (/sys/module/NAME; br_netfilter built in shows as its sysctls).
+module_present() {
+  grep -q "^$1 " "${KUBEHA_ROOT}/proc/modules" 2>/dev/null && return 0
+  [ -d "${KUBEHA_ROOT}/sys/module/$1" ] && return 0
+  [ "$1" = br_netfilter ] && [ -e "${KUBEHA_ROOT}/proc/sys/net/bridge/bridge-nf-call-iptables" ]
+}
+
 # interface_with_address ADDRESS: the name of the interface that carries ADDRESS (never guessed by name:
 # Ubuntu boxes say eth1, Rocky boxes enp0s8).
 interface_with_address() {
@@ -246,24 +254,29 @@ signing_key_install() {
   put_file "$dest" 644 <<<"$key" || true
 }
 
-# repo_kubernetes MINOR: the pkgs.k8s.io repository of one Kubernetes minor (e.g. 1.31), with its key.
+# repo_kubernetes MINOR: the Kubernetes package repository of one minor (e.g. 1.31) with its signing key, from the
+# script's KUBERNETES_DEB_REPOSITORY and KUBERNETES_DEB_KEY (or KUBERNETES_RPM_*): pkgs.k8s.io unless the stack
+# names a mirror (kubernetesDebRepository ...). The key is fetched again when the repository changes.
 # Returns 0 when the repository changed (the package index must be refreshed).
 repo_kubernetes() {
-  local minor="$1" url="https://pkgs.k8s.io/core:/stable:/v$1"
+  local minor="$1"
   case "$OS_FAMILY" in
     debian)
-      local key="/etc/apt/keyrings/kubernetes-${minor}.asc"
-      [ -s "${KUBEHA_ROOT}${key}" ] || signing_key_install "$url/deb/Release.key" "$key"
-      put_file /etc/apt/sources.list.d/kubernetes.list 644 <<<"deb [signed-by=${key}] $url/deb/ /"
+      local key="/etc/apt/keyrings/kubernetes-${minor}.asc" line
+      line="deb [signed-by=${key}] ${KUBERNETES_DEB_REPOSITORY} /"
+      if [ ! -s "${KUBEHA_ROOT}${key}" ] || [ "$(cat "${KUBEHA_ROOT}/etc/apt/sources.list.d/kubernetes.list" 2>/dev/null)" != "$line" ]; then
+        signing_key_install "$KUBERNETES_DEB_KEY" "$key"
+      fi
+      put_file /etc/apt/sources.list.d/kubernetes.list 644 <<<"$line"
       ;;
     rhel)
       put_file /etc/yum.repos.d/kubernetes.repo 644 <<EOT
 [kubernetes]
 name=Kubernetes $minor (kubeha)
-baseurl=$url/rpm/
+baseurl=${KUBERNETES_RPM_REPOSITORY}
 enabled=1
 gpgcheck=1
-gpgkey=$url/rpm/repodata/repomd.xml.key
+gpgkey=${KUBERNETES_RPM_KEY}
 exclude=kubelet kubeadm kubectl cri-tools kubernetes-cni
 EOT
       ;;

@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 # kubeha: prepare a Kubernetes node (control plane or worker). Idempotent: a second run changes nothing.
 # Parameters: NODE_ADDRESS, ROLE (control-plane|worker), KUBERNETES_MINOR (1.31), KUBERNETES_PATCH (1.31.4 or
-# empty), FIREWALL (true|false).
+# empty), FIREWALL (true|false), KUBERNETES_DEB_REPOSITORY/_KEY and KUBERNETES_RPM_REPOSITORY/_KEY (the package
+# repository of the minor, see repo_kubernetes).
 
 # Swap off, and kept off after reboots (fstab entries commented out, swap units masked).
 if [ -n "$(swapon --show --noheadings 2>/dev/null)" ]; then
@@ -20,8 +21,13 @@ done
 # Kernel modules for containerd's overlay snapshotter and bridged pod traffic (flannel needs br_netfilter).
 put_file /etc/modules-load.d/kubernetes.conf 644 <<<$'overlay\nbr_netfilter' || true
 for module in overlay br_netfilter; do
-  # Read /proc/modules directly: `lsmod | grep -q` fails under pipefail when grep stops reading early.
-  grep -q "^${module} " "${KUBEHA_ROOT}/proc/modules" 2>/dev/null || modprobe "$module" || die "cannot load kernel module $module"
+  module_present "$module" && continue
+  if systemd-detect-virt --container --quiet 2>/dev/null; then
+    # No container may load kernel modules (that is the host kernel's, CAP_SYS_MODULE): skipped, with the reason.
+    log "skipped loading kernel module $module: this node is a container ($(systemd-detect-virt --container)), which cannot load modules; load it on the host (modprobe $module)"
+    continue
+  fi
+  modprobe "$module" || die "cannot load kernel module $module"
 done
 
 if put_file /etc/sysctl.d/99-kubernetes.conf 644 <<'EOT'
@@ -30,7 +36,9 @@ net.bridge.bridge-nf-call-iptables = 1
 net.bridge.bridge-nf-call-ip6tables = 1
 EOT
 then
-  sysctl --system >/dev/null || die "sysctl --system failed"
+  # Only this file: `sysctl --system` fails when any other file has a key the kernel refuses (in a container:
+  # kernel.pid_max, fs.protected_*), though ours applied. systemd-sysctl applies them all at boot.
+  sysctl -q -p "${KUBEHA_ROOT}/etc/sysctl.d/99-kubernetes.conf" >/dev/null || die "cannot apply /etc/sysctl.d/99-kubernetes.conf"
 fi
 
 selinux_permissive

@@ -1,4 +1,4 @@
-"""A stand-in API server for the failover lab: HTTPS on :PORT, GET /healthz answers "ok", anything else names
+"""A stand-in API server for the failover lab: HTTPS on :PORT, GET /healthz, /readyz and /livez answer "ok", anything else names
 the host that answered. Usage: apiserver.py NAME PORT CERT KEY"""
 import http.server
 import ssl
@@ -19,7 +19,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
 
     def do_GET(self):
-        body = b"ok" if self.path == "/healthz" else ("master=" + name).encode()
+        body = b"ok" if self.path in ("/healthz", "/readyz", "/livez") else ("master=" + name).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Master", name)

@@ -32,7 +32,8 @@ public record ClusterConfig(
         KeepalivedSettings keepalived,
         List<String> warnings,
         boolean allowClusterDestroy,
-        Optional<String> kubernetesApiProxy) {
+        Optional<String> kubernetesApiProxy,
+        KubernetesPackages kubernetesPackages) {
 
     public ClusterConfig {
         loadBalancers = List.copyOf(loadBalancers);

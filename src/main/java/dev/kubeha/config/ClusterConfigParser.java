@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 public final class ClusterConfigParser {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern RFC1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern PACKAGE_URL = Pattern.compile("(https?://[^/\\s'\"\\[\\]]+|file://)/?[^\\s'\"\\[\\]]*");
     private static final Pattern CHART_VERSION = Pattern.compile("v?\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.-]+)?");
     /** VirtualBox (6.1.28 and later) allows host-only addresses only here unless /etc/vbox/networks.conf says more. */
     private static final Cidr VIRTUALBOX_HOST_ONLY = Cidr.parse("192.168.56.0/21").orElseThrow();
@@ -126,14 +127,38 @@ public final class ClusterConfigParser {
         boolean firewall = bool("firewall");
         boolean allowClusterDestroy = bool("allowClusterDestroy");
         Optional<String> apiProxy = kubernetesApiProxy(provisioner, ssh, vip, apiPort);
+        KubernetesPackages kubernetesPackages = kubernetesPackages();
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
-                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy);
+                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy, kubernetesPackages);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
+    }
+
+    // ---- Kubernetes packages ---------------------------------------------------------------------------------
+
+    private KubernetesPackages kubernetesPackages() {
+        return new KubernetesPackages(packageUrl("kubernetesDebRepository"), packageUrl("kubernetesDebKey"),
+                packageUrl("kubernetesRpmRepository"), packageUrl("kubernetesRpmKey"));
+    }
+
+    /** An http(s) or file URL, with {minor} the only placeholder; it goes into apt/dnf sources and curl. */
+    private String packageUrl(String key) {
+        String url = string(key);
+        if (url.isEmpty()) {
+            return url;
+        }
+        String rest = url.replace(KubernetesPackages.MINOR, "1.31");
+        if (!PACKAGE_URL.matcher(url).matches()) {
+            error(key, "'" + url + "' is not an http://, https:// or file:// URL (for example https://pkgs.k8s.io/core:/stable:/v"
+                    + KubernetesPackages.MINOR + "/deb/)");
+        } else if (rest.contains("{") || rest.contains("}")) {
+            error(key, "'" + url + "' has a placeholder other than " + KubernetesPackages.MINOR + " (the Kubernetes minor, e.g. 1.31)");
+        }
+        return url;
     }
 
     // ---- topology ------------------------------------------------------------------------------------------

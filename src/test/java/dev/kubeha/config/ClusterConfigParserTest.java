@@ -208,4 +208,27 @@ class ClusterConfigParserTest {
             assertTrue(List.of("string", "integer", "boolean", "array").contains(k.type()), k.name() + " type " + k.type());
         }
     }
+
+    @Test
+    void kubernetesPackagesComeFromPkgsK8sIoUnlessTheStackNamesAMirror() {
+        KubernetesPackages defaults = parse(valid()).orThrow().kubernetesPackages();
+        assertEquals("https://pkgs.k8s.io/core:/stable:/v1.31/deb/", defaults.scriptParameters("1.31").get("KUBERNETES_DEB_REPOSITORY"));
+        assertEquals("https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key", defaults.scriptParameters("1.31").get("KUBERNETES_DEB_KEY"));
+        assertEquals("https://pkgs.k8s.io/core:/stable:/v1.32/rpm/repodata/repomd.xml.key",
+                defaults.scriptParameters("1.32").get("KUBERNETES_RPM_KEY"));
+
+        KubernetesPackages mirror = parse(with("kubernetesDebRepository", "http://10.0.0.9/k8s/v{minor}/",
+                "kubernetesDebKey", "file:///srv/keys/k8s.asc")).orThrow().kubernetesPackages();
+        assertEquals("http://10.0.0.9/k8s/v1.33/", mirror.scriptParameters("1.33").get("KUBERNETES_DEB_REPOSITORY"));
+        assertEquals("file:///srv/keys/k8s.asc", mirror.scriptParameters("1.33").get("KUBERNETES_DEB_KEY"));
+    }
+
+    @Test
+    void aKubernetesPackageUrlThatIsNoUrlOrHasAnotherPlaceholderIsAnErrorNamingTheKey() {
+        ClusterConfigParser.Result r = parse(with("kubernetesDebRepository", "pkgs.example.com/deb",
+                "kubernetesRpmKey", "https://mirror.example.com/{version}/key", "kubernetesDebKey", "https://x.example/a key"));
+        assertEquals(List.of("kubeha:kubernetesDebKey", "kubeha:kubernetesDebRepository", "kubeha:kubernetesRpmKey"),
+                r.errors().stream().map(ConfigError::path).sorted().toList());
+        assertTrue(r.errors().stream().anyMatch(e -> e.message().contains("{version}") && e.message().contains("{minor}")), r.errors().toString());
+    }
 }

@@ -32,7 +32,7 @@ class NodeScriptsTest {
 
     /** Commands that change a node; a second run must call none of them. */
     static final List<String> CHANGING = List.of("apt-get -o DPkg::Lock::Timeout=600 install", "apt-get update", "apt-mark hold", "dnf install",
-            "swapoff", "modprobe", "sysctl --system", "systemctl restart", "systemctl enable", "systemctl mask", "setenforce",
+            "swapoff", "modprobe", "sysctl -q -p", "systemctl restart", "systemctl enable", "systemctl mask", "setenforce",
             "firewall-cmd --permanent --add", "ufw allow", "gpg", "dnf config-manager", "kubeadm init", "kubeadm join");
 
     /** A fresh node of the given family: nothing installed, swap on, modules not loaded, firewalld active. */
@@ -41,6 +41,8 @@ class NodeScriptsTest {
         String state = h.dir().resolve("state").toString();
         h.stub("swapon", "[ -f " + state + ".swapoff ] || echo '/swap.img file 2G 0B -2'")
                 .stub("swapoff", "touch " + state + ".swapoff")
+                // A VM or bare-metal node (this test machine may itself be a container).
+                .stub("systemd-detect-virt", "echo none; exit 1")
                 .stub("modprobe", "mkdir -p \"$KUBEHA_ROOT/proc\"; echo \"$1 16384 0 - Live 0x0\" >>\"$KUBEHA_ROOT/proc/modules\"")
                 .stub("dpkg-query", "for last; do :; done; [ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *Version*) echo '1.31.4-1.1';; *) echo 'install ok installed';; esac")
                 .stub("rpm", "for last; do :; done; [ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *VERSION*) echo '1.31.4';; esac; exit 0")
@@ -119,7 +121,7 @@ class NodeScriptsTest {
         ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
         ScriptHarness.Run first = h.run(NodeScripts.prepare(CONFIG, MASTER1));
         assertEquals(0, first.exitCode(), first.stderr());
-        for (String call : List.of("swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl --system",
+        for (String call : List.of("swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl -q -p",
                 "apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends containerd conntrack socat", "systemctl restart containerd",
                 "apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages --allow-downgrades kubelet=1.31.4-* kubeadm=1.31.4-* kubectl=1.31.4-*",
                 "apt-mark hold kubelet", "systemctl enable kubelet", "firewall-cmd --permanent --add-port=6443/tcp",

@@ -26,12 +26,12 @@ public final class NodeScripts {
 
     /** Swap, modules, sysctls, containerd, pinned kubelet/kubeadm/kubectl, node-ip, firewall. */
     public static String prepare(ClusterConfig config, Node node) {
-        return NodeScript.render("node/prepare.sh", Map.of(
+        return NodeScript.render("node/prepare.sh", withPackages(config, Map.of(
                 "NODE_ADDRESS", node.address(),
                 "ROLE", node.role() == Role.CONTROL_PLANE ? "control-plane" : "worker",
                 "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
                 "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "",
-                "FIREWALL", Boolean.toString(config.firewall())));
+                "FIREWALL", Boolean.toString(config.firewall()))));
     }
 
     /** kubeadm init on the first control-plane node; prints {@code KUBEHA_CA_CERT_HASH=sha256:...}. */
@@ -94,14 +94,21 @@ public final class NodeScripts {
      * {@code first}: the node that ran kubeadm init, where {@code kubeadm upgrade apply} runs.
      */
     public static String upgrade(ClusterConfig config, Node node, boolean first) {
-        return NodeScript.render("kubeadm/upgrade.sh", Map.of(
+        return NodeScript.render("kubeadm/upgrade.sh", withPackages(config, Map.of(
                 "NODE_NAME", node.name(),
                 "NODE_ADDRESS", node.address(),
                 "API_PORT", Integer.toString(config.apiPort()),
                 "FIRST", Boolean.toString(first),
                 "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
                 "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
-                "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : ""));
+                "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "")));
+    }
+
+    /** A script's parameters plus the Kubernetes package repository of the configured minor. */
+    private static Map<String, String> withPackages(ClusterConfig config, Map<String, String> params) {
+        Map<String, String> all = new java.util.HashMap<>(params);
+        all.putAll(config.kubernetesPackages().scriptParameters(config.kubernetesVersion().minorVersion()));
+        return all;
     }
 
     /** On the first control-plane node, before {@code node}'s upgrade: drain it unless it runs the version. */

@@ -1,0 +1,203 @@
+package dev.kubeha.lab;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The load-balancer pair on two booted machines (install and configure through the program's own steps), with
+ * stand-in API servers on three control-plane machines: the seed guide's "Testing HA" checks, HAProxy's death,
+ * a reboot, and removal. The tests run in order on the same machines.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LoadBalancerPairLabTest {
+    private static final List<String> LBS = List.of("lb1", "lb2");
+    private static final List<String> UNITS = List.of("haproxy", "keepalived", "kubeha-haproxy-watch");
+    private static MachineLab lab;
+    private static StepRunner runner;
+    private static Map<String, String> stack;
+
+    @BeforeAll
+    static void boot() {
+        String reason = MachineLab.unavailableReason();
+        assumeTrue(reason == null, reason);
+        lab = new MachineLab(List.of("lb1", "lb2", "cp1", "cp2", "cp3"));
+        runner = new StepRunner(lab.ssh, lab.dir, 600);
+        for (String cp : List.of("cp1", "cp2", "cp3")) {
+            StandInApiServer.install(lab, cp, 6443, true);
+        }
+        stack = lab.stack(Map.of("loadBalancers", MachineLab.nodes("lb1", "lb2"),
+                "controlPlaneNodes", MachineLab.nodes("cp1", "cp2", "cp3"), "keepalivedPreemptDelay", "2"));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (lab != null) {
+            runner.close();
+            lab.close();
+            assertEquals(List.of(), lab.leftovers(), "the lab left these behind");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void installAndConfigureBringTheVipUpOnTheFirstLoadBalancer() {
+        StepRunner.Run run = runner.up("lab", stack, LabPrograms::loadBalancers);
+        assertTrue(run.ok(), () -> String.join("\n", run.errors()));
+        assertEquals(List.of("create lb1-configure", "create lb1-install", "create lb2-configure", "create lb2-install"),
+                run.changed());
+        for (String lb : LBS) {
+            assertEquals("active\nactive\nactive", lab.root(lb, "systemctl is-active " + String.join(" ", UNITS)).stdout().trim(), lb);
+        }
+        assertTrue(lab.awaitVip("lb1", LBS, 10) >= 0, "the VIP is on lb1 alone: " + lab.vipHolders(LBS));
+        assertTrue(apiThroughVip().startsWith("master=cp"), "the API answers through the VIP");
+    }
+
+    @Test
+    @Order(2)
+    void aSecondRunChangesNothing() {
+        Map<String, String> before = units();
+        StepRunner.Run run = runner.up("lab", stack, LabPrograms::loadBalancers);
+        assertTrue(run.ok(), () -> String.join("\n", run.errors()));
+        assertEquals(List.of(), run.changed(), "nothing to run on a second up");
+        // Run again, as an update whose stdin changed runs them: the scripts themselves change nothing.
+        for (String lb : LBS) {
+            for (String step : List.of("-install", "-configure")) {
+                StepRunner.Run again = runner.rerun(lb + step);
+                assertTrue(again.ok(), () -> String.join("\n", again.errors()));
+            }
+        }
+        assertEquals(before, units(), "no unit restarted (main PID and start time of each)");
+    }
+
+    @Test
+    @Order(3)
+    void statsAndMetricsNeedTheCredentialsAndTheSecretsAreNotWorldReadable() {
+        for (String page : List.of("/metrics", "/stats")) {
+            assertEquals("401", lab.network.inHub("curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://"
+                    + MachineLab.address("lb1") + ":8404" + page, 10).output().trim(), page + " without credentials");
+        }
+        Ssh.Result r = lab.root("lb1", "stat -c '%n %a' /etc/haproxy/haproxy.cfg /etc/keepalived/keepalived.conf");
+        for (String line : r.stdout().trim().split("\n")) {
+            assertTrue(line.endsWith("0"), "not readable by others: " + line);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void haproxyServesAsItsOwnUserInAChroot() {
+        Ssh.Result r = lab.root("lb1", "for p in $(pgrep -x haproxy); do echo $(stat -c %U /proc/$p) $(readlink /proc/$p/root); done | sort -u");
+        assertTrue(r.stdout().lines().anyMatch(l -> l.startsWith("haproxy ") && !l.endsWith(" /")),
+                "a HAProxy process runs as haproxy with a root other than /: " + r.stdout());
+    }
+
+    @Test
+    @Order(5)
+    void healthzFailsWhenNoApiServerAnswers() {
+        for (String cp : List.of("cp1", "cp2", "cp3")) {
+            lab.root(cp, "systemctl stop " + StandInApiServer.UNIT);
+        }
+        try {
+            String status = "";
+            for (int i = 0; i < 50 && !status.equals("503"); i++) {
+                HostShell.sleep(0.2);
+                status = lab.network.inHub("curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://" + MachineLab.address("lb1")
+                        + ":8404/healthz", 10).output().trim();
+            }
+            assertEquals("503", status, "HAProxy's /healthz with every API server down");
+        } finally {
+            for (String cp : List.of("cp1", "cp2", "cp3")) {
+                lab.root(cp, "systemctl start " + StandInApiServer.UNIT);
+            }
+        }
+        assertTrue(lab.awaitVip("lb1", LBS, 30) >= 0, "the VIP is back on lb1 once the API servers answer: " + lab.vipHolders(LBS));
+    }
+
+    /** The seed guide's "Testing HA": VIP on lb1, keepalived stopped there moves it, the API still answers, start. */
+    @Test
+    @Order(6)
+    void seedGuideVipFailover() {
+        assertTrue(guideSaysVipOn("lb1") && !guideSaysVipOn("lb2"), "the VIP is on lb1");
+        assertTrue(lab.root("lb1", "systemctl stop keepalived").ok());
+        assertTrue(lab.awaitVip("lb2", LBS, 10) >= 0, "the VIP moved to lb2: " + lab.vipHolders(LBS));
+        assertTrue(guideSaysVipOn("lb2"), "ip addr on lb2 shows the VIP");
+        assertTrue(apiThroughVip().startsWith("master=cp"), "the API answers through the VIP");
+        assertTrue(lab.root("lb1", "systemctl start keepalived").ok());
+        assertTrue(lab.awaitVip("lb1", LBS, 20) >= 0, "the VIP came back to lb1 (preempt after its delay): " + lab.vipHolders(LBS));
+    }
+
+    @Test
+    @Order(7)
+    void haproxyKilledOnTheHolderMovesTheVipInUnderHalfASecond() {
+        assertHaproxyDeathMovesVip();
+    }
+
+    @Test
+    @Order(8)
+    void aRebootedLoadBalancerStillMovesTheVipWhenHaproxyDies() {
+        lab.machine("lb1").reboot();
+        assertTrue(lab.awaitVip("lb1", LBS, 30) >= 0, "lb1 took the VIP back after its reboot: " + lab.vipHolders(LBS));
+        assertEquals("active\nactive\nactive", lab.root("lb1", "systemctl is-active " + String.join(" ", UNITS)).stdout().trim());
+        assertHaproxyDeathMovesVip();
+    }
+
+    @Test
+    @Order(9)
+    void removeLeavesNoKubehaFileUnitOrPackageBehind() {
+        StepRunner.Run run = runner.destroy();
+        assertTrue(run.ok(), () -> String.join("\n", run.errors()));
+        assertEquals(List.of("delete lb1-install", "delete lb2-install"), run.changed(), "configure has no delete script");
+        for (String lb : LBS) {
+            Ssh.Result left = lab.root(lb, "dpkg-query -W -f='${Package} ${Status}\\n' haproxy keepalived 2>/dev/null | grep -v not-installed;"
+                    + " ls -d /etc/haproxy /etc/keepalived /usr/local/lib/kubeha /run/kubeha /usr/libexec/keepalived/kubeha* 2>/dev/null;"
+                    + " systemctl list-unit-files --no-legend 'kubeha*' 'haproxy*' 'keepalived*';"
+                    + " find /etc /usr/local /run /var/lib -xdev -name '*kubeha*' ! -name 'kubeha-lab*' 2>/dev/null; true");
+            assertEquals("", left.stdout().trim(), lb + " still has");
+            assertEquals(List.of(), lab.vipHolders(List.of(lb)), lb + " holds no VIP");
+        }
+    }
+
+    private void assertHaproxyDeathMovesVip() {
+        assertTrue(lab.awaitVip("lb1", LBS, 20) >= 0, "the VIP is on lb1: " + lab.vipHolders(LBS));
+        // Settled: the watcher has reported a healthy HAProxy for a while.
+        HostShell.sleep(1);
+        long start = System.nanoTime();
+        lab.kill("lb1", "haproxy");
+        double moved = lab.awaitVip("lb2", LBS, 5);
+        double seconds = moved < 0 ? -1 : (System.nanoTime() - start) / 1e9;
+        System.out.printf("machine lab: HAProxy killed on lb1 (boot %d): VIP on lb2 after %.3f s%n", lab.machine("lb1").boots(), seconds);
+        assertTrue(seconds >= 0 && seconds < 0.5, "the VIP moved to lb2 in under 0.5 s (took " + seconds + " s; -1: not within 5 s)");
+        // HAProxy comes back (systemd restarts it) and lb1 takes the VIP back after its preempt delay.
+        assertTrue(lab.awaitVip("lb1", LBS, 30) >= 0, "lb1 took the VIP back once HAProxy was restarted: " + lab.vipHolders(LBS));
+    }
+
+    private boolean guideSaysVipOn(String lb) {
+        return lab.root(lb, "ip addr show eth0").stdout().contains(" " + MachineLab.VIP + "/");
+    }
+
+    private String apiThroughVip() {
+        return lab.network.inHub("curl -sk --max-time 3 https://" + MachineLab.VIP + ":6443/version", 10).output().trim();
+    }
+
+    /** Main PID and start time of each unit on each load balancer. */
+    private Map<String, String> units() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String lb : LBS) {
+            for (String unit : UNITS) {
+                out.put(lb + " " + unit, lab.root(lb, "systemctl show -p MainPID -p ExecMainStartTimestampMonotonic " + unit).stdout().trim());
+            }
+        }
+        return out;
+    }
+}
