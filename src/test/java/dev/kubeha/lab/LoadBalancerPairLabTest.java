@@ -55,8 +55,10 @@ class LoadBalancerPairLabTest {
     void installAndConfigureBringTheVipUpOnTheFirstLoadBalancer() {
         StepRunner.Run run = runner.up("lab", stack, LabPrograms::loadBalancers);
         assertTrue(run.ok(), () -> String.join("\n", run.errors()));
-        assertEquals(List.of("create lb1-configure", "create lb1-install", "create lb2-configure", "create lb2-install"),
-                run.changed());
+        // Each host of the stack is first waited for until it answers SSH (<node>-reachable), then the pair is built.
+        assertEquals(List.of("create cp1-reachable", "create cp2-reachable", "create cp3-reachable", "create lb1-configure",
+                "create lb1-install", "create lb1-reachable", "create lb2-configure", "create lb2-install",
+                "create lb2-reachable"), run.changed());
         for (String lb : LBS) {
             assertEquals("active\nactive\nactive", lab.root(lb, "systemctl is-active " + String.join(" ", UNITS)).stdout().trim(), lb);
         }

@@ -31,7 +31,8 @@ class NodePreparationLabTest {
     static void boot() {
         String reason = MachineLab.unavailableReason();
         assumeTrue(reason == null, reason);
-        lab = new MachineLab(List.of(NODE));
+        // The load balancers only answer SSH: every host of the stack gets its <node>-reachable wait.
+        lab = new MachineLab(List.of(NODE, "lb1", "lb2"));
         runner = new StepRunner(lab.ssh, lab.dir, 900);
         Map<String, String> settings = new HashMap<>(lab.kubernetesPackages);
         settings.putAll(Map.of("loadBalancers", MachineLab.nodes("lb1", "lb2"), "controlPlaneNodes", MachineLab.nodes(NODE),
