@@ -606,7 +606,11 @@ public final class ClusterConfigParser {
         };
     }
 
+    /** Records an error once: a key several checks read (a node list, say) is reported missing only once. */
     private void error(String path, String message) {
-        errors.add(ConfigError.of(path, message));
+        ConfigError e = ConfigError.of(path, message);
+        if (!errors.contains(e)) {
+            errors.add(e);
+        }
     }
 }

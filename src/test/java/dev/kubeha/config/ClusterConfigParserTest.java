@@ -168,6 +168,13 @@ class ClusterConfigParserTest {
     }
 
     @Test
+    void aMissingNodeListIsReportedOnce() {
+        ClusterConfigParser.Result r = parse(with("loadBalancers", null));
+        assertEquals(1, r.errors().stream().filter(e -> e.toString().contains("kubeha:loadBalancers: is required")).count(),
+                r.errors().toString());
+    }
+
+    @Test
     void aPodSubnetWithExactlyOneRangePerNodeIsAccepted() {
         assertEquals(List.of(), parse(with("podSubnet", "10.244.0.0/22")).errors(), "4 nodes, 4 ranges of /24");
     }
