@@ -101,7 +101,7 @@ class CliTest {
     @Test
     void outFilesAreWhatTheCommandsCarryAndNoSecretAppearsAnywhere() throws Exception {
         Planner.Plan plan = vagrantPlan();
-        Path dir = Files.createTempDirectory("kubeha-plan-");
+        Path dir = dev.kubeha.testing.TempDirs.create("kubeha-plan-");
         List<Path> files = PlanReport.writeFiles(plan, dir);
         assertTrue(Files.exists(dir.resolve("k8s-master1")), "one folder per host");
         Map<String, String> byName = new HashMap<>();
