@@ -61,11 +61,7 @@ class ClusterLabTest {
 
     @AfterAll
     static void tearDown() {
-        if (lab != null) {
-            runner.close();
-            lab.close();
-            assertEquals(List.of(), lab.leftovers(), "the lab left these behind");
-        }
+        MachineLab.tearDown(lab, runner);
     }
 
     @Test

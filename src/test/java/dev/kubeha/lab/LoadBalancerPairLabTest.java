@@ -43,11 +43,7 @@ class LoadBalancerPairLabTest {
 
     @AfterAll
     static void tearDown() {
-        if (lab != null) {
-            runner.close();
-            lab.close();
-            assertEquals(List.of(), lab.leftovers(), "the lab left these behind");
-        }
+        MachineLab.tearDown(lab, runner);
     }
 
     @Test

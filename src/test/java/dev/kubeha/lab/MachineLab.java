@@ -228,6 +228,18 @@ final class MachineLab implements AutoCloseable {
     }
 
     /** Everything the lab made that is still there: namespaces, mounts, directories, processes. */
+    /**
+     * A scenario's teardown: its runner, then the lab (null when the lab could not boot), then the check that nothing
+     * is left behind.
+     */
+    static void tearDown(MachineLab lab, StepRunner runner) {
+        if (lab != null) {
+            runner.close();
+            lab.close();
+            org.junit.jupiter.api.Assertions.assertEquals(List.of(), lab.leftovers(), "the lab left these behind");
+        }
+    }
+
     List<String> leftovers() {
         List<String> left = new ArrayList<>(network.leftovers());
         machines.values().forEach(m -> left.addAll(m.leftovers()));

@@ -42,11 +42,7 @@ class NodePreparationLabTest {
 
     @AfterAll
     static void tearDown() {
-        if (lab != null) {
-            runner.close();
-            lab.close();
-            assertEquals(List.of(), lab.leftovers(), "the lab left these behind");
-        }
+        MachineLab.tearDown(lab, runner);
     }
 
     @Test

@@ -135,7 +135,29 @@ public final class CommandProvider {
     }
 
     /** {@code command:local:Command}: runs on the machine that runs Pulumi, with the provider's environment. */
-    public static final class Local {
+    /**
+     * What both command kinds do alike (pulumi-command v1.2.1 local/ and remote/ commandController.go): create runs
+     * {@code create}; update runs {@code update}, else {@code create}, with the previous outputs at hand; delete runs
+     * the stored {@code delete} with the stored inputs (no delete: nothing runs). Only how a command runs differs.
+     */
+    abstract static class Lifecycle {
+        public Run create(Inputs inputs) {
+            return run(inputs.create(), new State(inputs, "", ""), inputs);
+        }
+
+        public Run update(State old, Inputs inputs) {
+            return run(inputs.update().orElse(inputs.create()), new State(inputs, old.stdout(), old.stderr()), inputs);
+        }
+
+
+        public Optional<Run> delete(State state) {
+            return state.inputs().delete().map(d -> run(d, state, state.inputs()));
+        }
+
+        abstract Run run(String command, State state, Inputs in);
+    }
+
+    public static final class Local extends Lifecycle {
         private final Map<String, String> providerEnv;
         private final Process process;
 
@@ -149,20 +171,9 @@ public final class CommandProvider {
             this(providerEnv, CommandProvider::start);
         }
 
-        public Run create(Inputs inputs) {
-            return run(inputs.create(), new State(inputs, "", ""), inputs);
-        }
 
-        public Run update(State old, Inputs inputs) {
-            return run(inputs.update().orElse(inputs.create()), new State(inputs, old.stdout(), old.stderr()), inputs);
-        }
-
-        /** Runs the stored {@code delete}, with the stored inputs; no delete: nothing runs. */
-        public Optional<Run> delete(State state) {
-            return state.inputs().delete().map(d -> run(d, state, state.inputs()));
-        }
-
-        private Run run(String command, State state, Inputs in) {
+        @Override
+        Run run(String command, State state, Inputs in) {
             List<String> argv = new ArrayList<>(in.interpreter().isEmpty() ? List.of("/bin/sh", "-c") : in.interpreter());
             argv.add(command);
             Map<String, String> env = new LinkedHashMap<>(providerEnv);
@@ -175,27 +186,17 @@ public final class CommandProvider {
     }
 
     /** {@code command:remote:Command}: the command string goes to a node's SSH server. */
-    public static final class Remote {
+    public static final class Remote extends Lifecycle {
         private final SshServer server;
 
         public Remote(SshServer server) {
             this.server = server;
         }
 
-        public Run create(Inputs inputs) {
-            return run(inputs.create(), new State(inputs, "", ""), inputs);
-        }
 
-        public Run update(State old, Inputs inputs) {
-            return run(inputs.update().orElse(inputs.create()), new State(inputs, old.stdout(), old.stderr()), inputs);
-        }
-
-        /** Runs the stored {@code delete}; the stored stdin is sent to it as well. No delete: nothing runs. */
-        public Optional<Run> delete(State state) {
-            return state.inputs().delete().map(d -> run(d, state, state.inputs()));
-        }
-
-        private Run run(String command, State state, Inputs in) {
+        // The stored stdin is sent to the delete as well.
+        @Override
+        Run run(String command, State state, Inputs in) {
             if (!in.interpreter().isEmpty() || in.dir().isPresent()) {
                 throw new IllegalArgumentException("a remote command has no interpreter or dir input");
             }
