@@ -19,6 +19,7 @@ import dev.kubeha.providers.random.RandomId;
 import dev.kubeha.config.Provisioner;
 import dev.kubeha.render.cni.CniCharts;
 
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +36,8 @@ public final class Cluster {
     private Cluster() {
     }
 
-    public static void create(Context ctx, ClusterConfig config) {
+    /** @param today the UTC day of this run: a control-plane node's certificates are checked once a day */
+    public static void create(Context ctx, ClusterConfig config, LocalDate today) {
         Optional<String> sshKey = Machines.sshKey(config);  // may fail: before anything is created
         // First, and everything waits for it: a change of the cluster's identity is refused before anything runs.
         RandomId identity = ClusterIdentity.create(config);
@@ -46,7 +48,7 @@ public final class Cluster {
         LoadBalancerPair loadBalancers = new LoadBalancerPair("load-balancers", config,
                 machines.hosts(config.loadBalancers()), secrets, afterIdentity);
         ControlPlane controlPlane = new ControlPlane("control-plane", config, machines.hosts(config.controlPlane()),
-                secrets, identity.hex(), loadBalancers.ready(), afterIdentity);
+                secrets, identity.hex(), loadBalancers.ready(), today, afterIdentity);
         WorkerPool workers = new WorkerPool("workers", config, machines.hosts(config.workers()), controlPlane,
                 afterIdentity);
         Cni cni = new Cni("cni", CniCharts.of(config), controlPlane.kubeconfig, List.of(controlPlane.init()),

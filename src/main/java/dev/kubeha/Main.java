@@ -11,6 +11,8 @@ import dev.kubeha.config.ProjectSchema;
 import dev.kubeha.config.RawConfig;
 
 import java.io.PrintStream;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -26,7 +28,7 @@ public final class Main {
         if (args.length > 0) {
             System.exit(Cli.run(args, System.out, System.err));
         }
-        System.exit(start(System.getenv(), System.err, checked -> Pulumi.run(ctx -> build(ctx, checked))));
+        System.exit(start(System.getenv(), System.err, checked -> Pulumi.run(ctx -> build(ctx, checked, today()))));
     }
 
     /**
@@ -60,13 +62,25 @@ public final class Main {
      * checked the same way (an error stops it before anything is created), then the cluster.
      */
     public static void stack(Context ctx) {
-        RawConfig raw = RawConfig.fromLookup(ProjectSchema.get().keys().keySet(), key -> ctx.config().get(key));
-        build(ctx, ClusterConfigParser.parse(raw));
+        stackOn(today()).accept(ctx);
     }
 
-    private static void build(Context ctx, ClusterConfigParser.Result checked) {
+    /** The same, run on {@code day} (UTC): the day stamp of the certificate checks (tests of a later day). */
+    public static Consumer<Context> stackOn(LocalDate day) {
+        return ctx -> {
+            RawConfig raw = RawConfig.fromLookup(ProjectSchema.get().keys().keySet(), key -> ctx.config().get(key));
+            build(ctx, ClusterConfigParser.parse(raw), day);
+        };
+    }
+
+    /** Today in UTC: every user of a stack, wherever they are, sees the same day. */
+    static LocalDate today() {
+        return LocalDate.now(ZoneOffset.UTC);
+    }
+
+    private static void build(Context ctx, ClusterConfigParser.Result checked, LocalDate day) {
         ClusterConfig config = checked.orThrow();
         checked.warnings().forEach(w -> ctx.log().warn("kubeha:" + w));
-        Cluster.create(ctx, config);
+        Cluster.create(ctx, config, day);
     }
 }

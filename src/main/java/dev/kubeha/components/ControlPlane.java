@@ -10,6 +10,7 @@ import dev.kubeha.providers.command.remote.Command;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.render.kubeconfig.Kubeconfigs;
 
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,8 @@ import java.util.Map;
  * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
  * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
  * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
- * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first.
+ * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first, then a daily check of its kubeadm
+ * certificates ({@code <node>-certificates}), one node at a time.
  */
 public final class ControlPlane extends ComponentResource {
     public static final String TYPE = "kubeha:index:ControlPlane";
@@ -39,13 +41,16 @@ public final class ControlPlane extends ComponentResource {
     private final Command admin;
     private final List<Command> joins = new ArrayList<>();
     private final Resource upgraded;
+    private final Resource certificatesChecked;
     private final Command scheduling;
 
     /**
      * @param identity the cluster's identity ({@link ClusterIdentity}): every membership step is rebuilt with it
+     * @param today    the UTC day of this run, the stamp of the daily certificate checks
      */
     public ControlPlane(String name, ClusterConfig config, List<Host> hosts, ClusterSecrets secrets,
-                        Output<String> identity, List<Resource> loadBalancerReady, ComponentResourceOptions options) {
+                        Output<String> identity, List<Resource> loadBalancerReady, LocalDate today,
+                        ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.first = hosts.get(0);
         this.identity = identity;
@@ -89,11 +94,45 @@ public final class ControlPlane extends ComponentResource {
                     List.of(joined.registered(), previousUpgrade), identity, this);
         }
         this.upgraded = previousUpgrade;
+        this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);
         // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).
         this.scheduling = RemoteScript.run(first, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
                 .after(members()), this);
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
+    }
+
+    /**
+     * {@code <node>-certificates} on every control-plane node, one node at a time after the upgrades (an upgrade
+     * renews them too): renews the node's kubeadm certificates when the first expires within
+     * {@code certificateRenewalDays} and restarts its control-plane pods, the API answering on the other nodes.
+     * <p>
+     * A command runs only when an input changes: pulumi-command's create runs once, update only on a diff
+     * (pulumi/pulumi-command v1.2.1 provider/pkg/provider/remote/commandController.go, Create and Update; the engine
+     * calls Update only when Diff reports a change: pulumi/pulumi-go-provider v1.3.0 infer/resource.go). So the
+     * check carries the UTC day in its
+     * script: the first {@code pulumi up} (and preview, which shows it as an update) of each day runs it, a re-run
+     * the same day runs nothing. The alternative, a due date computed from the expiry the last check printed, needs
+     * the program to read that output before it builds the step that prints it (a cycle), and would still need a
+     * clock to notice the date has come. The daily check is honest about what it does, and costs one short SSH
+     * command per control-plane node per day; {@code certificateRenewalDays: 0} turns it off.
+     * The kubeconfig kubeha exports does not depend on these certificates (see kubeconfig.sh): a renewal changes
+     * nothing the Kubernetes provider sees.
+     *
+     * @return the last check, or {@code after} when the checks are off
+     */
+    private Resource certificateChecks(ClusterConfig config, List<Host> hosts, LocalDate today, Resource after) {
+        if (config.certificateRenewalDays() == 0) {
+            return after;
+        }
+        Resource previous = after;
+        for (Host host : hosts) {
+            previous = RemoteScript.run(host, RemoteScript.Spec
+                    .of("certificates", Output.of(NodeScripts.certificates(config, host.node(), today)))
+                    .after(List.of(previous))
+                    .rebuildWhen(List.of(identity)), this);
+        }
+        return previous;
     }
 
     /** Node preparation (swap, modules, sysctls, containerd, pinned kubelet/kubeadm/kubectl): {@code <node>-prepare}. */
@@ -125,6 +164,11 @@ public final class ControlPlane extends ComponentResource {
     /** The last control-plane node's upgrade steps: the workers' upgrades wait for it. */
     public Resource upgraded() {
         return upgraded;
+    }
+
+    /** The last control-plane node's certificate check (the upgrades' end when the checks are off). */
+    public Resource certificatesChecked() {
+        return certificatesChecked;
     }
 
     /** Whether the control plane takes workloads is settled: after every control-plane join. */

@@ -128,13 +128,16 @@ public final class ClusterConfigParser {
         boolean allowClusterDestroy = bool("allowClusterDestroy");
         Optional<String> apiProxy = kubernetesApiProxy(provisioner, ssh, vip, apiPort);
         KubernetesPackages kubernetesPackages = kubernetesPackages();
+        // kubeadm issues certificates for 365 days: a threshold of a year or more would renew on every check.
+        int certificateRenewalDays = integer("certificateRenewalDays", 0, 300);
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
-                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy, kubernetesPackages);
+                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy, kubernetesPackages,
+                certificateRenewalDays);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 

@@ -5,6 +5,7 @@ import dev.kubeha.config.Node;
 import dev.kubeha.config.Role;
 import dev.kubeha.render.NodeScript;
 
+import java.time.LocalDate;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -102,6 +103,20 @@ public final class NodeScripts {
                 "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
                 "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
                 "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "")));
+    }
+
+    /**
+     * On a control-plane node: renew its kubeadm certificates and restart its control-plane pods when the first of
+     * them expires within {@code certificateRenewalDays}. {@code checkedOn} (a UTC day) is part of the text, so the
+     * step runs on the first {@code pulumi up} of each day and on no other.
+     */
+    public static String certificates(ClusterConfig config, Node node, LocalDate checkedOn) {
+        return NodeScript.render("kubeadm/certificates.sh", Map.of(
+                "NODE_NAME", node.name(),
+                "NODE_ADDRESS", node.address(),
+                "API_PORT", Integer.toString(config.apiPort()),
+                "RENEW_DAYS", Integer.toString(config.certificateRenewalDays()),
+                "CHECKED_ON", checkedOn.toString()));
     }
 
     /** A script's parameters plus the Kubernetes package repository of the configured minor. */
