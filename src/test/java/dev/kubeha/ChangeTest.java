@@ -1,5 +1,6 @@
 package dev.kubeha;
 
+import dev.kubeha.engine.Engine;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.Stacks;
@@ -35,10 +36,11 @@ class ChangeTest {
     }
 
     static Diff diff(String stack, Map<String, String> base, Map<String, String> overrides) {
-        ProgramRun before = ProgramRun.of(Stacks.raw(stack, base), Main::stack);
+        // Both runs on one day: the day is the certificate checks' stamp (a run across midnight changes them).
+        ProgramRun before = ProgramRun.of(Stacks.raw(stack, base), Main.stackOn(Engine.DAY));
         Map<String, String> config = new java.util.HashMap<>(base);
         config.putAll(overrides);
-        ProgramRun after = ProgramRun.of(Stacks.raw(stack, config), Main::stack);
+        ProgramRun after = ProgramRun.of(Stacks.raw(stack, config), Main.stackOn(Engine.DAY));
         assertEquals(0, after.result.exitCode(), () -> String.join("\n", after.result.errors()));
         Set<String> added = new TreeSet<>();
         Set<String> changed = new TreeSet<>();

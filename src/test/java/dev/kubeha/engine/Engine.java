@@ -7,6 +7,7 @@ import dev.kubeha.testing.Stacks;
 
 import dev.kubeha.plan.Recorder.Registration;
 
+import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,13 +20,15 @@ import java.util.function.UnaryOperator;
  */
 public final class Engine {
     static final String STACK = "vagrant";
+    /** The day both runs happen on, unless a test says otherwise: the stamp of the daily certificate checks. */
+    public static final LocalDate DAY = LocalDate.of(2026, 12, 7);
 
     private Engine() {
     }
 
     /** The state {@code pulumi up} leaves with this stack's config plus {@code base}. */
     public static Recorder.Recording up(String stack, Map<String, String> base) {
-        return Recorder.record(STACK, Stacks.pulumiConfig(Stacks.raw(stack, base)), new ClusterMocks(), Main::stack);
+        return Recorder.record(STACK, Stacks.pulumiConfig(Stacks.raw(stack, base)), new ClusterMocks(), Main.stackOn(DAY));
     }
 
     /** What a preview ({@code preview}) or an up does after changing {@code overrides} on that state. */
@@ -40,6 +43,12 @@ public final class Engine {
      */
     public static Deployment change(String stack, Map<String, String> base, Map<String, String> overrides,
                                     boolean preview, UnaryOperator<Registration> olderState) {
+        return change(stack, base, overrides, preview, olderState, DAY);
+    }
+
+    /** The same, the second run on {@code day} (the first is on {@link #DAY}). */
+    public static Deployment change(String stack, Map<String, String> base, Map<String, String> overrides,
+                                    boolean preview, UnaryOperator<Registration> olderState, LocalDate day) {
         Recorder.Recording made = up(stack, base);
         if (made.result().exitCode() != 0) {
             throw new AssertionError("the first run failed: " + made.result().errors());
@@ -49,7 +58,7 @@ public final class Engine {
         config.putAll(overrides);
         EngineModel model = new EngineModel(STACK, state, preview, new ClusterMocks());
         Recorder.Recording run = Recorder.record(STACK, Stacks.pulumiConfig(Stacks.raw(stack, config)), model, preview,
-                Main::stack);
+                Main.stackOn(day));
         Deployment deployment = model.finish();
         if (deployment.errors().isEmpty() && run.result().exitCode() != 0) {
             throw new AssertionError("the program failed: " + run.result().errors());
