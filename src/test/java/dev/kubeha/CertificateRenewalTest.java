@@ -4,6 +4,8 @@ import dev.kubeha.config.ClusterConfigParser;
 import dev.kubeha.engine.Change;
 import dev.kubeha.engine.Deployment;
 import dev.kubeha.engine.Engine;
+import dev.kubeha.plan.PlanReport;
+import dev.kubeha.plan.Planner;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
@@ -54,6 +56,15 @@ class CertificateRenewalTest {
         assertTrue(run.find("k8s-worker1-certificates").isEmpty(), "a worker's kubelet rotates its own certificate");
         assertTrue(((String) vagrant(Map.of("certificateRenewalDays", "90")).get("k8s-master2-certificates").inputs()
                 .get("stdin")).contains("RENEW_DAYS='90'"), "the configured threshold");
+    }
+
+    @Test
+    void thePlanSaysHow() {
+        String text = PlanReport.text(Planner.plan("vagrant", Stacks.raw("vagrant", Map.of()), Main.stackOn(Engine.DAY)));
+        assertTrue(text.contains("Certificates: checked on the first pulumi up of each UTC day (<node>-certificates, "
+                + "one control-plane node at a time) and renewed when the first expires within 30 days"), text);
+        assertTrue(text.contains("kubeha's own credential, valid until the cluster CA expires"), text);
+        assertTrue(text.contains("k8s-master3-certificates"), text);
     }
 
     @Test

@@ -29,6 +29,17 @@ public final class PlanReport {
                 + c.provisioner().name().toLowerCase();
     }
 
+    /** How the cluster's certificates and kubeha's own credential stay valid. */
+    static String certificates(ClusterConfig c) {
+        String checks = c.certificateRenewalDays() == 0
+                ? "not checked (certificateRenewalDays: 0): only a Kubernetes upgrade renews the control plane's certificates"
+                : "checked on the first pulumi up of each UTC day (<node>-certificates, one control-plane node at a time) "
+                + "and renewed when the first expires within " + c.certificateRenewalDays() + " days, the node's "
+                + "control-plane pods restarted one by one";
+        return "Certificates: " + checks + ". The exported kubeconfig is kubeha's own credential, valid until the "
+                + "cluster CA expires (ten years after kubeadm init).";
+    }
+
     public static String text(Plan plan) {
         StringBuilder s = new StringBuilder();
         s.append("kubeha plan for ").append(summary(plan.stack(), plan.config())).append('\n');
@@ -44,6 +55,7 @@ public final class PlanReport {
             }
         }
         s.append("\nCritical path (").append(clock(plan.total())).append("): ").append(String.join(" -> ", plan.criticalPath())).append('\n');
+        s.append('\n').append(certificates(plan.config())).append('\n');
         if (!plan.errors().isEmpty()) {
             s.append("\nThe program reported errors:\n");
             plan.errors().forEach(e -> s.append("  ").append(e).append('\n'));

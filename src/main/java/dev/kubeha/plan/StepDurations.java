@@ -23,6 +23,7 @@ public final class StepDurations {
             Map.entry("cordon", 2),
             Map.entry("upgrade", 3),
             Map.entry("uncordon", 2),
+            Map.entry("certificates", 3), // read the expiry dates (a renewal, once a year, restarts the pods: minutes)
             Map.entry("scheduling", 2),     // read the control-plane nodes' taints (changes them only when workers come or go)
             Map.entry("readiness", 120));   // nodes Ready, CoreDNS, /healthz through the VIP and each LB
     /** Seconds per resource type for everything that is not a command. */
