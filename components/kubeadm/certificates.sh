@@ -25,8 +25,9 @@ certificate_files() {
     etcd/server etcd/peer etcd/healthcheck-client; do
     [ -f "$k8s/pki/$f.crt" ] && echo "$k8s/pki/$f.crt"
   done
+  # (a kubeconfig that names its certificate by path instead is not one kubeadm made, nor renews)
   for f in admin super-admin controller-manager scheduler; do
-    [ -f "$k8s/$f.conf" ] && echo "$k8s/$f.conf"
+    [ -f "$k8s/$f.conf" ] && grep -q 'client-certificate-data:' "$k8s/$f.conf" && echo "$k8s/$f.conf"
   done
   return 0
 }
@@ -97,7 +98,8 @@ fi
 
 [ -f "$k8s/pki/ca.crt" ] || die "$NODE_NAME is not a control-plane node of a kubeadm cluster ($k8s/pki/ca.crt does not exist)"
 expiring="$(due)"
-first="$(certificate_files | head -n 1)"
+first="$(certificate_files)"
+first="${first%%$'\n'*}"  # (not `| head -n 1`: under pipefail the list would fail on the closed pipe)
 if [ -z "$expiring" ]; then
   log "the certificates of $NODE_NAME are valid for more than $RENEW_DAYS days (apiserver until $(end_date "$first")); checked $CHECKED_ON"
   exit 0
@@ -106,7 +108,7 @@ log "certificates of $NODE_NAME expiring within $RENEW_DAYS days: $(echo "$expir
 kubeadm certs renew all >&2 || die "kubeadm certs renew all failed on $NODE_NAME"
 still="$(due)"
 [ -z "$still" ] || die "kubeadm certs renew all left certificates that expire within $RENEW_DAYS days on $NODE_NAME: \
-$(echo "$still" | tr '\n' ' ')(is RENEW_DAYS above the 365 days kubeadm issues?)"
+$(echo "$still" | tr '\n' ' ')(signed by an external CA, which kubeadm cannot renew? or RENEW_DAYS above the 365 days kubeadm issues?)"
 
 # etcd first (this API server talks to its own etcd), then the API server, then the components that use it.
 restart_static_pod etcd

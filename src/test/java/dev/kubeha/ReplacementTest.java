@@ -30,8 +30,12 @@ class ReplacementTest {
 
     /** The steps kubeha builds on one Kubernetes node, in the order they are built. */
     static List<String> nodeSteps(String node) {
-        return Stream.of("prepare", "credentials", "join", "drain", "cordon", "upgrade", "uncordon")
-                .map(s -> node + "-" + s).toList();
+        // A control-plane node (the vagrant stack names them k8s-masterN) also has its daily certificate check.
+        Stream<String> steps = Stream.of("prepare", "credentials", "join", "drain", "cordon", "upgrade", "uncordon");
+        if (node.startsWith("k8s-master")) {
+            steps = Stream.concat(steps, Stream.of("certificates"));
+        }
+        return steps.map(s -> node + "-" + s).toList();
     }
 
     static Set<String> set(List<String> names, String... more) {

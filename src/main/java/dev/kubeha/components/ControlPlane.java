@@ -129,8 +129,7 @@ public final class ControlPlane extends ComponentResource {
         for (Host host : hosts) {
             previous = RemoteScript.run(host, RemoteScript.Spec
                     .of("certificates", Output.of(NodeScripts.certificates(config, host.node(), today)))
-                    .after(List.of(previous))
-                    .rebuildWhen(List.of(identity)), this);
+                    .after(List.of(previous)), this);
         }
         return previous;
     }
