@@ -103,13 +103,16 @@ class ChangeTest {
         Diff d = diff(Map.of("controlPlaneNodes",
                 "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.11\",\"k8s-master4=192.168.56.13\"]"));
         assertEquals(Set.of("k8s-master4-vm", "k8s-master4-prepare", "k8s-master4-join-token", "k8s-master4-credentials",
-                "k8s-master4-join", "k8s-master4-drain", "k8s-master4-cordon", "k8s-master4-upgrade", "k8s-master4-uncordon"), d.added());
+                "k8s-master4-join", "k8s-master4-drain", "k8s-master4-cordon", "k8s-master4-upgrade", "k8s-master4-uncordon",
+                "k8s-master4-certificates"), d.added());
         assertEquals(Set.of("k8s-master3-vm", "k8s-master3-prepare", "k8s-master3-join-token", "k8s-master3-credentials",
-                "k8s-master3-join", "k8s-master3-drain", "k8s-master3-cordon", "k8s-master3-upgrade", "k8s-master3-uncordon"), d.removed());
+                "k8s-master3-join", "k8s-master3-drain", "k8s-master3-cordon", "k8s-master3-upgrade", "k8s-master3-uncordon",
+                "k8s-master3-certificates"), d.removed());
         assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "k8s-master1-scheduling", "cluster-readiness"), d.changed(),
                 "the backend list changes the LB configure scripts' stdin (and the control-plane list the scheduling "
                         + "step's): in-place updates, not re-creations");
-        assertEquals(Set.of("k8s-worker1-cordon"), d.rewired(), "the workers' upgrades now wait for k8s-master4's");
+        assertEquals(Set.of("k8s-worker1-cordon", "k8s-master1-certificates"), d.rewired(),
+                "the workers' upgrades and the certificate checks now wait for k8s-master4's upgrade");
     }
 
     @Test
