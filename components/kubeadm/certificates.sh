@@ -97,18 +97,26 @@ if [ -d "$parked" ]; then
 fi
 
 [ -f "$k8s/pki/ca.crt" ] || die "$NODE_NAME is not a control-plane node of a kubeadm cluster ($k8s/pki/ca.crt does not exist)"
-expiring="$(due)"
 first="$(certificate_files)"
 first="${first%%$'\n'*}"  # (not `| head -n 1`: under pipefail the list would fail on the closed pipe)
-if [ -z "$expiring" ]; then
-  log "the certificates of $NODE_NAME are valid for more than $RENEW_DAYS days (apiserver until $(end_date "$first")); checked $CHECKED_ON"
-  exit 0
-fi
-log "certificates of $NODE_NAME expiring within $RENEW_DAYS days: $(echo "$expiring" | tr '\n' ' ')"
-kubeadm certs renew all >&2 || die "kubeadm certs renew all failed on $NODE_NAME"
-still="$(due)"
-[ -z "$still" ] || die "kubeadm certs renew all left certificates that expire within $RENEW_DAYS days on $NODE_NAME: \
+# Written once the certificates are renewed, removed once every pod restarted: a run that stopped in between (an API
+# server slow to come back) restarts the pods the next time, although the certificates are valid by then.
+pending="${kubeha_state}/certificates-renewed-restart-pending"
+if [ -f "$pending" ]; then
+  log "the certificates of $NODE_NAME were renewed by an earlier run that did not restart every pod: restarting them"
+else
+  expiring="$(due)"
+  if [ -z "$expiring" ]; then
+    log "the certificates of $NODE_NAME are valid for more than $RENEW_DAYS days (apiserver until $(end_date "$first")); checked $CHECKED_ON"
+    exit 0
+  fi
+  log "certificates of $NODE_NAME expiring within $RENEW_DAYS days: $(echo "$expiring" | tr '\n' ' ')"
+  kubeadm certs renew all >&2 || die "kubeadm certs renew all failed on $NODE_NAME"
+  still="$(due)"
+  [ -z "$still" ] || die "kubeadm certs renew all left certificates that expire within $RENEW_DAYS days on $NODE_NAME: \
 $(echo "$still" | tr '\n' ' ')(signed by an external CA, which kubeadm cannot renew? or RENEW_DAYS above the 365 days kubeadm issues?)"
+  mark_done "$pending"
+fi
 
 # etcd first (this API server talks to its own etcd), then the API server, then the components that use it.
 restart_static_pod etcd
@@ -119,4 +127,5 @@ wait_until 300 api_server_ready "$NODE_ADDRESS" "$API_PORT" \
 api_server_back "$NODE_NAME"
 restart_static_pod kube-controller-manager
 restart_static_pod kube-scheduler
+rm -f "$pending"
 log "certificates of $NODE_NAME renewed: apiserver valid until $(end_date "$first")"

@@ -171,6 +171,26 @@ class CertificatesScriptTest {
     }
 
     @Test
+    void aRunThatRenewedButStoppedBeforeEveryPodRestartedRestartsThemNextTime() throws Exception {
+        certificatesExpiringIn(10, 300, 300);
+        h.stub("curl", "exit 7");  // the API server does not come back in time
+        ScriptHarness.Run stopped = check(30);
+        assertNotEquals(0, stopped.exitCode());
+        assertTrue(stopped.stderr().contains("the API server of k8s-master2 is not ready 5 minutes after"), stopped.stderr());
+        assertFalse(stopped.stderr().contains("kube-scheduler restarted"), stopped.stderr());
+
+        h.stub("curl", "case \"$*\" in *readyz*) echo ok;; esac");
+        ScriptHarness.Run next = check(30);
+        assertEquals(0, next.exitCode(), next.stderr());
+        assertFalse(next.called("kubeadm"), "the certificates are valid now: not renewed again");
+        assertTrue(next.stderr().contains("did not restart every pod: restarting them"), next.stderr());
+        assertInOrder(next.stderr(), "etcd restarted", "kube-apiserver restarted", "kube-scheduler restarted");
+
+        ScriptHarness.Run after = check(30);
+        assertTrue(after.stderr().contains("valid for more than 30 days"), "done: " + after.stderr());
+    }
+
+    @Test
     void aNodeWithoutAClusterCaIsNotAControlPlaneNode() throws Exception {
         Files.delete(k8s.resolve("pki/ca.crt"));
         ScriptHarness.Run run = check(30);
