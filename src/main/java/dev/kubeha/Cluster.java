@@ -55,7 +55,7 @@ public final class Cluster {
         List<Resource> everything = new ArrayList<>(controlPlane.members());
         everything.addAll(workers.members());
         everything.add(controlPlane.scheduling());
-        everything.add(workers.upgraded());
+        everything.addAll(workers.upgraded());
         everything.add(cni.release());
         Readiness.gate(config, controlPlane.firstHost(), machines.hosts(config.allNodes()), identity.hex(), everything,
                 null);

@@ -75,18 +75,20 @@ public final class ControlPlane extends ComponentResource {
                 .asSecret();
 
         Resource previous = admin;
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, this);
+        // One at a time: the joins and the upgrades are chains already.
+        SessionLanes serial = SessionLanes.unbounded();
+        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, serial, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
             NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), identity,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
-                            NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), this);
+                            NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), serial, this);
             joins.add(joined.join());
             previous = joined.join();
             previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade), identity, this);
+                    List.of(joined.registered(), previousUpgrade), identity, serial, this);
         }
         this.upgraded = previousUpgrade;
         // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).

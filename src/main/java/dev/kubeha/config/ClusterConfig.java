@@ -33,7 +33,8 @@ public record ClusterConfig(
         List<String> warnings,
         boolean allowClusterDestroy,
         Optional<String> kubernetesApiProxy,
-        KubernetesPackages kubernetesPackages) {
+        KubernetesPackages kubernetesPackages,
+        UpgradeBatch upgradeWorkerBatch) {
 
     public ClusterConfig {
         loadBalancers = List.copyOf(loadBalancers);

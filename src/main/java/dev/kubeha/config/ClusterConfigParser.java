@@ -128,13 +128,20 @@ public final class ClusterConfigParser {
         boolean allowClusterDestroy = bool("allowClusterDestroy");
         Optional<String> apiProxy = kubernetesApiProxy(provisioner, ssh, vip, apiPort);
         KubernetesPackages kubernetesPackages = kubernetesPackages();
+        String batch = string("upgradeWorkerBatch");
+        UpgradeBatch upgradeWorkerBatch = UpgradeBatch.parse(batch).orElse(null);
+        if (upgradeWorkerBatch == null && !batch.isEmpty()) {
+            error("upgradeWorkerBatch", "'" + batch + "' is not a batch size; write a count of at least 1 (5) or a percentage"
+                    + " of the workers from 1% to 100% (10%)");
+        }
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
         }
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
-                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy, kubernetesPackages);
+                firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy, kubernetesPackages,
+                upgradeWorkerBatch);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 

@@ -70,6 +70,24 @@ class CommandProviderTest {
     }
 
     @Test
+    void aCommandWithOnlyAnUpdateOpensNoSessionOnCreationAndRunsItsNewStdinWhenThatChanges() {
+        List<String> sessions = new java.util.ArrayList<>();
+        CommandProvider.ProcessSshServer node = new CommandProvider.ProcessSshServer(ENV);
+        CommandProvider.Remote remote = new CommandProvider.Remote((command, setenv, stdin) -> {
+            sessions.add(command + " <<< " + stdin);
+            return node.session(command, setenv, stdin);
+        });
+        CommandProvider.Inputs v1 = CommandProvider.Inputs.updateOnly("cat").stdin("upgrade to 1.33\n").addPreviousOutputInEnv(false);
+        CommandProvider.Run created = remote.create(v1);
+        assertTrue(created.ok() && !created.ran(), "created without a session");
+        assertEquals(List.of(), sessions);
+        CommandProvider.Run upgraded = remote.update(created.state(), v1.stdin("upgrade to 1.34\n"));
+        assertEquals("upgrade to 1.34", upgraded.state().stdout(), "the update command with the new stdin");
+        assertEquals(List.of("cat <<< upgrade to 1.34\n"), sessions);
+        assertTrue(remote.delete(upgraded.state()).isEmpty(), "no delete command: nothing runs");
+    }
+
+    @Test
     void aStepsTeardownNeverReadsTheCreateScriptTheProviderSendsItAgain() {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("reader", "cat");
         ScriptHarness.Run r = h.delete("reader\n", "TOKEN=secret-value\n");
