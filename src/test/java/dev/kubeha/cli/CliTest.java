@@ -141,6 +141,8 @@ class CliTest {
         assertEquals("vagrant", doc.path("stack").asText());
         assertTrue(doc.path("totalSeconds").asDouble() > 0);
         assertTrue(doc.path("criticalPath").isArray() && doc.path("criticalPath").size() > 3);
+        assertTrue(doc.path("peakSessions").path("k8s-master1").asInt() >= 5, doc.path("peakSessions").toString());
+        assertTrue(PlanReport.text(vagrantPlan()).contains("Peak concurrent SSH sessions per host"));
         JsonNode join = null;
         for (JsonNode r : doc.path("resources")) {
             for (String field : List.of("type", "name", "parent", "host", "dependencies", "start", "end", "durationKnown")) {
