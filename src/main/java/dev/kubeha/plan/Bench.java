@@ -33,7 +33,7 @@ public final class Bench {
     }
 
     /** The stack the benchmarks plan: existing hosts, {@code workers} workers, one more key if given. */
-    static RawConfig stack(int workers, String version, Map<String, String> extra) {
+    public static RawConfig stack(int workers, String version, Map<String, String> extra) {
         StringBuilder yaml = new StringBuilder("""
                 config:
                   kubeha:provisioner: existing
