@@ -17,8 +17,9 @@ import java.util.Map;
  * wait for the other control-plane joins). Per worker: {@code <w>-prepare}, then the join steps of {@link NodeJoin},
  * and the upgrade steps of {@link NodeUpgrade}, after the control plane, in batches of {@code upgradeWorkerBatch}
  * workers in stack order: a batch starts when every node of the previous one is uncordoned, so a failed node stops
- * the roll (the engine starts nothing that waits for a failed step) and the next {@code pulumi up} resumes it (what
- * is done has nothing left to change). The steps a worker runs on the first control-plane node are spread over
+ * the roll (the engine starts no step after a failure, pulumi/pulumi pkg/resource/deploy/step_executor.go
+ * cancelDueToError; with continue-on-error, nothing that waits for the failed step) and the next {@code pulumi up}
+ * resumes it (what is done has nothing left to change). The steps a worker runs on the first control-plane node are spread over
  * {@link SessionLanes}.
  */
 public final class WorkerPool extends ComponentResource {

@@ -29,7 +29,7 @@ public final class Bench {
     }
 
     /** One rolling upgrade. */
-    public record Upgrade(int workers, String batch, double makespan) {
+    public record Upgrade(int workers, String batch, double makespan, int peakSessions, String peakHost) {
     }
 
     /** The stack the benchmarks plan: existing hosts, {@code workers} workers, one more key if given. */
@@ -58,15 +58,19 @@ public final class Bench {
         if (!plan.errors().isEmpty()) {
             throw new IllegalStateException(String.join("\n", plan.errors()));
         }
-        Map.Entry<String, Integer> peak = plan.peakSessions().entrySet().stream().max(Map.Entry.comparingByValue())
-                .orElse(Map.entry("", 0));
+        Map.Entry<String, Integer> peak = peakOf(plan);
         return new FirstUp(workers, plan.total(), bound(plan.config()), seedGuide(plan.config()), peak.getValue(), peak.getKey());
     }
 
     public static Upgrade upgrade(int workers, String batch, Consumer<Context> program) {
         Map<String, String> extra = Map.of("upgradeWorkerBatch", batch);
         Planner.Plan plan = Planner.change("bench", stack(workers, "1.33", extra), stack(workers, "1.34", extra), program);
-        return new Upgrade(workers, batch, plan.total());
+        Map.Entry<String, Integer> peak = peakOf(plan);
+        return new Upgrade(workers, batch, plan.total(), peak.getValue(), peak.getKey());
+    }
+
+    private static Map.Entry<String, Integer> peakOf(Planner.Plan plan) {
+        return plan.peakSessions().entrySet().stream().max(Map.Entry.comparingByValue()).orElse(Map.entry("", 0));
     }
 
     /**
@@ -119,10 +123,10 @@ public final class Bench {
                     r.makespan() / r.seedGuide(), r.peakSessions(), r.peakHost()));
         }
         s.append("\nRolling upgrade 1.33 -> 1.34, simulated (").append(upgradeWorkers).append(" workers):\n\n");
-        s.append("| upgradeWorkerBatch | makespan |\n|---|---:|\n");
+        s.append("| upgradeWorkerBatch | makespan | peak SSH sessions on one host |\n|---|---:|---:|\n");
         for (String batch : List.of(defaultBatch(), "1")) {
             Upgrade u = upgrade(upgradeWorkers, batch, program);
-            s.append(String.format("| %s | %s |%n", batch, PlanReport.clock(u.makespan())));
+            s.append(String.format("| %s | %s | %d (%s) |%n", batch, PlanReport.clock(u.makespan()), u.peakSessions(), u.peakHost()));
         }
         return s.toString();
     }
