@@ -29,8 +29,8 @@ import java.util.Optional;
 /**
  * The order of everything, in one readable place: the cluster's identity (first; everything waits for it),
  * machines, secrets, load-balancer pair, control plane (each node prepared; init after the LB pair; joins one at a
- * time), workers (in parallel after init), upgrades (one node at a time, control plane first; nothing to do until
- * kubernetesVersion changes), CNI through the VIP, readiness gate, stack outputs.
+ * time), workers (in parallel after init), upgrades (control-plane nodes one at a time, then the workers in batches;
+ * nothing runs for them until kubernetesVersion changes), CNI through the VIP, readiness gate, stack outputs.
  */
 public final class Cluster {
     private Cluster() {
@@ -57,7 +57,7 @@ public final class Cluster {
         List<Resource> everything = new ArrayList<>(controlPlane.members());
         everything.addAll(workers.members());
         everything.add(controlPlane.scheduling());
-        everything.add(workers.upgraded());
+        everything.addAll(workers.upgraded());
         everything.add(cni.release());
         Readiness.gate(config, controlPlane.firstHost(), machines.hosts(config.allNodes()), identity.hex(), everything,
                 null);

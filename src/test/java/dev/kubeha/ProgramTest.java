@@ -3,6 +3,7 @@ package dev.kubeha;
 import com.pulumi.core.Output;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.testing.ClusterMocks;
+import dev.kubeha.render.RemoteShell;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.Stacks;
@@ -74,6 +75,33 @@ class ProgramTest {
         assertTrue(run.inputs("k8s-master1-upgrade").get("stdin").toString().contains("FIRST='true'"),
                 "kubeadm upgrade apply runs on the node that ran kubeadm init");
         assertTrue(run.inputs("k8s-master2-upgrade").get("stdin").toString().contains("FIRST='false'"));
+        for (String n : order) {
+            for (String step : List.of("-cordon", "-upgrade", "-uncordon")) {
+                Map<String, Object> in = run.inputs(n + step);
+                assertEquals(null, in.get("create"), n + step + ": no create command, so no SSH session when it is created");
+                assertEquals(RemoteShell.RUN_STDIN_AS_ROOT, in.get("update"), n + step + ": its script runs when it changes");
+            }
+        }
+    }
+
+    @Test
+    void workersUpgradeInBatchesEachAfterTheWholePreviousBatch() {
+        ProgramRun run = run(Map.of("upgradeWorkerBatch", "2"));
+        List<List<String>> batches = List.of(List.of("k8s-worker1", "k8s-worker2"), List.of("k8s-worker3", "k8s-worker4"),
+                List.of("k8s-worker5"));
+        for (int b = 0; b < batches.size(); b++) {
+            for (String n : batches.get(b)) {
+                List<String> deps = run.dependenciesOf(n + "-cordon");
+                List<String> previous = b == 0 ? List.of("k8s-master3-uncordon")
+                        : batches.get(b - 1).stream().map(p -> p + "-uncordon").toList();
+                assertTrue(deps.containsAll(previous), n + " waits for the whole previous batch: " + deps);
+                for (String peer : batches.get(b)) {
+                    assertFalse(deps.contains(peer + "-uncordon"), n + " does not wait for its own batch: " + deps);
+                }
+            }
+        }
+        assertTrue(run.dependenciesOf("cluster-readiness").contains("k8s-worker5-uncordon"));
+        assertFalse(run.dependenciesOf("cluster-readiness").contains("k8s-worker4-uncordon"), "the last batch only");
     }
 
     @Test
@@ -84,10 +112,15 @@ class ProgramTest {
             List<String> creds = run.dependenciesOf(w + "-credentials");
             assertTrue(creds.containsAll(List.of("k8s-master1-kubeconfig", w + "-prepare")), creds.toString());
             assertTrue(run.dependenciesOf(w + "-join").contains(w + "-credentials"));
+            // The only other worker step a credentials step waits for is the one before it in its chain on the first
+            // node (3 chains: SessionLanes), which bounds that node's SSH sessions.
+            String chained = i > 3 ? "k8s-worker" + (i - 3) + "-credentials" : "";
             for (String name : List.of(w + "-credentials", w + "-join")) {
                 assertFalse(run.dependenciesOf(name).stream().anyMatch(d -> d.startsWith("k8s-master2") || d.startsWith("k8s-master3")
-                        || (d.startsWith("k8s-worker") && !d.startsWith(w + "-"))), name + " waits for " + run.dependenciesOf(name));
+                        || (d.startsWith("k8s-worker") && !d.startsWith(w + "-") && !d.equals(chained))),
+                        name + " waits for " + run.dependenciesOf(name));
             }
+            assertEquals(i > 3, creds.contains(chained), creds.toString());
         }
     }
 

@@ -5,6 +5,7 @@ import dev.kubeha.config.ClusterConfigParser;
 import dev.kubeha.config.ConfigException;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.config.StackFile;
+import dev.kubeha.plan.Bench;
 import dev.kubeha.plan.PlanReport;
 import dev.kubeha.plan.Planner;
 
@@ -24,6 +25,7 @@ public final class Cli {
     public static final String USAGE = """
             usage: java -jar target/kubeha.jar validate --stack NAME [--project-dir DIR]
                    java -jar target/kubeha.jar plan --stack NAME [--out DIR] [--json] [--project-dir DIR]
+                   java -jar target/kubeha.jar bench    (simulated first up for 5, 100, 500 workers; rolling upgrade)
             Reads Pulumi.NAME.yaml from the project directory (default: the current one, the repository root).
             Without arguments the jar is the Pulumi program: run it with `pulumi preview` or `pulumi up`.""";
 
@@ -34,6 +36,10 @@ public final class Cli {
         String command = args.length > 0 ? args[0] : "";
         if (List.of("--help", "-h", "help").contains(command)) {
             out.println(USAGE);
+            return 0;
+        }
+        if (command.equals("bench") && args.length == 1) {
+            out.print(Bench.report(List.of(5, 100, 500), 100, Main::stack));
             return 0;
         }
         String stack = null;

@@ -22,8 +22,8 @@ import java.util.Map;
  * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
  * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
  * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
- * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first, then a daily check of its kubeadm
- * certificates ({@code <node>-certificates}), one node at a time.
+ * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first (the workers' wait for the last),
+ * then a daily check of its kubeadm certificates ({@code <node>-certificates}), one node at a time.
  */
 public final class ControlPlane extends ComponentResource {
     public static final String TYPE = "kubeha:index:ControlPlane";
@@ -80,18 +80,20 @@ public final class ControlPlane extends ComponentResource {
                 .asSecret();
 
         Resource previous = admin;
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, this);
+        // One at a time: the joins and the upgrades are chains already.
+        SessionLanes serial = SessionLanes.unbounded();
+        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, serial, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
             NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), identity,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
-                            NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), this);
+                            NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), serial, this);
             joins.add(joined.join());
             previous = joined.join();
             previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade), identity, this);
+                    List.of(joined.registered(), previousUpgrade), identity, serial, this);
         }
         this.upgraded = previousUpgrade;
         this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);

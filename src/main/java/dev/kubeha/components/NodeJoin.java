@@ -29,31 +29,34 @@ final class NodeJoin {
      * @param credentials the credentials script for a join token
      * @param join        the join script for a join token
      * @param cluster     the cluster's identity
+     * @param lanes       bounds the credentials and registration sessions on {@code first}
      * @return the join, and the step after which the node is registered
      */
     static Joined create(ClusterConfig config, Host first, Host host, List<Resource> after, Output<String> cluster,
                           Function<Output<String>, Output<String>> credentials,
-                          Function<Output<String>, Output<String>> join, Resource parent) {
+                          Function<Output<String>, Output<String>> join, SessionLanes lanes, Resource parent) {
         Output<String> token = ClusterSecrets.bootstrapToken(host.name() + "-join-token",
                 CustomResourceOptions.builder().parent(parent).build());
         List<Output<String>> membership = List.of(host.machine(), cluster);
-        Command refreshed = RemoteScript.run(host.name() + "-credentials", first, RemoteScript.Spec
-                .of("credentials", credentials.apply(token).asSecret())
-                .after(after)
-                .rebuildWhen(membership)
-                .onDelete(NodeScripts.deleteNode(config, host.node()))
-                .withSecrets(), parent);
+        Command refreshed = lanes.add("credentials", lane -> RemoteScript.run(host.name() + "-credentials", first,
+                RemoteScript.Spec.of("credentials", credentials.apply(token).asSecret())
+                        .after(after)
+                        .after(lane)
+                        .rebuildWhen(membership)
+                        .onDelete(NodeScripts.deleteNode(config, host.node()))
+                        .withSecrets(), parent));
         Command joined = RemoteScript.run(host, RemoteScript.Spec
                 .of("join", join.apply(token).asSecret())
                 .after(List.of(refreshed))
                 .rebuildWhen(List.of(cluster))
                 .onDelete(NodeScripts.reset(config, host.node()))
                 .withSecrets(), parent);
-        Command registered = RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
+        Command registered = lanes.add("drain", lane -> RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
                 .of("drain", Output.of(NodeScripts.awaitNode(config, host.node())))
                 .after(List.of(joined))
+                .after(lane)
                 .rebuildWhen(membership)
-                .onDelete(NodeScripts.drain(config, host.node())), parent);
+                .onDelete(NodeScripts.drain(config, host.node())), parent));
         return new Joined(joined, registered);
     }
 

@@ -6,15 +6,17 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.providers.command.remote.Command;
 import dev.kubeha.render.kubeadm.NodeScripts;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The steps that move one node to the configured Kubernetes version, in kubeadm's order: {@code <node>-cordon} on
  * the first control-plane node (drains it, unless it runs the version), {@code <node>-upgrade} on the node
  * ({@code kubeadm upgrade apply} on the first control-plane node, {@code kubeadm upgrade node} on the others, then
- * kubelet and kubectl), {@code <node>-uncordon} on the first control-plane node. The nodes go one at a time, control
- * plane first. While the cluster is built every node runs the version, so the three do nothing; a changed
- * {@code kubernetesVersion} changes their scripts and Pulumi runs them again.
+ * kubelet and kubectl), {@code <node>-uncordon} on the first control-plane node. Control-plane nodes go one at a time,
+ * then the workers in batches ({@link WorkerPool}). The three steps run only when their script changes, i.e. when
+ * {@code kubernetesVersion} changes ({@link RemoteScript.Spec#onlyOnChange}): a node created or rebuilt is installed
+ * with the version, so nothing runs and no SSH session is opened for them then.
  */
 final class NodeUpgrade {
     private NodeUpgrade() {
@@ -22,24 +24,34 @@ final class NodeUpgrade {
 
     /**
      * @param initialised whether {@code host} is the node that ran kubeadm init
-     * @param after       the node is in the cluster, and the previous node's upgrade is done
+     * @param after       the node is in the cluster, and the previous node's (or batch's) upgrade is done
      * @param cluster     the cluster's identity ({@link ClusterIdentity})
+     * @param lanes       bounds the cordon and uncordon sessions on {@code first}
      * @return the last step, which the next node's upgrade waits for
      */
     static Command create(ClusterConfig config, Host first, Host host, boolean initialised, List<Resource> after,
-                          Output<String> cluster, Resource parent) {
+                          Output<String> cluster, SessionLanes lanes, Resource parent) {
         List<Output<String>> membership = List.of(host.machine(), cluster);
-        Command cordoned = RemoteScript.run(host.name() + "-cordon", first, RemoteScript.Spec
+        Command cordoned = lanes.add("cordon", lane -> RemoteScript.run(host.name() + "-cordon", first, RemoteScript.Spec
                 .of("cordon", Output.of(NodeScripts.cordon(config, host.node())))
-                .after(after)
-                .rebuildWhen(membership), parent);
+                .after(concat(after, lane))
+                .rebuildWhen(membership)
+                .onlyOnChange(), parent));
         Command upgraded = RemoteScript.run(host, RemoteScript.Spec
                 .of("upgrade", Output.of(NodeScripts.upgrade(config, host.node(), initialised)))
                 .after(List.of(cordoned))
-                .rebuildWhen(List.of(cluster)), parent);
-        return RemoteScript.run(host.name() + "-uncordon", first, RemoteScript.Spec
+                .rebuildWhen(List.of(cluster))
+                .onlyOnChange(), parent);
+        return lanes.add("uncordon", lane -> RemoteScript.run(host.name() + "-uncordon", first, RemoteScript.Spec
                 .of("uncordon", Output.of(NodeScripts.uncordon(config, host.node())))
-                .after(List.of(upgraded))
-                .rebuildWhen(membership), parent);
+                .after(concat(List.of(upgraded), lane))
+                .rebuildWhen(membership)
+                .onlyOnChange(), parent));
+    }
+
+    private static List<Resource> concat(List<Resource> a, List<Resource> b) {
+        List<Resource> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 }

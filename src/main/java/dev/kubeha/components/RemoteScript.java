@@ -27,19 +27,20 @@ public final class RemoteScript {
      * rebuilds the step when it changes (its replace triggers).
      */
     public record Spec(String step, Output<String> script, Optional<String> deleteScript, List<Resource> dependsOn,
-                       boolean secrets, List<Output<String>> rebuildWhen, boolean protect, boolean onlyReads) {
+                       boolean secrets, List<Output<String>> rebuildWhen, boolean protect, boolean onlyReads,
+                       boolean changesOnly) {
         public static Spec of(String step, Output<String> script) {
-            return new Spec(step, script, Optional.empty(), List.of(), false, List.of(), false, false);
+            return new Spec(step, script, Optional.empty(), List.of(), false, List.of(), false, false, false);
         }
 
         public Spec onDelete(String script) {
-            return new Spec(step, this.script, Optional.of(script), dependsOn, secrets, rebuildWhen, protect, onlyReads);
+            return new Spec(step, this.script, Optional.of(script), dependsOn, secrets, rebuildWhen, protect, onlyReads, changesOnly);
         }
 
         public Spec after(List<? extends Resource> resources) {
             List<Resource> all = new ArrayList<>(dependsOn);
             all.addAll(resources);
-            return new Spec(step, script, deleteScript, all, secrets, rebuildWhen, protect, onlyReads);
+            return new Spec(step, script, deleteScript, all, secrets, rebuildWhen, protect, onlyReads, changesOnly);
         }
 
         /**
@@ -51,7 +52,7 @@ public final class RemoteScript {
          * print no secret either.
          */
         public Spec withSecrets() {
-            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen, protect, onlyReads);
+            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen, protect, onlyReads, changesOnly);
         }
 
         /**
@@ -59,12 +60,26 @@ public final class RemoteScript {
          * it again (ignoreChanges), so its output stays what it was, and known in a preview.
          */
         public Spec readOnly() {
-            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, true);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, true, changesOnly);
+        }
+
+        /**
+         * Runs only when its script changes, never when it is created or rebuilt: no {@code create} command, the
+         * script's runner as {@code update}. pulumi/pulumi-command v1.2.1 provider/pkg/provider/remote/commandController.go:
+         * Create returns before {@code state.run} (which dials SSH: commandOutputs.go, {@code c.Connection.Dial})
+         * when {@code input.Create == nil}; Update runs {@code update} when set (with the new stdin); any changed input
+         * other than {@code triggers} is an update (common/inputs.go; pulumi-go-provider v1.3.0 infer/resource.go,
+         * diff). For a step whose work is done when its node is created (an upgrade to the version the node was
+         * installed with). A failed update keeps the old state (infer/resource.go Update returns no properties on a
+         * plain error), so the next {@code pulumi up} runs it again.
+         */
+        public Spec onlyOnChange() {
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, onlyReads, true);
         }
 
         /** The engine refuses to delete or replace it (the step that holds the cluster). */
         public Spec protect(boolean protect) {
-            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, onlyReads);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, onlyReads, changesOnly);
         }
 
         /**
@@ -74,7 +89,7 @@ public final class RemoteScript {
         public Spec rebuildWhen(List<Output<String>> values) {
             List<Output<String>> all = new ArrayList<>(rebuildWhen);
             all.addAll(values);
-            return new Spec(step, script, deleteScript, dependsOn, secrets, all, protect, onlyReads);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, all, protect, onlyReads, changesOnly);
         }
     }
 
@@ -92,10 +107,14 @@ public final class RemoteScript {
         dependsOn.addAll(spec.dependsOn());
         CommandArgs.Builder args = CommandArgs.builder()
                 .connection(host.connection())
-                .create(RemoteShell.RUN_STDIN_AS_ROOT)
                 .stdin(spec.script())
                 // The previous run's output (a kubeconfig, for one) is not handed to the next run's environment.
                 .addPreviousOutputInEnv(false);
+        if (spec.changesOnly()) {
+            args.update(RemoteShell.RUN_STDIN_AS_ROOT);
+        } else {
+            args.create(RemoteShell.RUN_STDIN_AS_ROOT);
+        }
         spec.deleteScript().ifPresent(d -> args.delete(RemoteShell.runAsRoot(d)));
         if (!spec.rebuildWhen().isEmpty()) {
             args.triggers(Output.all(spec.rebuildWhen()).applyValue(List::<Object>copyOf));

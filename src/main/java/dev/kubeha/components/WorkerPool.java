@@ -15,36 +15,49 @@ import java.util.Map;
 /**
  * Workers, all joining through the VIP in parallel as soon as the first control-plane node is up (they do not
  * wait for the other control-plane joins). Per worker: {@code <w>-prepare}, then the join steps of {@link NodeJoin},
- * and the upgrade steps of {@link NodeUpgrade}: one worker at a time, after the control plane.
+ * and the upgrade steps of {@link NodeUpgrade}, after the control plane, in batches of {@code upgradeWorkerBatch}
+ * workers in stack order: a batch starts when every node of the previous one is uncordoned, so a failed node stops
+ * the roll (the engine starts no step after a failure, pulumi/pulumi pkg/resource/deploy/step_executor.go
+ * cancelDueToError; with continue-on-error, nothing that waits for the failed step) and the next {@code pulumi up}
+ * resumes it (what is done has nothing left to change). The steps a worker runs on the first control-plane node are spread over
+ * {@link SessionLanes}.
  */
 public final class WorkerPool extends ComponentResource {
     public static final String TYPE = "kubeha:index:WorkerPool";
 
     private final List<Command> joins = new ArrayList<>();
-    private final Resource upgraded;
+    private final List<Resource> upgraded;
 
     public WorkerPool(String name, ClusterConfig config, List<Host> hosts, ControlPlane controlPlane,
                       ComponentResourceOptions options) {
         super(TYPE, name, options);
         Host first = controlPlane.firstHost();
-        Resource previousUpgrade = controlPlane.upgraded();
+        SessionLanes lanes = SessionLanes.bounded();
+        int batchSize = config.upgradeWorkerBatch().size(hosts.size());
+        List<Resource> previousBatch = List.of(controlPlane.upgraded());
+        List<Resource> batch = new ArrayList<>();
         for (Host host : hosts) {
+            if (batch.size() == batchSize) {
+                previousBatch = batch;
+                batch = new ArrayList<>();
+            }
             Command prepared = ControlPlane.prepare(config, host, this);
             NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(controlPlane.initialised(), prepared),
                     controlPlane.identity(),
                     token -> token.applyValue(t -> NodeScripts.refreshCredentials(config, host.node(), t, null)),
                     token -> Output.tuple(token, controlPlane.caCertHash).applyValue(t ->
-                            NodeScripts.joinWorker(config, host.node(), t.t1, t.t2)), this);
+                            NodeScripts.joinWorker(config, host.node(), t.t1, t.t2)), lanes, this);
             joins.add(joined.join());
-            previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade), controlPlane.identity(), this);
+            List<Resource> after = new ArrayList<>(previousBatch);
+            after.add(0, joined.registered());
+            batch.add(NodeUpgrade.create(config, first, host, false, after, controlPlane.identity(), lanes, this));
         }
-        this.upgraded = previousUpgrade;
+        this.upgraded = batch.isEmpty() ? previousBatch : List.copyOf(batch);
         registerOutputs(Map.of("workers", Output.of(hosts.stream().map(Host::name).toList())));
     }
 
-    /** The last node's upgrade steps (one node at a time, control plane first, then the workers in order). */
-    public Resource upgraded() {
+    /** The last batch's upgrade steps (the control plane's last when there are no workers). */
+    public List<Resource> upgraded() {
         return upgraded;
     }
 

@@ -34,7 +34,8 @@ public record ClusterConfig(
         boolean allowClusterDestroy,
         Optional<String> kubernetesApiProxy,
         KubernetesPackages kubernetesPackages,
-        int certificateRenewalDays) {
+        int certificateRenewalDays,
+        UpgradeBatch upgradeWorkerBatch) {
 
     public ClusterConfig {
         loadBalancers = List.copyOf(loadBalancers);

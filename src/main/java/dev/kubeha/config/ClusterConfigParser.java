@@ -130,6 +130,12 @@ public final class ClusterConfigParser {
         KubernetesPackages kubernetesPackages = kubernetesPackages();
         // kubeadm issues certificates for 365 days: a threshold of a year or more would renew on every check.
         int certificateRenewalDays = integer("certificateRenewalDays", 0, 300);
+        String batch = string("upgradeWorkerBatch");
+        UpgradeBatch upgradeWorkerBatch = UpgradeBatch.parse(batch).orElse(null);
+        if (upgradeWorkerBatch == null && !batch.isEmpty()) {
+            error("upgradeWorkerBatch", "'" + batch + "' is not a batch size; write a count of at least 1 (5) or a percentage"
+                    + " of the workers from 1% to 100% (10%)");
+        }
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
@@ -137,7 +143,8 @@ public final class ClusterConfigParser {
         ClusterConfig config = new ClusterConfig(clusterName, provisioner, loadBalancers, controlPlane, workers, vip,
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
                 firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy, kubernetesPackages,
-                certificateRenewalDays);
+                certificateRenewalDays,
+                upgradeWorkerBatch);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 

@@ -55,6 +55,9 @@ public final class PlanReport {
             }
         }
         s.append("\nCritical path (").append(clock(plan.total())).append("): ").append(String.join(" -> ", plan.criticalPath())).append('\n');
+        s.append("Peak concurrent SSH sessions per host (sshd's default MaxStartups begins refusing beyond 10): ")
+                .append(plan.peakSessions().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                        .collect(java.util.stream.Collectors.joining(", "))).append('\n');
         s.append('\n').append(certificates(plan.config())).append('\n');
         if (!plan.errors().isEmpty()) {
             s.append("\nThe program reported errors:\n");
@@ -89,6 +92,7 @@ public final class PlanReport {
         doc.put("summary", summary(plan.stack(), plan.config()));
         doc.put("totalSeconds", plan.total());
         doc.put("criticalPath", plan.criticalPath());
+        doc.put("peakSessions", plan.peakSessions());
         List<Map<String, Object>> resources = new ArrayList<>();
         for (Step step : plan.steps()) {
             Map<String, Object> r = new LinkedHashMap<>();

@@ -15,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The offline plan: runs the program under the mock engine, then simulates when each resource would start and
@@ -34,6 +36,37 @@ public final class Planner {
                        Set<String> secrets, List<String> errors) {
         public Step step(String name) {
             return steps.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+        }
+
+        /**
+         * The most SSH sessions open on each host at one time: every remote command that takes time is one session
+         * on the host it connects to (pulumi-command v1.2.1 remote/commandOutputs.go dials for every run), by host.
+         */
+        public Map<String, Integer> peakSessions() {
+            Map<String, List<double[]>> byHost = new TreeMap<>();
+            for (Step s : steps) {
+                if (s.type().equals("command:remote:Command") && s.end() > s.start()) {
+                    byHost.computeIfAbsent(s.host(), h -> new ArrayList<>()).add(new double[]{s.start(), s.end()});
+                }
+            }
+            Map<String, Integer> peaks = new LinkedHashMap<>();
+            byHost.forEach((host, spans) -> {
+                List<double[]> events = new ArrayList<>();
+                spans.forEach(x -> {
+                    events.add(new double[]{x[0], 1});
+                    events.add(new double[]{x[1], -1});
+                });
+                // A session that ends when another starts does not overlap it.
+                events.sort(Comparator.<double[]>comparingDouble(e -> e[0]).thenComparingDouble(e -> e[1]));
+                int open = 0;
+                int peak = 0;
+                for (double[] e : events) {
+                    open += (int) e[1];
+                    peak = Math.max(peak, open);
+                }
+                peaks.put(host, peak);
+            });
+            return peaks;
         }
     }
 
@@ -54,10 +87,40 @@ public final class Planner {
         }
         Recorder.Recording recording = Recorder.record(stack, pulumiConfig, mocks, program);
         List<String> errors = recording.result().exitCode() == 0 ? List.of() : recording.result().errors();
-        List<Step> steps = simulate(config, recording.registrations());
+        return simulated(stack, config, recording.registrations(), r -> duration(config, r), mocks.secrets(), errors);
+    }
+
+    /**
+     * The plan of a {@code pulumi up} that changes a built cluster from {@code before} to {@code after} (e.g. a new
+     * {@code kubernetesVersion}): a command whose inputs changed runs (its update, {@link StepDurations#UPDATES}),
+     * a new one is created, every other step takes no time.
+     */
+    public static Plan change(String stack, RawConfig before, RawConfig after, Consumer<Context> program) {
+        Map<String, Registration> old = new HashMap<>();
+        plan(stack, before, program).steps().forEach(s -> old.put(s.name(), s.registration()));
+        ClusterConfig config = ClusterConfigParser.parseOrThrow(after);
+        Plan next = plan(stack, after, program);
+        List<Registration> registrations = next.steps().stream().map(Step::registration).toList();
+        return simulated(stack, config, registrations, r -> {
+            Registration was = old.get(r.name());
+            if (was == null) {
+                return duration(config, r);
+            }
+            if (!r.type().startsWith("command:") || was.inputs().equals(r.inputs())) {
+                return 0;
+            }
+            String step = r.name().substring(r.name().lastIndexOf('-') + 1);
+            return StepDurations.UPDATES.getOrDefault(step, StepDurations.RERUN);
+        }, next.secrets(), next.errors());
+    }
+
+    private static Plan simulated(String stack, ClusterConfig config, List<Registration> registrations,
+                                  Function<Registration, Integer> durations, Set<String> secrets,
+                                  List<String> errors) {
+        List<Step> steps = simulate(config, registrations, durations);
         List<String> critical = criticalPath(steps);
         double total = steps.stream().mapToDouble(Step::end).max().orElse(0);
-        return new Plan(stack, config, steps, critical, total, Set.copyOf(mocks.secrets()), errors);
+        return new Plan(stack, config, steps, critical, total, Set.copyOf(secrets), errors);
     }
 
     /**
@@ -68,7 +131,8 @@ public final class Planner {
         return key.equals("keepalivedAuthPassword") ? "planpass" : "plan-secret-" + key;  // VRRPv2: at most 8
     }
 
-    private static List<Step> simulate(ClusterConfig config, List<Registration> registrations) {
+    private static List<Step> simulate(ClusterConfig config, List<Registration> registrations,
+                                       Function<Registration, Integer> durations) {
         Map<String, Registration> byName = new LinkedHashMap<>();
         registrations.forEach(r -> byName.put(r.name(), r));
         Map<String, Double> end = new HashMap<>();
@@ -78,16 +142,16 @@ public final class Planner {
         for (Node node : config.allNodes()) {
             Registration vm = byName.get(node.name() + "-vm");
             if (vm != null && vm.type().equals("command:local:Command")) {
-                double at = Math.max(lane, vm.dependencies().stream().mapToDouble(d -> endOf(config, d, byName, start, end))
+                double at = Math.max(lane, vm.dependencies().stream().mapToDouble(d -> endOf(durations, d, byName, start, end))
                         .max().orElse(0));
                 start.put(vm.name(), at);
-                end.put(vm.name(), at + seconds(config, vm));
+                end.put(vm.name(), at + seconds(durations, vm));
                 lane = end.get(vm.name());
             }
         }
         List<Step> steps = new ArrayList<>();
         for (Registration r : registrations) {
-            double finish = endOf(config, r.name(), byName, start, end);
+            double finish = endOf(durations, r.name(), byName, start, end);
             steps.add(new Step(r.type(), r.name(), r.parent(), host(config, r), r.dependencies(), start.get(r.name()), finish,
                     duration(config, r) != null, r));
         }
@@ -96,7 +160,8 @@ public final class Planner {
     }
 
     /** When a resource ends: it starts once everything it waits for has ended (the dependencies form a DAG). */
-    private static double endOf(ClusterConfig config, String name, Map<String, Registration> byName,
+    private static double endOf(Function<Registration, Integer> durations, String name,
+                                Map<String, Registration> byName,
                                 Map<String, Double> start, Map<String, Double> end) {
         Double known = end.get(name);
         if (known != null) {
@@ -106,19 +171,24 @@ public final class Planner {
         if (r == null) {
             return 0;
         }
-        double at = r.dependencies().stream().mapToDouble(d -> endOf(config, d, byName, start, end)).max().orElse(0);
+        double at = r.dependencies().stream().mapToDouble(d -> endOf(durations, d, byName, start, end)).max().orElse(0);
         start.put(name, at);
-        end.put(name, at + seconds(config, r));
+        end.put(name, at + seconds(durations, r));
         return end.get(name);
     }
 
-    private static double seconds(ClusterConfig config, Registration r) {
-        Integer known = duration(config, r);
+    private static double seconds(Function<Registration, Integer> durations, Registration r) {
+        Integer known = durations.apply(r);
         return known == null ? StepDurations.UNKNOWN : known;
     }
 
     /** Seconds the resource takes, or null when the table does not know its kind. */
     static Integer duration(ClusterConfig config, Registration r) {
+        if (r.type().equals("command:remote:Command") && r.inputs().get("create") == null) {
+            // No create command: the provider creates it without dialing (pulumi-command v1.2.1
+            // remote/commandController.go, Create returns when input.Create == nil).
+            return 0;
+        }
         if (r.type().startsWith("command:")) {
             String step = r.name().substring(r.name().lastIndexOf('-') + 1);
             if (step.equals("join") && config.workers().stream().anyMatch(w -> r.name().equals(w.name() + "-join"))) {

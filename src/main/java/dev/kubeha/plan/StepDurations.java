@@ -3,35 +3,65 @@ package dev.kubeha.plan;
 import java.util.Map;
 
 /**
- * Typical durations of each kind of step, for the simulated timeline. Measured on nothing: these are documented
- * estimates for a small VirtualBox cluster on a laptop with a warm package cache; real runs vary with the network.
+ * Typical durations of each kind of step, for the simulated timeline. Each says where it comes from: measured (on
+ * this project's machine lab or the HA lab of /work/shared/reference/notes/ha-lab-measurements.md), published, or
+ * an assumption (a documented estimate for a small cluster on a laptop or LAN with a warm package cache; real runs
+ * vary with the network and the mirror).
  */
 public final class StepDurations {
-    /** Seconds per step, by the suffix of a remote or local command's name ({@code <node>-<step>}). */
+    /** Seconds per step of a {@code pulumi up} that creates it, by the suffix of a command's name ({@code <node>-<step>}). */
     static final Map<String, Integer> COMMAND_STEPS = Map.ofEntries(
-            Map.entry("vm", 90),            // vagrant up of one VM from a cached box (they run one at a time)
-            Map.entry("install", 60),       // HAProxy + Keepalived packages
-            Map.entry("configure", 5),      // render, validate, reload
-            Map.entry("prepare", 240),      // containerd, kubelet/kubeadm/kubectl, modules, sysctls
-            Map.entry("init", 150),         // kubeadm init incl. image pulls
+            // Assumption: vagrant up of one VM from a cached box (they run one at a time).
+            Map.entry("vm", 90),
+            // Measured: apt-get update 1.8 s + apt-get install haproxy keepalived 12.3 s on Debian 12 (HA lab, section
+            // 1); LB installs measured 15-40 s (issue 15). The upper part of that range, for a remote mirror.
+            Map.entry("install", 30),
+            // Assumption: render, haproxy -c and keepalived -t, reload (each check well under a second in the HA lab).
+            Map.entry("configure", 5),
+            // Assumption: containerd, kubelet/kubeadm/kubectl, modules, sysctls from the internet. The machine lab's
+            // NodePreparationLabTest does it in 29-31 s from a local mirror (README), the floor of this.
+            Map.entry("prepare", 240),
+            // Published: kubeadm init runs take 41-61 s with image pulls (issue 15); the upper end.
+            Map.entry("init", 60),
+            // Assumption: one SSH session that reads two files.
             Map.entry("kubeconfig", 2),
-            Map.entry("credentials", 5),    // join token + certificate re-upload
-            Map.entry("join", 120),         // kubeadm join (control plane: until etcd and the API server are healthy)
-            Map.entry("drain", 10),         // wait until the node registered
-            // Upgrade steps: nothing to do while the cluster is built (every node runs the version); on a change of
-            // kubernetesVersion each node takes minutes (drain, kubeadm upgrade, kubelet restart), one at a time.
-            Map.entry("cordon", 2),
-            Map.entry("upgrade", 3),
-            Map.entry("uncordon", 2),
-            Map.entry("certificates", 3), // read the expiry dates (a renewal, once a year, restarts the pods: minutes)
-            Map.entry("scheduling", 2),     // read the control-plane nodes' taints (changes them only when workers come or go)
-            Map.entry("readiness", 120));   // nodes Ready, CoreDNS, /healthz through the VIP and each LB
+            // Assumption: one SSH session, kubeadm token create (+ upload-certs for a control-plane join).
+            Map.entry("credentials", 5),
+            // Assumption: a control-plane join pulls the same images as init (41-61 s published for init); the etcd
+            // learner's promotion and the API server's health add seconds.
+            Map.entry("join", 60),
+            // Assumption: one SSH session, kubectl until the Node object exists (the kubelet registers it right after
+            // kubeadm join's TLS bootstrap).
+            Map.entry("drain", 10),
+            // Assumption: read the expiry dates with openssl (a renewal, at most once a year, restarts the pods: minutes).
+            Map.entry("certificates", 3),
+            // Assumption: read the control-plane nodes' taints (changes them only when workers come or go).
+            Map.entry("scheduling", 2),
+            // Assumption: nodes Ready, CoreDNS, a probe DaemonSet (image pull), /healthz through the VIP and each LB.
+            Map.entry("readiness", 120));
+    /**
+     * Seconds per step that runs again when its inputs change (a {@code pulumi up} after a config change), by step.
+     * The upgrade steps do nothing on creation (no create command: no SSH session); on a new
+     * {@code kubernetesVersion} each node takes about a minute and a half, as issue 15 estimates.
+     */
+    static final Map<String, Integer> UPDATES = Map.of(
+            // Assumption: kubectl drain of a node's evictable pods (their default termination grace is 30 s).
+            "cordon", 30,
+            // Assumption: the new kubeadm, kubelet and kubectl from the mirror (like the LB install, 15-40 s),
+            // kubeadm upgrade node (apply on the first node), a kubelet restart.
+            "upgrade", 60,
+            // Assumption: until the node is Ready on the new version, then kubectl uncordon.
+            "uncordon", 10);
+    /** Assumption: an idempotent script that finds nothing to do (an SSH session and its checks). */
+    static final int RERUN = 3;
     /** Seconds per resource type for everything that is not a command. */
     static final Map<String, Integer> TYPES = Map.of(
+            // Assumption: the CNI's chart installed and its pods started (image pulls).
             "kubernetes:helm.sh/v3:Release", 60,
+            // Assumption: one API call.
             "kubernetes:core/v1:Namespace", 1);
-    /** A worker joins faster than a control-plane node (no etcd, no control-plane images). */
-    static final int WORKER_JOIN = 60;
+    /** Assumption: a worker joins faster than a control-plane node (no etcd, no control-plane images). */
+    static final int WORKER_JOIN = 30;
     /** Steps this table does not know: shown with this duration and flagged. */
     static final int UNKNOWN = 10;
 

@@ -217,6 +217,21 @@ class ClusterConfigParserTest {
     }
 
     @Test
+    void theWorkerUpgradeBatchIsACountOrAPercentageOfTheWorkersAtLeastOne() {
+        UpgradeBatch byDefault = parse(valid()).orThrow().upgradeWorkerBatch();
+        assertEquals("10%", byDefault.toString());
+        assertEquals(List.of(1, 1, 10, 50), List.of(byDefault.size(2), byDefault.size(19), byDefault.size(100), byDefault.size(500)));
+        assertEquals(3, parse(with("upgradeWorkerBatch", "3")).orThrow().upgradeWorkerBatch().size(100));
+        assertEquals(2, parse(with("upgradeWorkerBatch", "3")).orThrow().upgradeWorkerBatch().size(2), "at most every worker");
+        assertEquals(100, parse(with("upgradeWorkerBatch", "100%")).orThrow().upgradeWorkerBatch().size(100));
+        for (String bad : List.of("0", "0%", "101%", "ten", "-2", "5.5")) {
+            ClusterConfigParser.Result r = parse(with("upgradeWorkerBatch", bad));
+            assertTrue(r.errors().stream().anyMatch(e -> e.path().equals("kubeha:upgradeWorkerBatch") && e.message().contains("'" + bad + "'")),
+                    bad + ": " + r.errors());
+        }
+    }
+
+    @Test
     void kubernetesPackagesComeFromPkgsK8sIoUnlessTheStackNamesAMirror() {
         KubernetesPackages defaults = parse(valid()).orThrow().kubernetesPackages();
         assertEquals("https://pkgs.k8s.io/core:/stable:/v1.31/deb/", defaults.scriptParameters("1.31").get("KUBERNETES_DEB_REPOSITORY"));

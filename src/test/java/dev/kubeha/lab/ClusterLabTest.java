@@ -78,6 +78,8 @@ class ClusterLabTest {
             }
         }
         assertTrue(overlap(run, "cp2-prepare", "worker1-prepare"), "independent steps run in parallel");
+        assertEquals(List.of(), run.ops().stream().filter(o -> o.name().matches(".*-(cordon|upgrade|uncordon)")).toList(),
+                "the upgrade steps open no SSH session while the cluster is built");
         assertTrue(standInLog("cp1").contains("kubeadm init --config"), "kubeadm init ran on cp1");
         for (String n : List.of("cp2", "cp3", "worker1", "worker2")) {
             assertTrue(standInLog(n).contains("kubeadm join --config"), "kubeadm join ran on " + n);
@@ -130,6 +132,8 @@ class ClusterLabTest {
         StepRunner.Run run = up(next);
         List<String> upgrades = run.ops().stream().filter(o -> o.name().endsWith("-upgrade")).map(StepRunner.Op::name).toList();
         assertEquals(List.of("cp1-upgrade", "cp2-upgrade", "cp3-upgrade", "worker1-upgrade"), upgrades, "one node at a time, control plane first");
+        assertTrue(run.ops().stream().filter(o -> o.name().matches(".*-(cordon|upgrade|uncordon)")).allMatch(o -> o.action().equals("update")),
+                "the upgrade steps run as updates: " + run.changed());
         for (String n : List.of("cp1", "cp2", "cp3", "worker1")) {
             Ssh.Result r = lab.root(n, "dpkg-query -W -f='${Version} ' kubelet kubeadm kubectl; apt-mark showhold | tr '\\n' ' ';"
                     + " cat /etc/apt/sources.list.d/kubernetes.list");

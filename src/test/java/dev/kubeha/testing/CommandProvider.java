@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * {@code command:remote:Command}, modelled from its source so that every test runs a command the way a real
  * {@code pulumi up} will:
  * <ul>
- * <li>create runs {@code create}; update runs {@code update}, else {@code create}, with the new inputs and the
+ * <li>create runs {@code create}, and without one runs nothing and dials no SSH connection
+ *     (remote/commandController.go: {@code if input.Create == nil} returns before {@code state.run}, which dials);
+ *     update runs {@code update}, else {@code create}, with the new inputs and the
  *     previous outputs; delete runs {@code delete} with the stored state, i.e. the <b>old</b> inputs, including
  *     their {@code stdin} and {@code environment} (provider/pkg/provider/local/commandController.go,
  *     remote/commandController.go: {@code props.run(ctx, *props.Delete, ...)} on {@code req.State}).</li>
@@ -71,6 +73,11 @@ public final class CommandProvider {
             return new Inputs(create, Optional.empty(), Optional.empty(), "", Map.of(), List.of(), Optional.empty(), true);
         }
 
+        /** A command with only an {@code update} (no {@code create}): it runs when its inputs change, never on creation. */
+        public static Inputs updateOnly(String update) {
+            return new Inputs(null, Optional.of(update), Optional.empty(), "", Map.of(), List.of(), Optional.empty(), true);
+        }
+
         public Inputs delete(String command) {
             return new Inputs(create, update, Optional.of(command), stdin, environment, interpreter, dir, addPreviousOutputInEnv);
         }
@@ -109,6 +116,11 @@ public final class CommandProvider {
         public boolean ok() {
             return error.isEmpty();
         }
+
+        /** Whether a process was started (a remote one: an SSH session opened). */
+        public boolean ran() {
+            return !argv.isEmpty();
+        }
     }
 
     /** Where a command's process is started: argv, the environment it gets, stdin, working directory. */
@@ -141,12 +153,24 @@ public final class CommandProvider {
      * the stored {@code delete} with the stored inputs (no delete: nothing runs). Only how a command runs differs.
      */
     abstract static class Lifecycle {
+        /**
+         * Runs {@code create}; without one nothing runs and no SSH connection is dialed: Create returns when
+         * {@code input.Create == nil}, before {@code state.run} (which dials, remote/commandOutputs.go).
+         */
         public Run create(Inputs inputs) {
-            return run(inputs.create(), new State(inputs, "", ""), inputs);
+            State state = new State(inputs, "", "");
+            return inputs.create() == null ? nothingRan(state) : run(inputs.create(), state, inputs);
         }
 
+        /** Runs {@code update}, else {@code create}, with the new inputs (stdin too); neither: nothing runs. */
         public Run update(State old, Inputs inputs) {
-            return run(inputs.update().orElse(inputs.create()), new State(inputs, old.stdout(), old.stderr()), inputs);
+            State state = new State(inputs, old.stdout(), old.stderr());
+            String command = inputs.update().orElse(inputs.create());
+            return command == null ? nothingRan(state) : run(command, state, inputs);
+        }
+
+        private static Run nothingRan(State state) {
+            return new Run(List.of(), Map.of(), null, 0, "", "", List.of(), state, Optional.empty());
         }
 
 

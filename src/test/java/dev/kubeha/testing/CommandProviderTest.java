@@ -70,6 +70,24 @@ class CommandProviderTest {
     }
 
     @Test
+    void aCommandWithOnlyAnUpdateOpensNoSessionOnCreationAndRunsItsNewStdinWhenThatChanges() {
+        List<String> sessions = new java.util.ArrayList<>();
+        CommandProvider.ProcessSshServer node = new CommandProvider.ProcessSshServer(ENV);
+        CommandProvider.Remote remote = new CommandProvider.Remote((command, setenv, stdin) -> {
+            sessions.add(command + " <<< " + stdin);
+            return node.session(command, setenv, stdin);
+        });
+        CommandProvider.Inputs v1 = CommandProvider.Inputs.updateOnly("cat").stdin("upgrade to 1.33\n").addPreviousOutputInEnv(false);
+        CommandProvider.Run created = remote.create(v1);
+        assertTrue(created.ok() && !created.ran(), "created without a session");
+        assertEquals(List.of(), sessions);
+        CommandProvider.Run upgraded = remote.update(created.state(), v1.stdin("upgrade to 1.34\n"));
+        assertEquals("upgrade to 1.34", upgraded.state().stdout(), "the update command with the new stdin");
+        assertEquals(List.of("cat <<< upgrade to 1.34\n"), sessions);
+        assertTrue(remote.delete(upgraded.state()).isEmpty(), "no delete command: nothing runs");
+    }
+
+    @Test
     void aStepsTeardownNeverReadsTheCreateScriptTheProviderSendsItAgain() {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("reader", "cat");
         ScriptHarness.Run r = h.delete("reader\n", "TOKEN=secret-value\n");
@@ -83,9 +101,10 @@ class CommandProviderTest {
         // bash -s reads the script from stdin as it runs it: a command that reads stdin would eat the rest.
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("eater", "cat >/dev/null")
                 .stub("openssl", "cat >/dev/null 2>&1; echo 'SHA2-256(stdin)= ab'");
-        String script = NodeScript.render("kubeadm/kubeconfig.sh", Map.of()).replace("cat \"$admin\"", "eater\necho done");
-        Path admin = Files.createDirectories(h.root().resolve("etc/kubernetes/pki")).resolve("../admin.conf");
-        Files.writeString(admin, "x");
+        String script = NodeScript.render("kubeadm/kubeconfig.sh", Map.of()).replace("cat \"$own\"", "eater\necho done");
+        Path kubernetes = Files.createDirectories(h.root().resolve("etc/kubernetes/pki")).getParent();
+        Files.writeString(kubernetes.resolve("admin.conf"), "x");
+        Files.writeString(kubernetes.resolve("kubeha-admin.conf"), "x");  // made on the first run: this one only reads
         Files.writeString(h.root().resolve("etc/kubernetes/pki/ca.crt"), "x");
         ScriptHarness.Run r = h.run(script);
         assertEquals(List.of(CommandProvider.ProcessSshServer.LOGIN_SHELL, "-c", RemoteShell.RUN_STDIN_AS_ROOT), r.provider().argv());
