@@ -420,7 +420,7 @@ containerd_install() {
 }
 
 # containerd_from_docker: Docker's repository (CONTAINERD_REPOSITORY, or a mirror of its layout) and containerd.io
-# from it, refused when apt would remove anything but the distribution's containerd on the way.
+# from it, refused when apt would remove anything but the distribution's containerd (and its runc) on the way.
 containerd_from_docker() {
   case "$OS_FAMILY" in
     debian)
@@ -436,7 +436,8 @@ containerd_from_docker() {
       # apt-get -s prints what an install would do, "Remv NAME ..." for each removal (apt-pkg/algorithms.cc, pkgSimulate).
       simulation="$(apt_get install -s -q --no-install-recommends containerd.io 2>&1)" \
         || die "apt-get cannot install containerd.io from $CONTAINERD_REPOSITORY/$id ($codename): $(tail -n 3 <<<"$simulation")"
-      removed="$(awk '$1 == "Remv" && $2 != "containerd" { print $2 }' <<<"$simulation")"
+      # containerd.io replaces the distribution's containerd and carries its own runc: those two may go.
+      removed="$(awk '$1 == "Remv" && $2 != "containerd" && $2 != "runc" { print $2 }' <<<"$simulation")"
       [ -z "$removed" ] || die "installing Docker's containerd.io would remove $(tr '\n' ' ' <<<"$removed")- kubeha removes nothing: install containerd 2 on this host yourself (or remove those packages), then pulumi up again"
       apt_get install -y -q --no-install-recommends containerd.io || die "apt-get install containerd.io failed"
       ;;

@@ -111,12 +111,12 @@ public final class ClusterConfigParser {
         String version = string("kubernetesVersion");
         KubernetesVersion kubernetesVersion = KubernetesVersion.parse(version).orElse(null);
         if (kubernetesVersion == null) {
-            error("kubernetesVersion", "'" + version + "' is not a Kubernetes version; write a minor such as 1.31 or a patch such as 1.31.4");
+            error("kubernetesVersion", "'" + version + "' is not a Kubernetes version; write a minor such as 1.36 or a patch such as 1.36.2");
         } else if (!kubernetesVersion.isSupported()) {
             error("kubernetesVersion", "'" + version + "' is not supported; kubeha supports 1." + KubernetesVersion.OLDEST_MINOR
-                    + " to 1." + KubernetesVersion.NEWEST_MINOR + (version.matches("1\\.[1-9]") ? " (YAML reads an unquoted "
-                    + version + "0 as the number " + version + ": quote it, \"" + version + "0\")" : "")
-                    + "; supported by upstream today: " + KubernetesVersion.supportedOn(today));
+                    + " to 1." + KubernetesVersion.NEWEST_MINOR + "; supported by upstream today: " + KubernetesVersion.supportedOn(today)
+                    + (version.matches("1\\.[1-9]") ? " (YAML reads an unquoted " + version + "0 as the number " + version
+                    + ": quote it, \"" + version + "0\")" : ""));
         } else {
             kubernetesVersion.endOfLifeWarning(today).ifPresent(warnings::add);
         }

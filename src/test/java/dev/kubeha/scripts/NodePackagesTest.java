@@ -149,8 +149,8 @@ public class NodePackagesTest {
         assertTrue(run.stderr().contains("ERROR: installing Docker's containerd.io would remove docker.io - kubeha removes nothing"), run.stderr());
         assertNothingRemoved(run);
 
-        // Without Docker, the old containerd is replaced by containerd.io (apt removes only it).
-        Files.writeString(h.dir().resolve("state.simulation"), "Remv containerd [1.7.24-0ubuntu1~24.04.2]\nInst containerd.io (2.1.4-1)\n");
+        // Without Docker, the old containerd is replaced by containerd.io (apt removes only it and its runc).
+        Files.writeString(h.dir().resolve("state.simulation"), "Remv containerd [1.7.24-0ubuntu1~24.04.2]\nRemv runc [1.1.12-0ubuntu3]\nInst containerd.io (2.1.4-1)\n");
         Files.delete(h.dir().resolve("state.pkg-docker.io"));
         ScriptHarness.Run replaced = h.run(NodeScripts.prepare(c, worker(c)));
         assertEquals(0, replaced.exitCode(), replaced.stderr());
