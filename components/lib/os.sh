@@ -254,6 +254,17 @@ signing_key_install() {
   put_file "$dest" 644 <<<"$key" || true
 }
 
+# apt_repository NAME KEY KEY_URL SOURCE: the apt source /etc/apt/sources.list.d/NAME.list, "deb [signed-by=KEY]
+# SOURCE", with the signing key KEY fetched from KEY_URL when it is missing or the line changes.
+# Returns 0 when the line changed (the package index must be refreshed).
+apt_repository() {
+  local list="/etc/apt/sources.list.d/$1.list" key="$2" line="deb [signed-by=$2] $4"
+  if [ ! -s "${KUBEHA_ROOT}${key}" ] || [ "$(cat "${KUBEHA_ROOT}${list}" 2>/dev/null)" != "$line" ]; then
+    signing_key_install "$3" "$key"
+  fi
+  put_file "$list" 644 <<<"$line"
+}
+
 # repo_kubernetes MINOR: the Kubernetes package repository of one minor (e.g. 1.31) with its signing key, from the
 # script's KUBERNETES_DEB_REPOSITORY and KUBERNETES_DEB_KEY (or KUBERNETES_RPM_*): pkgs.k8s.io unless the stack
 # names a mirror (kubernetesDebRepository ...). The key is fetched again when the repository changes.
@@ -262,12 +273,7 @@ repo_kubernetes() {
   local minor="$1"
   case "$OS_FAMILY" in
     debian)
-      local key="/etc/apt/keyrings/kubernetes-${minor}.asc" line
-      line="deb [signed-by=${key}] ${KUBERNETES_DEB_REPOSITORY} /"
-      if [ ! -s "${KUBEHA_ROOT}${key}" ] || [ "$(cat "${KUBEHA_ROOT}/etc/apt/sources.list.d/kubernetes.list" 2>/dev/null)" != "$line" ]; then
-        signing_key_install "$KUBERNETES_DEB_KEY" "$key"
-      fi
-      put_file /etc/apt/sources.list.d/kubernetes.list 644 <<<"$line"
+      apt_repository kubernetes "/etc/apt/keyrings/kubernetes-${minor}.asc" "$KUBERNETES_DEB_KEY" "${KUBERNETES_DEB_REPOSITORY} /"
       ;;
     rhel)
       put_file /etc/yum.repos.d/kubernetes.repo 644 <<EOT
@@ -308,23 +314,19 @@ installed_version() {
 # held so that system upgrades never move them. Packages of another version are replaced, downgrades included (a
 # node that left the cluster keeps its held packages: the next cluster may want an older minor).
 kube_packages_install() {
-  local wanted="$1" pkgs=(kubelet kubeadm kubectl) p v patch current need=0 versioned=()
+  local wanted="$1" pkgs=(kubelet kubeadm kubectl) p patch current need=0 versioned=()
   [ "$#" -gt 1 ] && pkgs=("${@:2}")
   for p in "${pkgs[@]}"; do
     current="$(installed_version "$p")"
     if [ -z "$current" ] || ! runs_version "${current%%-*}" "$wanted"; then need=1; fi
   done
   if [ "$need" -eq 1 ]; then
-    case "$wanted" in
-      *.*.*) patch="$wanted" ;;
-      *) patch="$(kube_newest_patch "$wanted")" ;;
-    esac
+    patch="$(kube_version_in_repository "$wanted")" || exit 1
     log "installing ${pkgs[*]} $patch"
     case "$OS_FAMILY" in
       debian)
         for p in "${pkgs[@]}"; do versioned+=("$p=${patch}-*"); done
         apt_locked_retry apt-mark unhold "${pkgs[@]}" 2>/dev/null || true
-        apt_get update -q || die "apt-get update failed"
         apt_get install -y -q --allow-change-held-packages --allow-downgrades "${versioned[@]}" \
           || die "cannot install ${pkgs[*]} $patch from the configured Kubernetes repository"
         ;;
@@ -348,34 +350,176 @@ kube_packages_install() {
 
 # kube_newest_patch MINOR: the newest kubeadm version of MINOR (e.g. 1.32.3) that the configured repository offers
 # (not the installed one: that may be of another minor).
-kube_newest_patch() {
-  local minor="$1" v
+kube_newest_patch() { kube_version_in_repository "$1"; }
+
+# kube_version_in_repository WANTED: the patch to install for WANTED, read from the configured repository after
+# refreshing its index: WANTED itself when it is a patch the repository has, the newest patch when it is a minor.
+# Fails naming the repository and what it has when the minor or the patch is not there (kubeha's version check
+# knows only the minor's format: a patch such as 1.31.999 is found missing here, before apt or dnf would fail).
+kube_version_in_repository() {
+  local wanted="$1" major rest minor repository versions
+  IFS=. read -r major rest _ <<<"$wanted"
+  minor="$major.$rest"
   case "$OS_FAMILY" in
     debian)
-      apt_get update -q || die "apt-get update failed"
-      v="$(apt-cache madison kubeadm | awk -v m="$minor." '{ if (index($3, m) == 1) print $3 }' | sort -V | tail -n 1)"
+      repository="$KUBERNETES_DEB_REPOSITORY"
+      apt_get update -q || die "apt-get update failed (its errors are above); when they name $repository, Kubernetes $minor is not in that repository or it cannot be reached (pkgs.k8s.io serves one repository per minor)"
+      versions="$(apt-cache madison kubeadm 2>/dev/null | awk -v m="$minor." '{ if (index($3, m) == 1) { sub(/-.*/, "", $3); print $3 } }' | sort -uV)" || versions=""
       ;;
-    rhel) v="$(dnf list -q --showduplicates --disableexcludes=kubernetes kubeadm 2>/dev/null \
-      | awk -v m="$minor." '$1 ~ /^kubeadm/ { if (index($2, m) == 1) print $2 }' | sort -V | tail -n 1)" ;;
+    rhel)
+      repository="$KUBERNETES_RPM_REPOSITORY"
+      versions="$(dnf list -q --showduplicates --disableexcludes=kubernetes kubeadm 2>/dev/null \
+        | awk -v m="$minor." '$1 ~ /^kubeadm/ { if (index($2, m) == 1) { sub(/-.*/, "", $2); print $2 } }' | sort -uV)" || versions=""
+      ;;
   esac
-  v="${v%%-*}"
-  [ -n "$v" ] || die "the configured Kubernetes repository has no kubeadm of $minor"
-  echo "$v"
+  [ -n "$versions" ] || die "Kubernetes $minor is not in the repository $repository: it has no kubeadm of $minor (kubernetesVersion, and kubernetesDebRepository/kubernetesRpmRepository for a mirror)"
+  if [ "$wanted" = "$minor" ]; then
+    tail -n 1 <<<"$versions"
+  elif grep -qxF "$wanted" <<<"$versions"; then
+    echo "$wanted"
+  else
+    die "Kubernetes $wanted is not in the repository $repository; available: $(tr '\n' ' ' <<<"$versions")(kubernetesVersion: one of these, or the minor $minor for its newest)"
+  fi
 }
 
-# containerd_install: containerd from the distribution (Debian/Ubuntu) or Docker's repository (RHEL family).
+# --- containerd (per family, here and nowhere else) -------------------------------------------------------
+# The script's CONTAINERD_SOURCE (docker: Docker's containerd.io from CONTAINERD_REPOSITORY; distribution: Debian's
+# or Ubuntu's containerd) and CONTAINERD_MINIMUM_MAJOR (2 from Kubernetes 1.36: 1.35 is the last minor that supports
+# containerd 1.x, kubernetes.io/blog/2025/12/17/kubernetes-v1-35-release/).
+
+# containerd_install: a containerd of at least CONTAINERD_MINIMUM_MAJOR, and conntrack and socat. A containerd that
+# is already there and new enough stays (Docker's containerd.io on a Docker host, or an earlier run's). Nothing of
+# Docker is ever removed: installing Debian's containerd would remove containerd.io and Docker with it, and
+# containerd.io replaces Debian's containerd, which Ubuntu's docker.io needs; both are refused instead.
 containerd_install() {
+  local installed v
+  for installed in containerd.io containerd; do
+    pkg_is_installed "$installed" || continue
+    v="$(installed_version "$installed")"
+    if containerd_supported "$v"; then
+      log "using $installed $v, already on this host"
+      containerd_end_of_support_warning "$v"
+      containerd_companions_install
+      return 0
+    fi
+    [ "$installed" = containerd.io ] && die "this host has Docker's containerd.io ${v%%-*}, older than Kubernetes $KUBERNETES_MINOR needs (containerd $CONTAINERD_MINIMUM_MAJOR or newer); kubeha does not replace containerd.io, as that would remove Docker: upgrade it from Docker's repository (apt-get install containerd.io, or dnf upgrade containerd.io), then pulumi up again"
+    log "$installed ${v%%-*} is older than Kubernetes $KUBERNETES_MINOR needs (containerd $CONTAINERD_MINIMUM_MAJOR or newer)"
+  done
+  case "$CONTAINERD_SOURCE" in
+    docker) containerd_from_docker ;;
+    distribution)
+      [ "$OS_FAMILY" = debian ] || die "RHEL-family distributions ship no containerd: set containerdSource to docker (Docker's containerd.io, from containerdRepository)"
+      pkg_install containerd
+      v="$(installed_version containerd)"
+      containerd_supported "$v" || die "the distribution's containerd is ${v%%-*}, older than Kubernetes $KUBERNETES_MINOR needs (containerd $CONTAINERD_MINIMUM_MAJOR or newer): set containerdSource to docker (Docker's containerd.io, containerd 2.x)"
+      ;;
+    *) die "CONTAINERD_SOURCE is '$CONTAINERD_SOURCE'; expected docker or distribution" ;;
+  esac
+  containerd_end_of_support_warning "$(installed_version containerd.io)$(installed_version containerd)"
+  containerd_companions_install
+}
+
+# containerd_from_docker: Docker's repository (CONTAINERD_REPOSITORY, or a mirror of its layout) and containerd.io
+# from it, refused when apt would remove anything but the distribution's containerd (and its runc) on the way.
+containerd_from_docker() {
   case "$OS_FAMILY" in
-    debian) pkg_install containerd conntrack socat ;;
+    debian)
+      local id codename simulation removed
+      # shellcheck disable=SC1091
+      id="$(. "${KUBEHA_ROOT}/etc/os-release" && case " ${ID:-} ${ID_LIKE:-} " in *" ubuntu "*) echo ubuntu ;; *) echo debian ;; esac)"
+      # shellcheck disable=SC1091
+      codename="$(. "${KUBEHA_ROOT}/etc/os-release" && echo "${UBUNTU_CODENAME:-${VERSION_CODENAME:-}}")"
+      [ -n "$codename" ] || die "/etc/os-release names no VERSION_CODENAME: cannot choose Docker's $id repository"
+      apt_repository kubeha-containerd /etc/apt/keyrings/kubeha-containerd.asc "$CONTAINERD_REPOSITORY/$id/gpg" \
+        "$CONTAINERD_REPOSITORY/$id $codename stable" || true
+      apt_get update -q || die "apt-get update failed (its errors are above); when they name $CONTAINERD_REPOSITORY/$id, it has no $codename suite or cannot be reached (containerdRepository)"
+      # apt-get -s prints what an install would do, "Remv NAME ..." for each removal (apt-pkg/algorithms.cc, pkgSimulate).
+      simulation="$(apt_get install -s -q --no-install-recommends containerd.io 2>&1)" \
+        || die "apt-get cannot install containerd.io from $CONTAINERD_REPOSITORY/$id ($codename): $(tail -n 3 <<<"$simulation")"
+      # containerd.io replaces the distribution's containerd and carries its own runc: those two may go.
+      removed="$(awk '$1 == "Remv" && $2 != "containerd" && $2 != "runc" { print $2 }' <<<"$simulation")"
+      [ -z "$removed" ] || die "installing Docker's containerd.io would remove $(tr '\n' ' ' <<<"$removed")- kubeha removes nothing: install containerd 2 on this host yourself (or remove those packages), then pulumi up again"
+      apt_get install -y -q --no-install-recommends containerd.io || die "apt-get install containerd.io failed"
+      ;;
     rhel)
-      if [ ! -f "${KUBEHA_ROOT}/etc/yum.repos.d/docker-ce.repo" ]; then
-        pkg_install dnf-plugins-core
-        dnf config-manager --add-repo https://download.docker.com/linux/centos/docker-ce.repo \
-          || die "cannot add Docker's repository for containerd.io"
-      fi
-      pkg_install containerd.io container-selinux conntrack-tools socat
+      # The layout of Docker's docker-ce.repo (https://download.docker.com/linux/centos/docker-ce.repo). dnf never
+      # removes a conflicting package (podman's runc) without --allowerasing: it fails instead, saying which.
+      put_file /etc/yum.repos.d/kubeha-containerd.repo 644 <<EOT || true
+[kubeha-containerd]
+name=containerd.io from Docker's repository (kubeha)
+baseurl=${CONTAINERD_REPOSITORY}/centos/\$releasever/\$basearch/stable
+enabled=1
+gpgcheck=1
+gpgkey=${CONTAINERD_REPOSITORY}/centos/gpg
+EOT
+      pkg_install containerd.io
       ;;
   esac
+  containerd_supported "$(installed_version containerd.io)" \
+    || die "Docker's repository $CONTAINERD_REPOSITORY gave containerd.io $(installed_version containerd.io), older than Kubernetes $KUBERNETES_MINOR needs (containerd $CONTAINERD_MINIMUM_MAJOR or newer)"
+}
+
+# containerd_companions_install: what the kubelet and kubeadm's preflight need beside containerd.
+containerd_companions_install() {
+  case "$OS_FAMILY" in
+    debian) pkg_install conntrack socat ;;
+    rhel) pkg_install container-selinux conntrack-tools socat ;;
+  esac
+}
+
+# containerd_supported VERSION: the package version (2.1.4-1, 1.6.20~ds1-1) is of major CONTAINERD_MINIMUM_MAJOR or newer.
+containerd_supported() { [ -n "$1" ] && [ "${1%%.*}" -ge "$CONTAINERD_MINIMUM_MAJOR" ] 2>/dev/null; }
+
+# containerd_end_of_support_warning VERSION: containerd 1.x is past its end of support (containerd/containerd
+# RELEASES.md: 1.6 ended 2025-08-23, 1.7's LTS September 2026); Kubernetes up to 1.35 still runs on it.
+containerd_end_of_support_warning() {
+  case "$1" in 1.*) log "WARNING: containerd ${1%%-*} is past its end of support and gets no security fixes; containerdSource docker installs containerd 2 (needed from Kubernetes 1.36)" ;; esac
+}
+
+# containerd_configure SANDBOX_IMAGE: /etc/containerd/config.toml with what kubeha sets and nothing more, in the
+# config version the installed containerd reads (containerd/containerd docs/cri/config.md: version 3 from 2.0,
+# version 2 in 1.x): runc with the systemd cgroup driver (the kubelet's default) and the sandbox (pause) image
+# kubeadm wants. containerd fills in its defaults for the rest, but a runtimes table replaces the default runc
+# entry whole (containerd 1.6.20 `config dump` shows runtime_type = "" without it), so runtime_type is written too.
+# Returns 0 when the file changed (containerd must restart).
+containerd_configure() {
+  local sandbox="$1" installed format images cri
+  installed="$(installed_version containerd.io)$(installed_version containerd)"
+  if [ "${installed%%.*}" -ge 2 ] 2>/dev/null; then
+    format=3 images='plugins."io.containerd.cri.v1.images".pinned_images' cri='plugins."io.containerd.cri.v1.runtime"'
+    sandbox="sandbox = \"${sandbox}\""
+  else
+    format=2 images='plugins."io.containerd.grpc.v1.cri"' cri='plugins."io.containerd.grpc.v1.cri"'
+    sandbox="sandbox_image = \"${sandbox}\""
+  fi
+  put_file /etc/containerd/config.toml 644 <<EOT
+# kubeha: written by the node preparation; containerd's defaults fill in the rest (containerd config dump).
+version = ${format}
+
+[${images}]
+  ${sandbox}
+
+[${cri}.containerd]
+  default_runtime_name = "runc"
+
+[${cri}.containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+[${cri}.containerd.runtimes.runc.options]
+  SystemdCgroup = true
+EOT
+}
+
+# kubeadm_sandbox_image: the pause image the installed kubeadm wants for its own version (kubeadm's PauseVersion,
+# kubernetes/kubernetes cmd/kubeadm/app/constants/constants.go: 3.9 in 1.29-1.30, 3.10 in 1.31-1.33, 3.10.1 in 1.35),
+# read from kubeadm itself rather than kept in a table.
+kubeadm_sandbox_image() {
+  local v images
+  v="$(installed_version kubeadm)"
+  [ -n "$v" ] || die "kubeadm is not installed: cannot tell the sandbox image it wants"
+  images="$(kubeadm config images list --kubernetes-version "v${v%%-*}" 2>/dev/null)" \
+    || die "kubeadm config images list --kubernetes-version v${v%%-*} failed"
+  grep -m 1 '/pause:' <<<"$images" || die "kubeadm config images list names no pause image: $images"
 }
 
 # kubelet_env_file: where the kubelet unit reads KUBELET_EXTRA_ARGS.

@@ -3,7 +3,8 @@
 # kubeha: prepare a Kubernetes node (control plane or worker). Idempotent: a second run changes nothing.
 # Parameters: NODE_ADDRESS, ROLE (control-plane|worker), KUBERNETES_MINOR (1.31), KUBERNETES_PATCH (1.31.4 or
 # empty), FIREWALL (true|false), KUBERNETES_DEB_REPOSITORY/_KEY and KUBERNETES_RPM_REPOSITORY/_KEY (the package
-# repository of the minor, see repo_kubernetes).
+# repository of the minor, see repo_kubernetes), CONTAINERD_SOURCE, CONTAINERD_REPOSITORY and
+# CONTAINERD_MINIMUM_MAJOR (see containerd_install).
 
 # Swap off, and kept off after reboots (fstab entries commented out, swap units masked).
 if [ -n "$(swapon --show --noheadings 2>/dev/null)" ]; then
@@ -43,16 +44,8 @@ fi
 
 selinux_permissive
 
-# containerd with the systemd cgroup driver (the kubelet's default), config regenerated from the installed
-# version's defaults: containerd 1.x (config version 2) and 2.x (version 3) both carry a runc SystemdCgroup key.
+# containerd, new enough for the Kubernetes minor (configured below, once kubeadm says which sandbox image it wants).
 containerd_install
-default_config="$(containerd config default)" || die "containerd config default failed"
-config="${default_config//SystemdCgroup = false/SystemdCgroup = true}"
-grep -q 'SystemdCgroup = true' <<<"$config" || die "containerd's default config has no runc SystemdCgroup option to set"
-if put_file /etc/containerd/config.toml 644 <<<"$config"; then
-  svc_restart containerd
-fi
-svc_enable_now containerd
 
 # kubelet, kubeadm, kubectl from pkgs.k8s.io for the configured minor, pinned and held. A node already in the
 # cluster that runs another version keeps it here: its <node>-upgrade step moves it, in kubeadm's order and one node
@@ -67,6 +60,13 @@ else
   fi
   kube_packages_install "$wanted"
 fi
+
+# containerd with the systemd cgroup driver (the kubelet's default) and the sandbox image of the installed kubeadm.
+sandbox_image="$(kubeadm_sandbox_image)" || exit 1
+if containerd_configure "$sandbox_image"; then
+  svc_restart containerd
+fi
+svc_enable_now containerd
 
 # The kubelet registers with the configured address, never the NAT address every Vagrant VM shares.
 if put_file "$(kubelet_env_file)" 644 <<<"KUBELET_EXTRA_ARGS=--node-ip=${NODE_ADDRESS}"; then

@@ -67,6 +67,7 @@ case "$name" in
     case "$1 $2" in
       "version -o") echo "v${STAND_IN_VERSION}" ;;
       "version "*) echo "kubeadm version: &version.Info{GitVersion:\"v${STAND_IN_VERSION}\"}" ;;
+      "config images") printf 'registry.k8s.io/kube-apiserver:v%s\nregistry.k8s.io/coredns/coredns:v1.12.0\nregistry.k8s.io/pause:%s\nregistry.k8s.io/etcd:3.5.21-0\n' "${STAND_IN_VERSION}" "@PAUSE@" ;;
       "init phase") ;;
       "init "*)
         mkdir -p /etc/kubernetes/pki

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,14 +41,17 @@ public final class ClusterConfigParser {
     private final RawConfig raw;
     private final ProjectSchema schema;
     private final Path projectDir;
+    /** The day end-of-life warnings are measured against (UTC). */
+    private final LocalDate today;
     private final List<ConfigError> errors = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final List<String> unchecked = new ArrayList<>();
 
-    private ClusterConfigParser(RawConfig raw, ProjectSchema schema, Path projectDir) {
+    private ClusterConfigParser(RawConfig raw, ProjectSchema schema, Path projectDir, LocalDate today) {
         this.raw = raw;
         this.schema = schema;
         this.projectDir = projectDir;
+        this.today = today;
     }
 
     /** Checks the config of a program run from the current directory (the engine runs it in the project's). */
@@ -56,7 +61,12 @@ public final class ClusterConfigParser {
 
     /** @param projectDir where relative paths in the config (sshPrivateKeyPath) are taken from */
     public static Result parse(RawConfig raw, Path projectDir) {
-        return new ClusterConfigParser(raw, ProjectSchema.get(), projectDir).run();
+        return parse(raw, projectDir, LocalDate.now(ZoneOffset.UTC));
+    }
+
+    /** As {@link #parse(RawConfig, Path)}, with Kubernetes end of life measured against {@code today}. */
+    static Result parse(RawConfig raw, Path projectDir, LocalDate today) {
+        return new ClusterConfigParser(raw, ProjectSchema.get(), projectDir, today).run();
     }
 
     /** Parses and throws a {@link ConfigException} listing every error. */
@@ -101,11 +111,14 @@ public final class ClusterConfigParser {
         String version = string("kubernetesVersion");
         KubernetesVersion kubernetesVersion = KubernetesVersion.parse(version).orElse(null);
         if (kubernetesVersion == null) {
-            error("kubernetesVersion", "'" + version + "' is not a Kubernetes version; write a minor such as 1.31 or a patch such as 1.31.4");
+            error("kubernetesVersion", "'" + version + "' is not a Kubernetes version; write a minor such as 1.36 or a patch such as 1.36.2");
         } else if (!kubernetesVersion.isSupported()) {
             error("kubernetesVersion", "'" + version + "' is not supported; kubeha supports 1." + KubernetesVersion.OLDEST_MINOR
-                    + " to 1." + KubernetesVersion.NEWEST_MINOR + (version.matches("1\\.[1-9]") ? " (YAML reads an unquoted "
-                    + version + "0 as the number " + version + ": quote it, \"" + version + "0\")" : ""));
+                    + " to 1." + KubernetesVersion.NEWEST_MINOR + "; supported by upstream today: " + KubernetesVersion.supportedOn(today)
+                    + (version.matches("1\\.[1-9]") ? " (YAML reads an unquoted " + version + "0 as the number " + version
+                    + ": quote it, \"" + version + "0\")" : ""));
+        } else {
+            kubernetesVersion.endOfLifeWarning(today).ifPresent(warnings::add);
         }
         String podSubnet = string("podSubnet");
         String serviceSubnet = string("serviceSubnet");
@@ -152,7 +165,18 @@ public final class ClusterConfigParser {
 
     private KubernetesPackages kubernetesPackages() {
         return new KubernetesPackages(packageUrl("kubernetesDebRepository"), packageUrl("kubernetesDebKey"),
-                packageUrl("kubernetesRpmRepository"), packageUrl("kubernetesRpmKey"));
+                packageUrl("kubernetesRpmRepository"), packageUrl("kubernetesRpmKey"),
+                choice("containerdSource", ContainerdSource.class, ContainerdSource.DOCKER), containerdRepository());
+    }
+
+    /** The base URL of Docker's repository layout (no {minor}: containerd does not follow Kubernetes minors). */
+    private String containerdRepository() {
+        String url = packageUrl("containerdRepository");
+        if (url.contains(KubernetesPackages.MINOR)) {
+            error("containerdRepository", "'" + url + "' has " + KubernetesPackages.MINOR + ", but Docker's repository is"
+                    + " one for every Kubernetes minor (for example https://download.docker.com/linux)");
+        }
+        return url;
     }
 
     /** An http(s) or file URL, with {minor} the only placeholder; it goes into apt/dnf sources and curl. */

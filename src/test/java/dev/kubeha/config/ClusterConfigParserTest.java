@@ -112,7 +112,12 @@ class ClusterConfigParserTest {
                 Arguments.of("stats port equals API port", with("haproxyStatsPort", "6443"), "haproxyStatsPort", "own port"),
                 Arguments.of("control-plane VM too small", with("vagrantControlPlaneCpus", "1"), "vagrantControlPlaneCpus", "out of range"),
                 Arguments.of("unknown key (typo)", with("workrs", "[]"), "workrs", "did you mean workers"),
-                Arguments.of("unknown preemption", with("keepalivedPreempt", "sometimes"), "keepalivedPreempt", "delay, always, never"));
+                Arguments.of("unknown preemption", with("keepalivedPreempt", "sometimes"), "keepalivedPreempt", "delay, always, never"),
+                Arguments.of("a minor newer than kubeha knows", with("kubernetesVersion", "1.38"), "kubernetesVersion",
+                        "'1.38' is not supported; kubeha supports 1.29 to 1.37; supported by upstream today: "),
+                Arguments.of("unknown containerd source", with("containerdSource", "apt"), "containerdSource", "'apt' is not one of docker, distribution"),
+                Arguments.of("containerd repository per minor", with("containerdRepository", "https://mirror.example/{minor}/linux"),
+                        "containerdRepository", "Docker's repository is one for every Kubernetes minor"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -234,15 +239,47 @@ class ClusterConfigParserTest {
     @Test
     void kubernetesPackagesComeFromPkgsK8sIoUnlessTheStackNamesAMirror() {
         KubernetesPackages defaults = parse(valid()).orThrow().kubernetesPackages();
-        assertEquals("https://pkgs.k8s.io/core:/stable:/v1.31/deb/", defaults.scriptParameters("1.31").get("KUBERNETES_DEB_REPOSITORY"));
-        assertEquals("https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key", defaults.scriptParameters("1.31").get("KUBERNETES_DEB_KEY"));
+        assertEquals("https://pkgs.k8s.io/core:/stable:/v1.31/deb/", defaults.scriptParameters(version("1.31")).get("KUBERNETES_DEB_REPOSITORY"));
+        assertEquals("https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key", defaults.scriptParameters(version("1.31.4")).get("KUBERNETES_DEB_KEY"));
         assertEquals("https://pkgs.k8s.io/core:/stable:/v1.32/rpm/repodata/repomd.xml.key",
-                defaults.scriptParameters("1.32").get("KUBERNETES_RPM_KEY"));
+                defaults.scriptParameters(version("1.32")).get("KUBERNETES_RPM_KEY"));
 
         KubernetesPackages mirror = parse(with("kubernetesDebRepository", "http://10.0.0.9/k8s/v{minor}/",
                 "kubernetesDebKey", "file:///srv/keys/k8s.asc")).orThrow().kubernetesPackages();
-        assertEquals("http://10.0.0.9/k8s/v1.33/", mirror.scriptParameters("1.33").get("KUBERNETES_DEB_REPOSITORY"));
-        assertEquals("file:///srv/keys/k8s.asc", mirror.scriptParameters("1.33").get("KUBERNETES_DEB_KEY"));
+        assertEquals("http://10.0.0.9/k8s/v1.33/", mirror.scriptParameters(version("1.33")).get("KUBERNETES_DEB_REPOSITORY"));
+        assertEquals("file:///srv/keys/k8s.asc", mirror.scriptParameters(version("1.33")).get("KUBERNETES_DEB_KEY"));
+    }
+
+    @Test
+    void containerdComesFromDockersRepositoryUnlessTheStackSaysOtherwise() {
+        Map<String, String> defaults = parse(valid()).orThrow().kubernetesPackages().scriptParameters(version("1.36"));
+        assertEquals("docker", defaults.get("CONTAINERD_SOURCE"));
+        assertEquals("https://download.docker.com/linux", defaults.get("CONTAINERD_REPOSITORY"));
+        assertEquals("2", defaults.get("CONTAINERD_MINIMUM_MAJOR"), "Kubernetes 1.36 needs containerd 2");
+        assertEquals("1", parse(valid()).orThrow().kubernetesPackages().scriptParameters(version("1.35")).get("CONTAINERD_MINIMUM_MAJOR"),
+                "1.35 is the last minor that runs on containerd 1.x");
+
+        Map<String, String> mirror = parse(with("containerdSource", "distribution", "containerdRepository", "http://10.0.0.9/docker-ce/linux/"))
+                .orThrow().kubernetesPackages().scriptParameters(version("1.36"));
+        assertEquals("distribution", mirror.get("CONTAINERD_SOURCE"));
+        assertEquals("http://10.0.0.9/docker-ce/linux", mirror.get("CONTAINERD_REPOSITORY"), "one form, without the trailing slash");
+    }
+
+    @Test
+    void anEndOfLifeMinorIsAcceptedWithAWarningThatNamesTheDateAndAMinorOutsideTheTableIsRefused() {
+        ClusterConfigParser.Result old = parse(with("kubernetesVersion", "1.31"));
+        assertEquals(List.of(), old.errors());
+        assertTrue(old.warnings().stream().anyMatch(w -> w.startsWith("kubernetesVersion: Kubernetes 1.31 reached its upstream end of life on "
+                + "2025-11-11")), old.warnings().toString());
+
+        ClusterConfigParser.Result later = ClusterConfigParser.parse(RawConfig.of(with("kubernetesVersion", "1.36.2")), Path.of(""),
+                java.time.LocalDate.of(2027, 6, 28));
+        assertTrue(later.warnings().stream().anyMatch(w -> w.contains("1.36 reached its upstream end of life on 2027-06-28")
+                && w.contains("supported minors today: 1.37")), later.warnings().toString());
+    }
+
+    private static KubernetesVersion version(String text) {
+        return KubernetesVersion.parse(text).orElseThrow();
     }
 
     @Test

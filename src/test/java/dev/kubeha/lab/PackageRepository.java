@@ -28,6 +28,16 @@ final class PackageRepository {
         FlatRepository.index(dir, "kubeha-lab Debian " + RootFilesystem.SUITE + " subset", signer);
     }
 
+    /** The downloaded .deb of one of {@link #PACKAGES} (downloading them all first when the cache is cold). */
+    static Path deb(String name) {
+        try (var files = Files.list(download())) {
+            return files.filter(f -> f.getFileName().toString().startsWith(name + "_") && f.toString().endsWith(".deb"))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no " + name + " package in the lab's cache"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static synchronized Path download() {
         Path cache = RootFilesystem.CACHE.resolve("debs-" + key());
         if (Files.isRegularFile(cache.resolve(".kubeha-lab-ready"))) {

@@ -22,6 +22,8 @@ final class StandInKubernetes {
     static final Map<String, List<String>> PATCHES = Map.of("1.33", List.of("1.33.3", "1.33.4"), "1.34", List.of("1.34.1"));
     private static final Map<String, String> CRI_TOOLS = Map.of("1.33", "1.33.0", "1.34", "1.34.0");
     private static final Map<String, String> CNI = Map.of("1.33", "1.6.0", "1.34", "1.7.1");
+    /** The pause image the stand-in kubeadm names, as the real one of the minor does (kubeadm's PauseVersion). */
+    private static final Map<String, String> PAUSE = Map.of("1.33", "3.10", "1.34", "3.10.1");
     static final String PATH = "/kubernetes/v{minor}/deb/";
 
     private StandInKubernetes() {
@@ -34,7 +36,7 @@ final class StandInKubernetes {
             Path repo = www.resolve(PATH.substring(1).replace("{minor}", minor));
             Path build = www.resolveSibling("stand-in-build-" + minor);
             for (String v : PATCHES.get(minor)) {
-                String bin = script.replace("@VERSION@", v);
+                String bin = script.replace("@VERSION@", v).replace("@PAUSE@", PAUSE.get(minor));
                 deb(build, repo, "kubelet", v, "iptables, kubernetes-cni", Map.of("usr/bin/kubelet", bin,
                         "lib/systemd/system/kubelet.service", kubeletUnit()));
                 deb(build, repo, "kubeadm", v, "cri-tools (>= " + minor + ".0)", Map.of("usr/bin/kubeadm", bin));
@@ -47,7 +49,9 @@ final class StandInKubernetes {
             write(repo.resolve("Release.key"), signer.armoredPublicKey());
         }
         String base = MachineLab.REPO_URL + PATH;
-        return Map.of("kubernetesDebRepository", base, "kubernetesDebKey", base + "Release.key");
+        // containerd from the lab's Debian subset (the machines cannot reach Docker's repository): Debian 12's 1.6,
+        // which the stand-in minors (below 1.36) still run with.
+        return Map.of("kubernetesDebRepository", base, "kubernetesDebKey", base + "Release.key", "containerdSource", "distribution");
     }
 
     private static void deb(Path build, Path repo, String name, String version, String depends, Map<String, String> files) {

@@ -44,12 +44,20 @@ class NodeScriptsTest {
                 // A VM or bare-metal node (this test machine may itself be a container).
                 .stub("systemd-detect-virt", "echo none; exit 1")
                 .stub("modprobe", "mkdir -p \"$KUBEHA_ROOT/proc\"; echo \"$1 16384 0 - Live 0x0\" >>\"$KUBEHA_ROOT/proc/modules\"")
-                .stub("dpkg-query", "for last; do :; done; [ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *Version*) echo '1.31.4-1.1';; *) echo 'install ok installed';; esac")
-                .stub("rpm", "for last; do :; done; [ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *VERSION*) echo '1.31.4';; esac; exit 0")
-                .stub("apt-get", "[ \"$1\" = -o ] && shift 2; [ \"$1\" = install ] || exit 0; for a; do case \"$a\" in -*|install) ;; *) touch " + state + ".pkg-\"${a%%[=-][0-9]*}\";; esac; done")
-                .stub("dnf", "[ \"$1\" = install ] || exit 0; for a; do case \"$a\" in -*|install) ;; *) touch " + state + ".pkg-\"${a%%-[0-9]*}\";; esac; done")
+                // Installed packages are state.pkg-NAME; their version is state.version-NAME, else containerd.io's 2.1.4
+                // (Docker's package) or the Kubernetes packages' 1.31.4.
+                .stub("dpkg-query", "for last; do :; done; [ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *Version*) "
+                        + "cat " + state + ".version-\"$last\" 2>/dev/null || { [ \"$last\" = containerd.io ] && echo '2.1.4-1~ubuntu.24.04~noble' || echo '1.31.4-1.1'; };; "
+                        + "*) echo 'install ok installed';; esac")
+                .stub("rpm", "for last; do :; done; [ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *VERSION*) "
+                        + "cat " + state + ".version-\"$last\" 2>/dev/null || { [ \"$last\" = containerd.io ] && echo '2.1.4' || echo '1.31.4'; };; esac; exit 0")
+                // apt-get install -s (a simulation) prints state.simulation: what apt would do, "Remv NAME" lines included.
+                .stub("apt-get", "[ \"$1\" = -o ] && shift 2; [ \"$1\" = install ] || exit 0; case \" $* \" in *' -s '*) cat " + state + ".simulation 2>/dev/null; exit 0;; esac; "
+                        + "for a; do case \"$a\" in -*|install) ;; *) touch " + state + ".pkg-\"${a%%[=-][0-9]*}\";; esac; done")
+                .stub("kubeadm", "[ \"$1 $2 $3\" = 'config images list' ] && printf 'registry.k8s.io/kube-apiserver:%s\\nregistry.k8s.io/pause:3.10\\nregistry.k8s.io/etcd:3.5.15-0\\n' \"$5\"; exit 0")
+                .stub("dnf", "[ \"$1\" = list ] && printf 'kubeadm.x86_64  %s  kubernetes\\n' 1.31.4-150500.1.1 1.32.2-150500.1.1 1.32.3-150500.1.1 1.36.4-150500.1.1; "
+                        + "[ \"$1\" = install ] || exit 0; for a; do case \"$a\" in -*|install) ;; *) touch " + state + ".pkg-\"${a%%-[0-9]*}\";; esac; done")
                 .stub("apt-mark", "case \"$1\" in showhold) [ -f " + state + ".held ] && printf 'kubelet\\nkubeadm\\nkubectl\\n'; exit 0;; hold) touch " + state + ".held;; esac; exit 0")
-                .stub("containerd", "printf 'version = 3\\n[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.runc.options]\\n  SystemdCgroup = false\\n'")
                 .stub("systemctl", "for unit; do :; done; case \"$1\" in "
                         + "is-active) { [ \"$unit\" = firewalld ] && [ ! -f " + state + ".ufw ]; } || [ -f " + state + ".active-\"$unit\" ];; "
                         + "is-enabled) [ -f " + state + ".enabled-\"$unit\" ];; "
@@ -62,7 +70,7 @@ class NodeScriptsTest {
                 .stub("curl", "printf '%s\\n' " + ScriptHarness.shellQuote(ScriptHarness.SIGNING_KEY))
                 .stub("gpg", "echo 'a minimal Debian has no gpg' >&2; exit 127")
                 .stub("apt-cache", "[ \"$1\" = madison ] && printf ' %s | %s | https://pkgs.k8s.io/core:/stable:/v1.3x/deb  Packages\\n' "
-                        + "kubeadm 1.31.4-1.1 kubeadm 1.32.2-1.1 kubeadm 1.32.3-1.1 kubeadm 1.33.0-1.1; exit 0")
+                        + "kubeadm 1.31.4-1.1 kubeadm 1.32.2-1.1 kubeadm 1.32.3-1.1 kubeadm 1.33.0-1.1 kubeadm 1.35.9-1.1 kubeadm 1.36.4-1.1; exit 0")
                 .stub("getenforce", "[ -f " + state + ".permissive ] && echo Permissive || echo Enforcing")
                 .stub("setenforce", "touch " + state + ".permissive")
                 .stub("ufw", "case \"$1\" in status) [ -f " + state + ".ufw ] && { echo 'Status: active'; cat " + state + ".ufw; };; "
@@ -83,6 +91,18 @@ class NodeScriptsTest {
         ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
         try {
             Files.writeString(h.dir().resolve("state.ufw"), "");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return h;
+    }
+
+    /** The node has these packages installed already (with the stubs' versions, or state.version-NAME). */
+    static ScriptHarness installed(ScriptHarness h, String... packages) {
+        try {
+            for (String p : packages) {
+                Files.writeString(h.dir().resolve("state.pkg-" + p), "");
+            }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -122,7 +142,8 @@ class NodeScriptsTest {
         ScriptHarness.Run first = h.run(NodeScripts.prepare(CONFIG, MASTER1));
         assertEquals(0, first.exitCode(), first.stderr());
         for (String call : List.of("swapoff -a", "modprobe overlay", "modprobe br_netfilter", "sysctl -q -p",
-                "apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends containerd conntrack socat", "systemctl restart containerd",
+                "apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends containerd.io",
+                "apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends conntrack socat", "systemctl restart containerd",
                 "apt-get -o DPkg::Lock::Timeout=600 install -y -q --allow-change-held-packages --allow-downgrades kubelet=1.31.4-* kubeadm=1.31.4-* kubectl=1.31.4-*",
                 "apt-mark hold kubelet", "systemctl enable kubelet", "firewall-cmd --permanent --add-port=6443/tcp",
                 "firewall-cmd --permanent --add-port=2379-2380/tcp", "systemctl mask swap.img.swap")) {
@@ -130,6 +151,10 @@ class NodeScriptsTest {
         }
         assertFalse(first.called("dnf"), "no RHEL tool on Ubuntu");
         assertTrue(Files.readString(h.root().resolve("etc/fstab")).contains("# kubeha: swap off for the kubelet: /swap.img"));
+        assertFalse(first.called("apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends containerd "),
+                "never the distribution's containerd by default: " + first.calls());
+        assertEquals("deb [signed-by=/etc/apt/keyrings/kubeha-containerd.asc] https://download.docker.com/linux/ubuntu noble stable\n",
+                Files.readString(h.root().resolve("etc/apt/sources.list.d/kubeha-containerd.list")));
         assertTrue(Files.readString(h.root().resolve("etc/containerd/config.toml")).contains("SystemdCgroup = true"));
         assertEquals("KUBELET_EXTRA_ARGS=--node-ip=192.168.56.10\n", Files.readString(h.root().resolve("etc/default/kubelet")));
         assertTrue(Files.readString(h.root().resolve("etc/apt/sources.list.d/kubernetes.list")).contains("pkgs.k8s.io/core:/stable:/v1.31/deb/"));
@@ -144,8 +169,7 @@ class NodeScriptsTest {
         ScriptHarness h = freshNode(ScriptHarness.ROCKY);
         ScriptHarness.Run first = h.run(NodeScripts.prepare(CONFIG, WORKER1));
         assertEquals(0, first.exitCode(), first.stderr());
-        for (String call : List.of("dnf config-manager --add-repo https://download.docker.com/linux/centos/docker-ce.repo",
-                "dnf install -y -q containerd.io container-selinux conntrack-tools socat", "setenforce 0",
+        for (String call : List.of("dnf install -y -q containerd.io", "dnf install -y -q container-selinux conntrack-tools socat", "setenforce 0",
                 "dnf install -y -q --disableexcludes=kubernetes kubelet-1.31.4 kubeadm-1.31.4 kubectl-1.31.4",
                 "firewall-cmd --permanent --add-port=10250/tcp", "firewall-cmd --permanent --add-port=30000-32767/tcp")) {
             assertTrue(first.called(call), "expected '" + call + "' in " + first.calls());
@@ -155,7 +179,8 @@ class NodeScriptsTest {
         assertTrue(Files.readString(h.root().resolve("etc/yum.repos.d/kubernetes.repo")).contains("exclude=kubelet kubeadm kubectl"));
         assertEquals("KUBELET_EXTRA_ARGS=--node-ip=192.168.56.20\n", Files.readString(h.root().resolve("etc/sysconfig/kubelet")));
         assertEquals("SELINUX=permissive\n", Files.readString(h.root().resolve("etc/selinux/config")));
-        Files.writeString(h.root().resolve("etc/yum.repos.d/docker-ce.repo"), "[docker]\n");
+        assertTrue(Files.readString(h.root().resolve("etc/yum.repos.d/kubeha-containerd.repo"))
+                .contains("baseurl=https://download.docker.com/linux/centos/$releasever/$basearch/stable\n"));
 
         ScriptHarness.Run second = h.run(NodeScripts.prepare(CONFIG, WORKER1));
         assertEquals(0, second.exitCode(), second.stderr());
@@ -205,15 +230,18 @@ class NodeScriptsTest {
 
         ScriptHarness.Run missing = h.run(NodeScripts.prepare(Stacks.config("vagrant", Map.of("kubernetesVersion", "1.34")), WORKER1));
         assertNotEquals(0, missing.exitCode());
-        assertTrue(missing.stderr().contains("the configured Kubernetes repository has no kubeadm of 1.34"), missing.stderr());
+        assertTrue(missing.stderr().contains("ERROR: Kubernetes 1.34 is not in the repository https://pkgs.k8s.io/core:/stable:/v1.34/deb/: "
+                + "it has no kubeadm of 1.34"), missing.stderr());
     }
 
     @Test
     void aFailingStepStopsWithAClearError() {
-        ScriptHarness h = freshNode(ScriptHarness.UBUNTU).stub("apt-get", "case \"$*\" in *install*) echo 'E: Unable to locate package' >&2; exit 100;; esac");
+        ScriptHarness h = installed(freshNode(ScriptHarness.UBUNTU), "curl", "ca-certificates")
+                .stub("apt-get", "case \"$*\" in *install*) echo 'E: Unable to locate package' >&2; exit 100;; esac");
         ScriptHarness.Run run = h.run(NodeScripts.prepare(CONFIG, MASTER1));
         assertNotEquals(0, run.exitCode());
-        assertTrue(run.stderr().contains("ERROR: apt-get install containerd conntrack socat failed"), run.stderr());
+        assertTrue(run.stderr().contains("ERROR: apt-get cannot install containerd.io from https://download.docker.com/linux/ubuntu (noble): "
+                + "E: Unable to locate package"), run.stderr());
         assertFalse(run.called("kubeadm"), "nothing runs after the failure");
     }
 
@@ -306,12 +334,13 @@ class NodeScriptsTest {
 
     @Test
     void aDownloadThatIsNotASigningKeyFailsClearly() {
-        ScriptHarness.Run portal = freshNode(ScriptHarness.UBUNTU).stub("curl", "echo '<html>captive portal</html>'")
+        // Docker's containerd.io is there already: the first key fetched is the Kubernetes repository's.
+        ScriptHarness.Run portal = installed(freshNode(ScriptHarness.UBUNTU), "containerd.io").stub("curl", "echo '<html>captive portal</html>'")
                 .run(NodeScripts.prepare(CONFIG, MASTER1));
         assertNotEquals(0, portal.exitCode());
         assertTrue(portal.stderr().contains("https://pkgs.k8s.io/core:/stable:/v1.31/deb/Release.key is not one ASCII-armored "
                 + "OpenPGP public key; it begins: <html>captive portal</html>"), portal.stderr());
-        ScriptHarness.Run offline = freshNode(ScriptHarness.UBUNTU)
+        ScriptHarness.Run offline = installed(freshNode(ScriptHarness.UBUNTU), "containerd.io")
                 .stub("curl", "echo 'curl: (6) Could not resolve host: pkgs.k8s.io' >&2; exit 6").run(NodeScripts.prepare(CONFIG, MASTER1));
         assertNotEquals(0, offline.exitCode());
         assertTrue(offline.stderr().contains("cannot download the package signing key https://pkgs.k8s.io/core:/stable:/v1.31/deb/"
@@ -323,7 +352,8 @@ class NodeScriptsTest {
     void aptWaitsWhileUnattendedUpgradesHoldsItsLocks() throws Exception {
         // apt-get update fails at once while another apt holds the lists' lock, and apt-mark while dpkg's is held;
         // install and purge are told to wait for dpkg's lock (DPkg::Lock::Timeout).
-        ScriptHarness h = freshNode(ScriptHarness.UBUNTU);
+        // This apt-get installs nothing: containerd.io and kubeadm (which names the sandbox image) are there already.
+        ScriptHarness h = installed(freshNode(ScriptHarness.UBUNTU), "containerd.io", "kubeadm");
         String count = h.dir().resolve("update-count").toString();
         String lockedTwice = "if [ \"$1\" = update ]; then n=$(cat " + count + " 2>/dev/null || echo 0); echo $((n + 1)) >" + count + "; "
                 + "[ \"$n\" -ge 2 ] || { echo 'E: Could not get lock /var/lib/apt/lists/lock. It is held by process 812 (apt-get)' >&2; exit 100; }; fi";

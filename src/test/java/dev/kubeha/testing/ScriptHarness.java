@@ -54,7 +54,7 @@ public final class ScriptHarness {
         stubs("iptables", "ipvsadm");
     }
 
-    public static final String UBUNTU = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\n";
+    public static final String UBUNTU = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n";
     public static final String ROCKY = "ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.4\"\n";
 
     /** Stubs {@code name}: logs the call, then runs {@code body} (bash; "$@" are the arguments). */

@@ -119,10 +119,10 @@ public final class NodeScripts {
                 "CHECKED_ON", checkedOn.toString()));
     }
 
-    /** A script's parameters plus the Kubernetes package repository of the configured minor. */
+    /** A script's parameters plus the Kubernetes package repository of the configured minor and containerd's source. */
     private static Map<String, String> withPackages(ClusterConfig config, Map<String, String> params) {
         Map<String, String> all = new java.util.HashMap<>(params);
-        all.putAll(config.kubernetesPackages().scriptParameters(config.kubernetesVersion().minorVersion()));
+        all.putAll(config.kubernetesPackages().scriptParameters(config.kubernetesVersion()));
         return all;
     }
 
