@@ -6,7 +6,8 @@ for unit in keepalived kubeha-haproxy-watch haproxy; do
 done
 rm -f "${KUBEHA_ROOT}/etc/systemd/system/kubeha-haproxy-watch.service" "${KUBEHA_ROOT}/etc/tmpfiles.d/kubeha.conf"
 systemctl daemon-reload || true
-rm -rf "${KUBEHA_ROOT}/usr/local/lib/kubeha" "${KUBEHA_ROOT}${STATE_DIR}" "${KUBEHA_ROOT}${NOTIFY_PATH}"
+rm -rf "${KUBEHA_ROOT}/usr/local/lib/kubeha" "${KUBEHA_ROOT}${STATE_DIR}" "${KUBEHA_ROOT}${NOTIFY_PATH}" \
+  "${KUBEHA_ROOT}/var/lib/prometheus/node-exporter/kubeha_vrrp.prom"
 pkg_remove keepalived haproxy
 rm -rf "${KUBEHA_ROOT}/etc/haproxy" "${KUBEHA_ROOT}/etc/keepalived"
 log "load balancer removed"
