@@ -1,7 +1,9 @@
 package dev.kubeha.scripts;
 
 import dev.kubeha.render.Templates;
+import dev.kubeha.render.lb.LoadBalancerScripts;
 import dev.kubeha.testing.Netns;
+import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.TempDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -65,6 +68,31 @@ class FailoverMonitoringTest {
             }
         }
         assertEquals("STOP\n", Files.readString(state.resolve("vrrp-state")));
+    }
+
+    @Test
+    void theMetricsAreLinkedWhereNodeExporterReadsAndRemoveTakesOnlyWhatKubehaMade() throws IOException {
+        for (boolean nodeExporterThere : List.of(false, true)) {
+            ScriptHarness h = LoadBalancerScriptsTest.lb();
+            Path textfiles = h.root().resolve("var/lib/prometheus/node-exporter");
+            if (nodeExporterThere) {
+                Files.createDirectories(textfiles);
+                Files.writeString(textfiles.resolve("other.prom"), "other 1\n");
+            }
+            ScriptHarness.Run configure = h.run(LoadBalancerScriptsTest.configure());
+            assertEquals(0, configure.exitCode(), configure.stderr());
+            assertEquals(Path.of("/run/kubeha/kubeha_vrrp.prom"), Files.readSymbolicLink(textfiles.resolve("kubeha_vrrp.prom")));
+            assertEquals(0, h.run(LoadBalancerScriptsTest.configure()).exitCode(), "a second run");
+
+            ScriptHarness.Run remove = h.run(LoadBalancerScripts.remove(LoadBalancerScriptsTest.CONFIG, LoadBalancerScriptsTest.LB1));
+            assertEquals(0, remove.exitCode(), remove.stderr());
+            assertFalse(Files.exists(textfiles.resolve("kubeha_vrrp.prom"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+            if (nodeExporterThere) {
+                assertTrue(Files.exists(textfiles.resolve("other.prom")), "node_exporter's own directory and files stay");
+            } else {
+                assertFalse(Files.exists(h.root().resolve("var/lib/prometheus")), "the directories kubeha made are gone");
+            }
+        }
     }
 
     @Test

@@ -85,8 +85,9 @@ class PodNetworkHostTest {
 
         ScriptHarness.Run reset = h.run(NodeScripts.reset(CONFIG, MASTER1));
         assertEquals(0, reset.exitCode(), reset.stderr());
-        assertEquals(List.of("ufw route delete allow from " + PODS, "ufw route delete allow to " + PODS),
-                reset.calls().stream().filter(c -> c.startsWith("ufw route")).toList());
+        List<String> deletes = reset.calls().stream().filter(c -> c.startsWith("ufw route")).toList();
+        assertEquals(List.of("ufw route delete allow from " + PODS, "ufw route delete allow to " + PODS), deletes);
+        UfwRules.assertUfwAccepts(deletes);
         String rules = Files.readString(h.dir().resolve("state.ufw"));
         assertFalse(rules.contains("FWD"), rules);
         assertTrue(rules.contains("6443/tcp") && rules.contains("2379:2380/tcp"), "the opened ports stay (the node may join again): " + rules);
