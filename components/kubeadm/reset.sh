@@ -6,6 +6,8 @@ if command -v kubeadm >/dev/null 2>&1 && [ -d "${KUBEHA_ROOT}/etc/kubernetes" ];
   kubeadm reset -f >&2 || die "kubeadm reset failed on $NODE_NAME"
 fi
 rm -rf "${KUBEHA_ROOT}/etc/cni/net.d" "${KUBEHA_ROOT}/root/.kube" "$init_done" "$join_done" "${kubeha_state}/initialised-here"
+# What prepare.sh added to the host for the pod network (firewall trust, NetworkManager file), as recorded there.
+host_changes_undo
 
 # kubeadm reset leaves the packet filter to the operator. Only what Kubernetes made goes: the chains of kube-proxy
 # (KUBE-*), the CNI plugins (CNI-*), flannel (FLANNEL-*) and Calico (cali-*), and every rule that jumps to them.

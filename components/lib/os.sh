@@ -207,6 +207,114 @@ firewall_open() {
   return 0
 }
 
+# --- what kubeha changed on the host beyond its own files -----------------------------------------------------
+# One line per change (a firewall rule, a NetworkManager file), written only when kubeha made it; reset.sh undoes
+# exactly these and nothing the operator made.
+host_changes="${kubeha_state}/host-changes"
+host_change_note() {
+  mkdir -p "$kubeha_state"
+  grep -qxF -- "$1" "$host_changes" 2>/dev/null || printf '%s\n' "$1" >>"$host_changes"
+}
+
+# firewall_trust_pod_network CIDR: forwarded pod traffic (and pods reaching their node) passes the active firewall.
+# firewalld: CIDR becomes a source of the trusted zone. firewalld keeps its own nftables table, whose forward chain
+# applies the target of the packet's ingress zone (by source, then interface) and rejects under the default target
+# (firewalld/firewalld src/firewall/core/nftables.py, build_zone_target_rules, v2.x), whatever kube-proxy's or the
+# CNI's iptables rules accept; Calico's and flannel's docs ask the host firewall to let this traffic through
+# (tigera/docs calico/_includes/components/ReqsSys.js; flannel-io/flannel Documentation/troubleshooting.md).
+# ufw: `route allow` from and to CIDR. ufw's FORWARD policy is DROP (veridit/ufw conf/ufw.defaults,
+# DEFAULT_FORWARD_POLICY); flannel's FLANNEL-FWD accept is appended to FORWARD after ufw's chains
+# (flannel-io/flannel pkg/trafficmngr/iptables/iptables.go, forwardRules), so a REJECT forward policy, a rule in
+# ufw-reject-forward (src/ufw-init-functions), refused pod traffic; ufw-user-forward runs before it.
+# A CIDR the operator already put in another firewalld zone stays there (said in the log).
+firewall_trust_pod_network() {
+  local cidr="$1" zone direction
+  case "$(firewall_kind)" in
+    firewalld)
+      zone="$(firewall-cmd --permanent --get-zone-of-source="$cidr" 2>/dev/null || true)"
+      case "$zone" in
+        trusted) ;;
+        "" | "no zone")
+          firewall-cmd --permanent --zone=trusted --add-source="$cidr" >/dev/null \
+            || die "firewall-cmd cannot trust the pod network $cidr"
+          host_change_note "firewalld-trusted-source $cidr"
+          firewall-cmd --reload >/dev/null || die "firewall-cmd --reload failed"
+          log "firewalld: the pod network $cidr is a source of the trusted zone"
+          ;;
+        *) log "firewalld: the pod network $cidr is in the zone '$zone' (not kubeha's): left there; that zone must accept forwarded pod traffic" ;;
+      esac
+      ;;
+    ufw)
+      for direction in from to; do
+        ufw_routes_pod_network "$direction" "$cidr" && continue
+        ufw route allow "$direction" "$cidr" >/dev/null || die "ufw cannot route traffic $direction the pod network $cidr"
+        host_change_note "ufw-route $direction $cidr"
+      done
+      ;;
+  esac
+  return 0
+}
+
+# ufw_routes_pod_network from|to CIDR: `ufw status` lists the route rule (routed rules print their destination,
+# "ALLOW FWD", then their source: veridit/ufw src/backend_iptables.py, get_status).
+ufw_routes_pod_network() {
+  awk -v dir="$1" -v c="$2" '$2 == "ALLOW" && $3 == "FWD" {
+      if ((dir == "from" && $1 == "Anywhere" && $4 == c) || (dir == "to" && $1 == c && $4 == "Anywhere")) found = 1
+    } END { exit !found }' <<<"$(ufw status 2>/dev/null)"
+}
+
+# calico_nm_conf: NetworkManager leaves Calico's interfaces alone, the file and list of Calico's troubleshooting
+# guide (tigera/docs calico/operations/troubleshoot/troubleshooting.mdx, "Configure NetworkManager"); its first
+# line marks it as kubeha's.
+calico_nm_conf=/etc/NetworkManager/conf.d/calico.conf
+calico_nm_conf_text="# kubeha: NetworkManager leaves Calico's interfaces alone (removed when the node leaves the cluster)
+[keyfile]
+unmanaged-devices=interface-name:cali*;interface-name:tunl*;interface-name:vxlan.calico;interface-name:vxlan-v6.calico;interface-name:wireguard.cali;interface-name:wg-v6.cali"
+
+# networkmanager_leave_calico_alone: where NetworkManager is installed, writes calico_nm_conf and has a running
+# NetworkManager read it (SIGHUP or D-Bus Reload: NetworkManager/NetworkManager man/NetworkManager.conf.xml).
+# A calico.conf of the operator's stays as it is.
+networkmanager_leave_calico_alone() {
+  local dest="${KUBEHA_ROOT}${calico_nm_conf}"
+  [ -d "${KUBEHA_ROOT}/etc/NetworkManager" ] || return 0
+  if [ -f "$dest" ] && [ "$(head -n 1 "$dest")" != "$(head -n 1 <<<"$calico_nm_conf_text")" ]; then
+    log "$calico_nm_conf is not kubeha's: left as it is (Calico needs cali*, tunl*, vxlan.calico unmanaged)"
+    return 0
+  fi
+  put_file "$calico_nm_conf" 644 <<<"$calico_nm_conf_text" || return 0
+  host_change_note "networkmanager-conf $calico_nm_conf"
+  if systemctl is-active --quiet NetworkManager 2>/dev/null; then
+    systemctl reload NetworkManager || die "cannot reload NetworkManager (journalctl -u NetworkManager)"
+  fi
+}
+
+# host_changes_undo: removes what host_change_note recorded, and the record; a change that cannot be undone now
+# (its firewall is off) stays recorded and is said in the log.
+host_changes_undo() {
+  [ -f "$host_changes" ] || return 0
+  local kind a b left=() reload=0
+  while read -r kind a b; do
+    case "$kind" in
+      firewalld-trusted-source)
+        if [ "$(firewall_kind)" = firewalld ] && firewall-cmd --permanent --zone=trusted --remove-source="$a" >/dev/null; then
+          reload=1
+        else
+          log "firewalld: could not remove the pod network $a from the trusted zone"; left+=("$kind $a")
+        fi
+        ;;
+      ufw-route)
+        ufw route delete allow "$a" "$b" >/dev/null || { log "ufw: could not delete the route rule $a $b"; left+=("$kind $a $b"); }
+        ;;
+      networkmanager-conf)
+        rm -f "${KUBEHA_ROOT}$a"
+        if systemctl is-active --quiet NetworkManager 2>/dev/null; then systemctl reload NetworkManager || true; fi
+        ;;
+    esac
+  done <"$host_changes"
+  if [ "$reload" -eq 1 ]; then firewall-cmd --reload >/dev/null || log "firewall-cmd --reload failed"; fi
+  if [ "${#left[@]}" -eq 0 ]; then rm -f "$host_changes"; else printf '%s\n' "${left[@]}" >"$host_changes"; fi
+}
+
 # pkg_remove NAME...: removes the packages that are installed.
 pkg_remove() {
   local present=() p

@@ -22,6 +22,19 @@ put_file "$lib/haproxy-watch.sh" 755 <<<"$WATCH_SH" || true
 # default dependencies follows), and here now.
 put_file /etc/tmpfiles.d/kubeha.conf 644 <<<"d ${STATE_DIR} 0755 root root -" || true
 systemd-tmpfiles --create "${KUBEHA_ROOT}/etc/tmpfiles.d/kubeha.conf" || die "systemd-tmpfiles cannot create $STATE_DIR"
+# The notify script's metrics, where node_exporter's textfile collector is pointed (a link: node_exporter opens
+# each *.prom name it lists, following links; prometheus/node_exporter collector/textfile.go).
+# Directories kubeha makes for it are listed in $lib/created-dirs, for remove.sh.
+for dir in /var/lib/prometheus /var/lib/prometheus/node-exporter; do
+  if [ ! -d "${KUBEHA_ROOT}$dir" ]; then
+    mkdir -p "${KUBEHA_ROOT}$dir" || die "cannot create $dir"
+    echo "$dir" >>"${KUBEHA_ROOT}$lib/created-dirs"
+  fi
+done
+metrics_link="${KUBEHA_ROOT}/var/lib/prometheus/node-exporter/kubeha_vrrp.prom"
+if [ "$(readlink "$metrics_link" 2>/dev/null)" != "${STATE_DIR}/kubeha_vrrp.prom" ]; then
+  ln -sfn "${STATE_DIR}/kubeha_vrrp.prom" "$metrics_link" || die "cannot link the VRRP metrics into $(dirname "$metrics_link")"
+fi
 
 if put_file /etc/systemd/system/kubeha-haproxy-watch.service 644 <<<"$WATCH_UNIT"; then
   systemctl daemon-reload

@@ -2,9 +2,9 @@
 # shellcheck shell=bash
 # kubeha: prepare a Kubernetes node (control plane or worker). Idempotent: a second run changes nothing.
 # Parameters: NODE_ADDRESS, ROLE (control-plane|worker), KUBERNETES_MINOR (1.31), KUBERNETES_PATCH (1.31.4 or
-# empty), FIREWALL (true|false), KUBERNETES_DEB_REPOSITORY/_KEY and KUBERNETES_RPM_REPOSITORY/_KEY (the package
-# repository of the minor, see repo_kubernetes), CONTAINERD_SOURCE, CONTAINERD_REPOSITORY and
-# CONTAINERD_MINIMUM_MAJOR (see containerd_install).
+# empty), FIREWALL (true|false), POD_SUBNET (the pod network's CIDR), CNI (flannel|calico),
+# KUBERNETES_DEB_REPOSITORY/_KEY and KUBERNETES_RPM_REPOSITORY/_KEY (the package repository of the minor, see
+# repo_kubernetes), CONTAINERD_SOURCE, CONTAINERD_REPOSITORY and CONTAINERD_MINIMUM_MAJOR (see containerd_install).
 
 # Swap off, and kept off after reboots (fstab entries commented out, swap units masked).
 if [ -n "$(swapon --show --noheadings 2>/dev/null)" ]; then
@@ -81,5 +81,10 @@ if [ "$FIREWALL" = true ]; then
   esac
   # CNI traffic: flannel VXLAN, Calico VXLAN, BGP and Typha.
   firewall_open 8472/udp 4789/udp 179/tcp 5473/tcp
+  # Pod traffic the node forwards (pod to pod across nodes, services) and pods reaching their node.
+  firewall_trust_pod_network "$POD_SUBNET"
+fi
+if [ "$CNI" = calico ]; then
+  networkmanager_leave_calico_alone
 fi
 log "node prepared ($ROLE, Kubernetes ${KUBERNETES_PATCH:-$KUBERNETES_MINOR})"

@@ -73,6 +73,9 @@ class LoadBalancerScriptsTest {
         assertTrue(Files.isExecutable(h.root().resolve("usr/libexec/keepalived/kubeha-notify.sh")),
                 "Keepalived's notify script where SELinux policy runs Keepalived's scripts unconfined");
         assertTrue(keepalived.contains("notify \"/usr/libexec/keepalived/kubeha-notify.sh /run/kubeha\""), keepalived);
+        assertEquals(Path.of("/run/kubeha/kubeha_vrrp.prom"),
+                Files.readSymbolicLink(h.root().resolve("var/lib/prometheus/node-exporter/kubeha_vrrp.prom")),
+                "the notify script's metrics where node_exporter's textfile collector reads");
         assertFalse(first.called("restorecon"), "no SELinux relabelling on Ubuntu");
 
         ScriptHarness.Run second = h.run(configure());

@@ -33,7 +33,47 @@ class NodeScriptsTest {
     /** Commands that change a node; a second run must call none of them. */
     static final List<String> CHANGING = List.of("apt-get -o DPkg::Lock::Timeout=600 install", "apt-get update", "apt-mark hold", "dnf install",
             "swapoff", "modprobe", "sysctl -q -p", "systemctl restart", "systemctl enable", "systemctl mask", "setenforce",
-            "firewall-cmd --permanent --add", "ufw allow", "gpg", "dnf config-manager", "kubeadm init", "kubeadm join");
+            "firewall-cmd --permanent --add", "firewall-cmd --permanent --zone=trusted --add", "firewall-cmd --reload",
+            "ufw allow", "ufw route allow", "systemctl reload", "gpg", "dnf config-manager", "kubeadm init", "kubeadm join");
+
+    /**
+     * firewall-cmd, its permanent configuration in STATE.* files: ports (--query-port, --add-port) and the zone of a
+     * source (--get-zone-of-source prints the zone, or "no zone" with exit code 2 as firewall-cmd does).
+     */
+    static final String FIREWALLD = """
+            zone=public; port=""; source=""; op=""
+            for a; do
+              case "$a" in
+                --zone=*) zone="${a#*=}" ;;
+                --query-port=*|--add-port=*) op="${a%%=*}"; port="${a#*=}" ;;
+                --get-zone-of-source=*|--add-source=*|--remove-source=*) op="${a%%=*}"; source="${a#*=}" ;;
+              esac
+            done
+            p="STATE.fw-${port//\\//_}"; s="STATE.src-${source//\\//_}"
+            case "$op" in
+              --query-port) [ -f "$p" ] ;;
+              --add-port) touch "$p" ;;
+              --get-zone-of-source) if [ -f "$s" ]; then cat "$s"; else echo 'no zone'; exit 2; fi ;;
+              --add-source) echo "$zone" >"$s" ;;
+              --remove-source) [ "$(cat "$s" 2>/dev/null)" = "$zone" ] && rm -f "$s" ;;
+            esac
+            """;
+
+    /**
+     * ufw with its rules in STATE.ufw, listed by `ufw status` as ufw prints them (destination, action, source:
+     * "%-26s %-12s%-26s", routed rules "ALLOW FWD"; veridit/ufw src/backend_iptables.py, get_status).
+     */
+    static final String UFW = """
+            rules=STATE.ufw
+            line() { if [ "$1" = from ]; then printf '%-26s %-12s%s' Anywhere 'ALLOW FWD' "$2"; else printf '%-26s %-12s%s' "$2" 'ALLOW FWD' Anywhere; fi; }
+            case "$1 $2" in
+              "status "*) [ -f "$rules" ] && { echo 'Status: active'; echo; cat "$rules"; } ;;
+              "allow "*) shift; printf '%-26s %-12s%s\\n' "$*" ALLOW Anywhere >>"$rules" ;;
+              "route allow") line "$3" "$4" >>"$rules"; echo >>"$rules" ;;
+              "route delete") grep -vxF "$(line "$4" "$5")" "$rules" >"$rules.new"; mv "$rules.new" "$rules" ;;
+            esac
+            exit 0
+            """;
 
     /** A fresh node of the given family: nothing installed, swap on, modules not loaded, firewalld active. */
     static ScriptHarness freshNode(String osRelease) {
@@ -65,16 +105,14 @@ class NodeScriptsTest {
                         + "restart) touch " + state + ".active-\"$unit\";; "
                         + "list-unit-files) [ -f " + state + ".masked ] && echo 'swap.img.swap masked' || echo 'swap.img.swap generated';; "
                         + "mask) touch " + state + ".masked;; *) exit 0;; esac")
-                .stub("firewall-cmd", "case \"$*\" in *--query-port=*) p=\"${*##*=}\"; [ -f " + state + ".fw-\"${p//\\//_}\" ];; "
-                        + "*--add-port=*) p=\"${*##*=}\"; touch " + state + ".fw-\"${p//\\//_}\";; *) exit 0;; esac")
+                .stub("firewall-cmd", FIREWALLD.replace("STATE", state))
                 .stub("curl", "printf '%s\\n' " + ScriptHarness.shellQuote(ScriptHarness.SIGNING_KEY))
                 .stub("gpg", "echo 'a minimal Debian has no gpg' >&2; exit 127")
                 .stub("apt-cache", "[ \"$1\" = madison ] && printf ' %s | %s | https://pkgs.k8s.io/core:/stable:/v1.3x/deb  Packages\\n' "
                         + "kubeadm 1.31.4-1.1 kubeadm 1.32.2-1.1 kubeadm 1.32.3-1.1 kubeadm 1.33.0-1.1 kubeadm 1.35.9-1.1 kubeadm 1.36.4-1.1; exit 0")
                 .stub("getenforce", "[ -f " + state + ".permissive ] && echo Permissive || echo Enforcing")
                 .stub("setenforce", "touch " + state + ".permissive")
-                .stub("ufw", "case \"$1\" in status) [ -f " + state + ".ufw ] && { echo 'Status: active'; cat " + state + ".ufw; };; "
-                        + "allow) shift; printf '%-26s ALLOW       Anywhere\\n' \"$*\" >>" + state + ".ufw;; esac")
+                .stub("ufw", UFW.replace("STATE", state))
                 .stubs("sysctl", "logger");
         try {
             Files.writeString(h.root().resolve("etc/fstab"), "UUID=abc / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");

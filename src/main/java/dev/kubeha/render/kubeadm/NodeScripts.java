@@ -25,14 +25,19 @@ public final class NodeScripts {
     private NodeScripts() {
     }
 
-    /** Swap, modules, sysctls, containerd, pinned kubelet/kubeadm/kubectl, node-ip, firewall. */
+    /**
+     * Swap, modules, sysctls, containerd, pinned kubelet/kubeadm/kubectl, node-ip, firewall (ports, and the pod
+     * network trusted), NetworkManager leaving Calico's interfaces alone.
+     */
     public static String prepare(ClusterConfig config, Node node) {
         return NodeScript.render("node/prepare.sh", withPackages(config, Map.of(
                 "NODE_ADDRESS", node.address(),
                 "ROLE", node.role() == Role.CONTROL_PLANE ? "control-plane" : "worker",
                 "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
                 "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "",
-                "FIREWALL", Boolean.toString(config.firewall()))));
+                "FIREWALL", Boolean.toString(config.firewall()),
+                "POD_SUBNET", config.podSubnet(),
+                "CNI", config.cni().name().toLowerCase(java.util.Locale.ROOT))));
     }
 
     /** kubeadm init on the first control-plane node; prints {@code KUBEHA_CA_CERT_HASH=sha256:...}. */
