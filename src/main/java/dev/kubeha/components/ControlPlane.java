@@ -21,7 +21,8 @@ import java.util.Map;
  * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
  * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
  * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
- * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first.
+ * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first, and the etcd snapshots of
+ * {@link EtcdBackups} (taken before its upgrade too), which also restores every member when etcdRestoreFrom is set.
  */
 public final class ControlPlane extends ComponentResource {
     public static final String TYPE = "kubeha:index:ControlPlane";
@@ -75,7 +76,8 @@ public final class ControlPlane extends ComponentResource {
                 .asSecret();
 
         Resource previous = admin;
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, this);
+        Command firstBackup = EtcdBackups.schedule(config, first, List.of(admin), identity, this);
+        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin, firstBackup), identity, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
             NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), identity,
@@ -85,14 +87,16 @@ public final class ControlPlane extends ComponentResource {
                             NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), this);
             joins.add(joined.join());
             previous = joined.join();
+            Command backup = EtcdBackups.schedule(config, host, List.of(joined.join()), identity, this);
             previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade), identity, this);
+                    List.of(joined.registered(), previousUpgrade, backup), identity, this);
         }
         this.upgraded = previousUpgrade;
         // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).
         this.scheduling = RemoteScript.run(first, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
                 .after(members()), this);
+        EtcdBackups.restore(config, hosts, members(), this);
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
     }
 

@@ -33,7 +33,8 @@ public record ClusterConfig(
         List<String> warnings,
         boolean allowClusterDestroy,
         Optional<String> kubernetesApiProxy,
-        KubernetesPackages kubernetesPackages) {
+        KubernetesPackages kubernetesPackages,
+        EtcdBackupSettings etcdBackups) {
 
     public ClusterConfig {
         loadBalancers = List.copyOf(loadBalancers);
