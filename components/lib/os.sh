@@ -145,7 +145,11 @@ kubeadm_start_over() {
 # the kubelet pulled the image).
 crictl_containerd() { crictl --runtime-endpoint unix:///run/containerd/containerd.sock "$@"; }
 # etcd_container: the ID of the running etcd container of this node (empty when none runs).
-etcd_container() { crictl_containerd ps --name '^etcd$' --state running -q 2>/dev/null | head -n 1; }
+etcd_container() {
+  local ids
+  ids="$(crictl_containerd ps --name '^etcd$' --state running -q 2>/dev/null)" || ids=""
+  printf '%s\n' "${ids%%$'\n'*}"
+}
 # etcdctl_in_pod ARGS...: etcdctl in this node's etcd container, against its own member, as kubeadm's server.
 etcdctl_in_pod() {
   local id
@@ -154,11 +158,13 @@ etcdctl_in_pod() {
   crictl_containerd exec "$id" etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt \
     --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key "$@"
 }
-# etcd_image MANIFEST: the etcd image of a static pod manifest (kubeadm writes one `image:` line).
+# etcd_image MANIFEST: the etcd image of a static pod manifest (kubeadm writes one `image:` line, unquoted).
 etcd_image() {
   local line
   while IFS= read -r line; do
-    case "$line" in *"image: "*) line="${line#*image: }"; printf '%s\n' "${line//[\"\']/}"; return 0 ;; esac
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line#- }"
+    case "$line" in "image: "*) printf '%s\n' "${line#image: }"; return 0 ;; esac
   done <"$1"
   return 1
 }

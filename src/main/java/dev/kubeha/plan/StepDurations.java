@@ -23,6 +23,9 @@ public final class StepDurations {
             Map.entry("cordon", 2),
             Map.entry("upgrade", 3),
             Map.entry("uncordon", 2),
+            Map.entry("backup", 2),         // <node>-etcd-backup: write the snapshot command and its timer
+            Map.entry("restore", 60),       // <node>-etcd-restore (etcdRestoreFrom): etcdutl, static pods stopped and started
+            Map.entry("restored", 60),      // etcd-restored: every member healthy, the API back
             Map.entry("scheduling", 2),     // read the control-plane nodes' taints (changes them only when workers come or go)
             Map.entry("readiness", 120));   // nodes Ready, CoreDNS, /healthz through the VIP and each LB
     /** Seconds per resource type for everything that is not a command. */

@@ -112,7 +112,13 @@ class ClusterConfigParserTest {
                 Arguments.of("stats port equals API port", with("haproxyStatsPort", "6443"), "haproxyStatsPort", "own port"),
                 Arguments.of("control-plane VM too small", with("vagrantControlPlaneCpus", "1"), "vagrantControlPlaneCpus", "out of range"),
                 Arguments.of("unknown key (typo)", with("workrs", "[]"), "workrs", "did you mean workers"),
-                Arguments.of("unknown preemption", with("keepalivedPreempt", "sometimes"), "keepalivedPreempt", "delay, always, never"));
+                Arguments.of("unknown preemption", with("keepalivedPreempt", "sometimes"), "keepalivedPreempt", "delay, always, never"),
+                Arguments.of("backup schedule with shell", with("etcdBackupSchedule", "daily; reboot"), "etcdBackupSchedule", "not a systemd calendar expression"),
+                Arguments.of("no backup schedule", with("etcdBackupSchedule", ""), "etcdBackupSchedule", "is required"),
+                Arguments.of("no snapshot kept", with("etcdBackupRetention", "0"), "etcdBackupRetention", "1 to 1000"),
+                Arguments.of("relative backup directory", with("etcdBackupDirectory", "backups"), "etcdBackupDirectory", "not an absolute path"),
+                Arguments.of("backups inside etcd's data", with("etcdBackupDirectory", "/var/lib/etcd/backups"), "etcdBackupDirectory", "etcd's own data directory"),
+                Arguments.of("restore path with a space", with("etcdRestoreFrom", "/root/my snapshot.db"), "etcdRestoreFrom", "not an absolute path"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -123,6 +129,17 @@ class ClusterConfigParserTest {
         assertTrue(r.errors().stream().anyMatch(e -> e.path().equals("kubeha:" + path) && e.message().contains(says)),
                 "expected an error at " + path + " saying '" + says + "', got:\n" + r.errors().stream()
                         .map(ConfigError::toString).collect(Collectors.joining("\n")));
+    }
+
+    @Test
+    void etcdBackupsDefaultToTwiceADayFiveKeptAndNoRestore() {
+        ClusterConfig c = parse(valid()).orThrow();
+        assertEquals(new EtcdBackupSettings("*-*-* 00,12:00:00", 5, "/var/lib/kubeha/etcd-backups", java.util.Optional.empty()),
+                c.etcdBackups());
+        ClusterConfig restoring = parse(with("etcdRestoreFrom", "/root/etcd-k8s-master1-20261207T000000Z-scheduled.db",
+                "etcdBackupSchedule", "Mon..Fri *-*-* 02:30")).orThrow();
+        assertEquals("/root/etcd-k8s-master1-20261207T000000Z-scheduled.db", restoring.etcdBackups().restoreFrom().orElseThrow());
+        assertEquals("Mon..Fri *-*-* 02:30", restoring.etcdBackups().schedule());
     }
 
     @Test
