@@ -58,7 +58,7 @@ public final class LocalEtcd implements AutoCloseable {
         dir = TempDirs.create("kubeha-etcd-");
         this.urls.putAll(urls);
         for (String name : urls.keySet()) {
-            start(name, dir.resolve(name));
+            start(name, dir.resolve(name), "new");
         }
         for (int tries = 0; tries < 60; tries++) {
             if (etcdctl("endpoint", "health", "--cluster").exitCode() == 0) {
@@ -71,17 +71,22 @@ public final class LocalEtcd implements AutoCloseable {
     }
 
     /**
-     * Starts a member (again) on {@code dataDir}, with the flags it was first started with: like kubeadm's static pod,
-     * whose --initial-cluster flags etcd ignores once the data directory holds a member.
+     * Starts a member again on {@code dataDir} with the flags of kubeadm's static pod: the first member's says
+     * --initial-cluster-state new, a joined member's existing (kubernetes/kubernetes cmd/kubeadm/app/phases/etcd/local.go,
+     * getEtcdCommand); etcd ignores both, and --initial-cluster, once the data directory holds a member.
      */
     public void start(String name, Path dataDir) {
+        start(name, dataDir, name.equals(urls.keySet().iterator().next()) ? "new" : "existing");
+    }
+
+    private void start(String name, Path dataDir, String state) {
         String[] own = urls.get(name);
         String initial = urls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()[1])
                 .collect(java.util.stream.Collectors.joining(","));
         ProcessBuilder pb = new ProcessBuilder("etcd", "--name", name, "--data-dir", dataDir.toString(),
                 "--listen-client-urls", own[0], "--advertise-client-urls", own[0],
                 "--listen-peer-urls", own[1], "--initial-advertise-peer-urls", own[1],
-                "--initial-cluster", initial, "--initial-cluster-state", "new",
+                "--initial-cluster", initial, "--initial-cluster-state", state,
                 "--initial-cluster-token", "kubeha-test");
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
         try {
