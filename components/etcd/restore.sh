@@ -67,7 +67,7 @@ for f in "$held"/*.yaml; do
   [ -e "$f" ] || continue
   mv -f "$f" "$manifests/"
 done
-rmdir "$held"
+rmdir "$held" 2>/dev/null || true
 mkdir -p "$kubeha_state"
 printf '%s\n' "$sum" >"$restored_marker"
 log "$NODE_NAME restored its etcd member from $SNAPSHOT_PATH (sha256 $sum); its control plane starts again"

@@ -274,6 +274,35 @@ class EtcdBackupScriptsTest {
     }
 
     @Test
+    void aRestoreInterruptedWhileTheControlPlaneWasStoppedFinishesOnTheNextRunAndOnlyOnce() throws IOException {
+        // The stand-in etcdutl (ctr run) writes a member directory where --data-dir says, as etcdutl does.
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU)
+                .stub("ctr", "case \"$*\" in *--help*) exit 0;; esac; prev=; for a; do "
+                        + "[ \"$prev\" = --data-dir ] && mkdir -p \"$KUBEHA_ROOT$a/member\"; prev=\"$a\"; done; exit 0")
+                .stubs("crictl");
+        Path held = Files.createDirectories(h.root().resolve("etc/kubernetes/kubeha-restore-held-manifests"));
+        Files.writeString(held.resolve("etcd.yaml"), "    image: registry.k8s.io/etcd:3.5.24-0\n");
+        Files.writeString(held.resolve("kube-apiserver.yaml"), "kind: Pod\n");
+        Files.createDirectories(h.root().resolve("etc/kubernetes/manifests"));
+        Files.createDirectories(h.root().resolve("var/lib/etcd/member"));
+        Files.createDirectories(h.root().resolve("root"));
+        Files.writeString(h.root().resolve("root/etcd-snapshot.db"), "snapshot");
+
+        ScriptHarness.Run run = h.run(EtcdScripts.restore(CONFIG, MASTER3));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(Files.exists(h.root().resolve("etc/kubernetes/manifests/etcd.yaml"))
+                && Files.exists(h.root().resolve("etc/kubernetes/manifests/kube-apiserver.yaml")), "the control plane is back");
+        assertFalse(Files.exists(held));
+        assertTrue(Files.isDirectory(h.root().resolve("var/lib/etcd/member")));
+        try (Stream<Path> kept = Files.list(h.root().resolve("var/lib"))) {
+            assertEquals(1, kept.filter(p -> p.getFileName().toString().startsWith("etcd.before-restore-")).count(), "the old data is kept");
+        }
+        ScriptHarness.Run again = h.run(EtcdScripts.restore(CONFIG, MASTER3));
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertEquals(List.of(), again.calls(), "restored once");
+    }
+
+    @Test
     void aSnapshotEtcdutlCannotRestoreLeavesTheNodeAsItWas() throws IOException {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("ctr", "case \"$*\" in *--help*) echo '--bump-revision uint';; *) echo 'snapshot file integrity check failed' >&2; exit 1;; esac")
