@@ -2,14 +2,14 @@
 # shellcheck shell=bash
 # kubeha: on the first control-plane node, act on a node's Kubernetes object. ACTION is one of:
 #   await   wait until the node has registered (create of <node>-drain)
-#   drain   cordon and evict it before it leaves (delete of <node>-drain)
+#   drain   cordon and evict it before it leaves (delete of <node>-drain); before a control-plane node, an etcd snapshot
 #   delete  remove its Node object after it left (delete of <node>-credentials) and, for a control-plane node, its
 #           etcd member if `kubeadm reset` on the node could not (it only warns when its local etcd does not answer)
 #   cordon    before an upgrade (<node>-cordon): drain it, marked as kubeha's, unless its kubelet runs VERSION
 #   uncordon  after an upgrade (<node>-uncordon): once its kubelet runs VERSION and it is Ready, uncordon it if
 #             kubeha drained it (a node cordoned by someone else stays cordoned)
-# Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS, VERSION (cordon and uncordon: 1.32 or 1.32.1), CONTROL_PLANE,
-# NODE_ADDRESS and ETCD_POD (delete: the etcd static pod of this node, whose etcdctl asks the surviving members).
+# Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS, VERSION (cordon and uncordon: 1.32 or 1.32.1), CONTROL_PLANE (drain,
+# delete), NODE_ADDRESS and ETCD_POD (delete: the etcd static pod of this node, whose etcdctl asks the surviving members).
 kubectl_admin() { kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" "$@"; }
 upgrade_mark="kubeha.dev/drained-for-upgrade"
 kubelet_runs_version() {
@@ -42,6 +42,8 @@ case "$ACTION" in
     log "$NODE_NAME registered"
     ;;
   drain)
+    # A control-plane node takes an etcd member with it: a snapshot on this node first (lib/os.sh).
+    if [ "$CONTROL_PLANE" = true ]; then etcd_snapshot before-removal; fi
     if kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; then
       kubectl_admin drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --force \
         --timeout="${TIMEOUT_SECONDS}s" >&2 || die "cannot drain $NODE_NAME"

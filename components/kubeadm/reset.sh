@@ -5,6 +5,13 @@
 if command -v kubeadm >/dev/null 2>&1 && [ -d "${KUBEHA_ROOT}/etc/kubernetes" ]; then
   kubeadm reset -f >&2 || die "kubeadm reset failed on $NODE_NAME"
 fi
+# The node's etcd snapshots stay; their timer and command go (components/etcd/backup.sh).
+if [ -f "${KUBEHA_ROOT}/etc/systemd/system/kubeha-etcd-snapshot.timer" ]; then
+  systemctl disable --now kubeha-etcd-snapshot.timer >&2 || log "could not stop kubeha-etcd-snapshot.timer"
+  rm -f "${KUBEHA_ROOT}/etc/systemd/system/kubeha-etcd-snapshot.timer" \
+    "${KUBEHA_ROOT}/etc/systemd/system/kubeha-etcd-snapshot.service" "$etcd_snapshot_command"
+  systemctl daemon-reload || true
+fi
 rm -rf "${KUBEHA_ROOT}/etc/cni/net.d" "${KUBEHA_ROOT}/root/.kube" "$init_done" "$join_done" "${kubeha_state}/initialised-here"
 # What prepare.sh added to the host for the pod network (firewall trust, NetworkManager file), as recorded there.
 host_changes_undo

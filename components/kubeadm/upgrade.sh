@@ -29,6 +29,8 @@ repo_kubernetes "$KUBERNETES_MINOR" || true
 patch="${KUBERNETES_PATCH:-$(kube_newest_patch "$KUBERNETES_MINOR")}"
 log "upgrading $NODE_NAME from Kubernetes $running to $patch"
 kube_packages_install "$patch" kubeadm
+# kubeadm upgrades this node's etcd too: a snapshot of it first (lib/os.sh).
+if [ "$CONTROL_PLANE" = true ]; then etcd_snapshot before-upgrade; fi
 if [ "$FIRST" = true ]; then
   kubeadm upgrade apply -y "v${patch}" >&2 || die "kubeadm upgrade apply v${patch} failed on $NODE_NAME"
 else

@@ -135,6 +135,53 @@ kubeadm_start_over() {
   rm -rf "${KUBEHA_ROOT}/etc/cni/net.d"
 }
 
+# --- etcd (a control-plane node's stacked member) --------------------------------------------------------
+# etcdctl and etcdutl are not installed on the node: they run from kubeadm's etcd image (registry.k8s.io/etcd copies
+# the etcd release's etcd, etcdctl and etcdutl to /usr/local/bin: kubernetes/kubernetes cluster/images/etcd/Dockerfile,
+# `COPY etcd* etcdctl* /usr/local/bin/`), so they are always the version of the etcd they talk to. etcdctl runs in the running etcd container (crictl exec:
+# it has the certificates under /etc/kubernetes/pki/etcd and /var/lib/etcd mounted, kubernetes/kubernetes
+# cmd/kubeadm/app/phases/etcd/local.go GetEtcdPodSpec); etcdutl, which works on files while etcd is stopped, runs
+# in a one-off container of the same image with /var/lib mounted (ctr run in containerd's k8s.io namespace, where
+# the kubelet pulled the image).
+crictl_containerd() { crictl --runtime-endpoint unix:///run/containerd/containerd.sock "$@"; }
+# etcd_container: the ID of the running etcd container of this node (empty when none runs).
+etcd_container() {
+  local ids
+  ids="$(crictl_containerd ps --name '^etcd$' --state running -q 2>/dev/null)" || ids=""
+  printf '%s\n' "${ids%%$'\n'*}"
+}
+# etcdctl_in_pod ARGS...: etcdctl in this node's etcd container, against its own member, as kubeadm's server.
+etcdctl_in_pod() {
+  local id
+  id="$(etcd_container)"
+  [ -n "$id" ] || { log "no etcd container runs on this node (crictl ps --name etcd)"; return 1; }
+  crictl_containerd exec "$id" etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt \
+    --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key "$@"
+}
+# etcd_image MANIFEST: the etcd image of a static pod manifest (kubeadm writes one `image:` line, unquoted).
+etcd_image() {
+  local line
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line#- }"
+    case "$line" in "image: "*) printf '%s\n' "${line#image: }"; return 0 ;; esac
+  done <"$1"
+  return 1
+}
+# etcdutl_in_image IMAGE NAME ARGS...: etcdutl in a one-off container NAME of IMAGE, the host's /var/lib mounted.
+etcdutl_in_image() {
+  local image="$1" name="$2"
+  shift 2
+  ctr -n k8s.io run --rm --mount type=bind,src=/var/lib,dst=/var/lib,options=rbind:rw "$image" "$name" etcdutl "$@"
+}
+# etcd_snapshot KIND: a snapshot of this node's etcd now (before-upgrade, before-removal), by the command that
+# <node>-etcd-backup installed; nothing goes on without it.
+etcd_snapshot_command="${KUBEHA_ROOT}/usr/local/sbin/kubeha-etcd-snapshot"
+etcd_snapshot() {
+  [ -x "$etcd_snapshot_command" ] || die "$etcd_snapshot_command is missing on this node (the step <node>-etcd-backup installs it)"
+  "$etcd_snapshot_command" "$1" >&2 || die "the $1 etcd snapshot failed (see above), so kubeha stops before changing anything"
+}
+
 # --- files ----------------------------------------------------------------------------------------------
 # put_file DEST MODE [OWNER] < content: writes DEST atomically when its content differs, with MODE (and OWNER,
 # user:group) set before the file goes into place, and set again on a file whose content was already right.

@@ -59,8 +59,8 @@ class ProgramTest {
         ProgramRun run = vagrant();
         List<String> order = List.of("k8s-master1", "k8s-master2", "k8s-master3",
                 "k8s-worker1", "k8s-worker2", "k8s-worker3", "k8s-worker4", "k8s-worker5");
-        assertEquals(List.of("cluster-identity", "k8s-master1-kubeconfig", "k8s-master1-vm"),
-                run.dependenciesOf("k8s-master1-cordon"), "the first node's upgrade steps wait only for its init");
+        assertEquals(List.of("cluster-identity", "k8s-master1-etcd-backup", "k8s-master1-kubeconfig", "k8s-master1-vm"),
+                run.dependenciesOf("k8s-master1-cordon"), "the first node's upgrade steps wait only for its init and its snapshot command");
         for (int i = 0; i < order.size(); i++) {
             String n = order.get(i);
             assertTrue(run.dependenciesOf(n + "-upgrade").contains(n + "-cordon"), n);

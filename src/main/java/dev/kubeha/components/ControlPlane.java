@@ -23,7 +23,9 @@ import java.util.Map;
  * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
  * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
  * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first (the workers' wait for the last),
- * then a daily check of its kubeadm certificates ({@code <node>-certificates}), one node at a time.
+ * then a daily check of its kubeadm certificates ({@code <node>-certificates}), one node at a time, and the etcd
+ * snapshots of {@link EtcdBackups} (taken before its upgrade too), which also restores every member when
+ * etcdRestoreFrom is set.
  */
 public final class ControlPlane extends ComponentResource {
     public static final String TYPE = "kubeha:index:ControlPlane";
@@ -82,7 +84,9 @@ public final class ControlPlane extends ComponentResource {
         Resource previous = admin;
         // One at a time: the joins and the upgrades are chains already.
         SessionLanes serial = SessionLanes.unbounded();
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin), identity, serial, this);
+        Command firstBackup = EtcdBackups.schedule(config, first, List.of(admin), identity, this);
+        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin, firstBackup), identity,
+                serial, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
             NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), identity,
@@ -92,8 +96,9 @@ public final class ControlPlane extends ComponentResource {
                             NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), serial, this);
             joins.add(joined.join());
             previous = joined.join();
+            Command backup = EtcdBackups.schedule(config, host, List.of(joined.join()), identity, this);
             previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade), identity, serial, this);
+                    List.of(joined.registered(), previousUpgrade, backup), identity, serial, this);
         }
         this.upgraded = previousUpgrade;
         this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);
@@ -101,6 +106,7 @@ public final class ControlPlane extends ComponentResource {
         this.scheduling = RemoteScript.run(first, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
                 .after(members()), this);
+        EtcdBackups.restore(config, hosts, members(), this);
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
     }
 

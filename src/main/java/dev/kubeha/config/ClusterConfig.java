@@ -35,7 +35,8 @@ public record ClusterConfig(
         Optional<String> kubernetesApiProxy,
         KubernetesPackages kubernetesPackages,
         int certificateRenewalDays,
-        UpgradeBatch upgradeWorkerBatch) {
+        UpgradeBatch upgradeWorkerBatch,
+        EtcdBackupSettings etcdBackups) {
 
     public ClusterConfig {
         loadBalancers = List.copyOf(loadBalancers);

@@ -149,6 +149,7 @@ public final class ClusterConfigParser {
             error("upgradeWorkerBatch", "'" + batch + "' is not a batch size; write a count of at least 1 (5) or a percentage"
                     + " of the workers from 1% to 100% (10%)");
         }
+        EtcdBackupSettings etcdBackups = etcdBackups();
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
@@ -157,8 +158,35 @@ public final class ClusterConfigParser {
                 prefix, apiPort, kubernetesVersion, podSubnet, serviceSubnet, cni, flannelChart, calicoChart, probeImage,
                 firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy, kubernetesPackages,
                 certificateRenewalDays,
-                upgradeWorkerBatch);
+                upgradeWorkerBatch,
+                etcdBackups);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
+    }
+
+    // ---- etcd backups --------------------------------------------------------------------------------------------
+
+    private EtcdBackupSettings etcdBackups() {
+        String schedule = string("etcdBackupSchedule");
+        if (!schedule.isEmpty() && !EtcdBackupSettings.CALENDAR.matcher(schedule).matches()) {
+            error("etcdBackupSchedule", "'" + schedule + "' is not a systemd calendar expression (OnCalendar) such as"
+                    + " daily, hourly, '*-*-* 00,12:00:00' or 'Mon..Fri 02:30' (man systemd.time)");
+        }
+        int retention = integer("etcdBackupRetention", 1, 1000);
+        String directory = absolutePath("etcdBackupDirectory", string("etcdBackupDirectory"));
+        if (directory.equals("/var/lib/etcd") || directory.startsWith("/var/lib/etcd/")) {
+            error("etcdBackupDirectory", "'" + directory + "' is etcd's own data directory, which a restore replaces;"
+                    + " choose another, such as /var/lib/kubeha/etcd-backups");
+        }
+        Optional<String> restoreFrom = optional("etcdRestoreFrom").map(p -> absolutePath("etcdRestoreFrom", p));
+        return new EtcdBackupSettings(schedule, retention, directory, restoreFrom);
+    }
+
+    private String absolutePath(String key, String path) {
+        if (!path.isEmpty() && !EtcdBackupSettings.ABSOLUTE_PATH.matcher(path).matches()) {
+            error(key, "'" + path + "' is not an absolute path of letters, digits and . _ + - (such as"
+                    + " /var/lib/kubeha/etcd-backups)");
+        }
+        return path;
     }
 
     // ---- Kubernetes packages ---------------------------------------------------------------------------------

@@ -35,6 +35,12 @@ public final class StepDurations {
             Map.entry("drain", 10),
             // Assumption: read the expiry dates with openssl (a renewal, at most once a year, restarts the pods: minutes).
             Map.entry("certificates", 3),
+            // Assumption: write the snapshot command and its timer (<node>-etcd-backup).
+            Map.entry("backup", 2),
+            // Assumption: etcdRestoreFrom only: etcdutl restore, static pods stopped and started (<node>-etcd-restore).
+            Map.entry("restore", 60),
+            // Assumption: every member healthy and the API back after a restore (etcd-restored).
+            Map.entry("restored", 60),
             // Assumption: read the control-plane nodes' taints (changes them only when workers come or go).
             Map.entry("scheduling", 2),
             // Assumption: nodes Ready, CoreDNS, a probe DaemonSet (image pull), /healthz through the VIP and each LB.

@@ -117,7 +117,13 @@ class ClusterConfigParserTest {
                         "'1.38' is not supported; kubeha supports 1.29 to 1.37; supported by upstream today: "),
                 Arguments.of("unknown containerd source", with("containerdSource", "apt"), "containerdSource", "'apt' is not one of docker, distribution"),
                 Arguments.of("containerd repository per minor", with("containerdRepository", "https://mirror.example/{minor}/linux"),
-                        "containerdRepository", "Docker's repository is one for every Kubernetes minor"));
+                        "containerdRepository", "Docker's repository is one for every Kubernetes minor"),
+                Arguments.of("backup schedule with shell", with("etcdBackupSchedule", "daily; reboot"), "etcdBackupSchedule", "not a systemd calendar expression"),
+                Arguments.of("no backup schedule", with("etcdBackupSchedule", ""), "etcdBackupSchedule", "is required"),
+                Arguments.of("no snapshot kept", with("etcdBackupRetention", "0"), "etcdBackupRetention", "1 to 1000"),
+                Arguments.of("relative backup directory", with("etcdBackupDirectory", "backups"), "etcdBackupDirectory", "not an absolute path"),
+                Arguments.of("backups inside etcd's data", with("etcdBackupDirectory", "/var/lib/etcd/backups"), "etcdBackupDirectory", "etcd's own data directory"),
+                Arguments.of("restore path with a space", with("etcdRestoreFrom", "/root/my snapshot.db"), "etcdRestoreFrom", "not an absolute path"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -128,6 +134,17 @@ class ClusterConfigParserTest {
         assertTrue(r.errors().stream().anyMatch(e -> e.path().equals("kubeha:" + path) && e.message().contains(says)),
                 "expected an error at " + path + " saying '" + says + "', got:\n" + r.errors().stream()
                         .map(ConfigError::toString).collect(Collectors.joining("\n")));
+    }
+
+    @Test
+    void etcdBackupsDefaultToTwiceADayFiveKeptAndNoRestore() {
+        ClusterConfig c = parse(valid()).orThrow();
+        assertEquals(new EtcdBackupSettings("*-*-* 00,12:00:00", 5, "/var/lib/kubeha/etcd-backups", java.util.Optional.empty()),
+                c.etcdBackups());
+        ClusterConfig restoring = parse(with("etcdRestoreFrom", "/root/etcd-k8s-master1-20261207T000000Z-scheduled.db",
+                "etcdBackupSchedule", "Mon..Fri *-*-* 02:30")).orThrow();
+        assertEquals("/root/etcd-k8s-master1-20261207T000000Z-scheduled.db", restoring.etcdBackups().restoreFrom().orElseThrow());
+        assertEquals("Mon..Fri *-*-* 02:30", restoring.etcdBackups().schedule());
     }
 
     @Test

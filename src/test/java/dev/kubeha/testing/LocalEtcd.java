@@ -21,6 +21,8 @@ public final class LocalEtcd implements AutoCloseable {
 
     private final Path dir;
     private final Map<String, Process> members = new LinkedHashMap<>();
+    /** Each member's client and peer URL. */
+    private final Map<String, String[]> urls = new LinkedHashMap<>();
 
     /** Whether the etcd and etcdctl binaries are installed. */
     public static boolean available() {
@@ -29,25 +31,34 @@ public final class LocalEtcd implements AutoCloseable {
 
     /** Starts one member per name, all in one new cluster, and waits (at most 30 s) until it is healthy. */
     public LocalEtcd(List<String> names) {
-        dir = TempDirs.create("kubeha-etcd-");
-        List<String> initial = new ArrayList<>();
+        this(indexed(names));
+    }
+
+    /**
+     * Starts one member per name on its own loopback address with etcd's standard ports, ADDRESS:2379 for clients
+     * and ADDRESS:2380 for peers, as kubeadm's members listen: a restore that names members by https://ADDRESS:2380
+     * then points at them (give addresses of 127.0.0.0/8 no other test uses).
+     */
+    public static LocalEtcd atAddresses(Map<String, String> nameToAddress) {
+        Map<String, String[]> urls = new LinkedHashMap<>();
+        nameToAddress.forEach((name, address) -> urls.put(name,
+                new String[] {"http://" + address + ":2379", "http://" + address + ":2380"}));
+        return new LocalEtcd(urls);
+    }
+
+    private static Map<String, String[]> indexed(List<String> names) {
+        Map<String, String[]> urls = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
-            initial.add(names.get(i) + "=" + peerUrl(i));
+            urls.put(names.get(i), new String[] {clientUrl(i), peerUrl(i)});
         }
-        for (int i = 0; i < names.size(); i++) {
-            String name = names.get(i);
-            ProcessBuilder pb = new ProcessBuilder("etcd", "--name", name, "--data-dir", dir.resolve(name).toString(),
-                    "--listen-client-urls", clientUrl(i), "--advertise-client-urls", clientUrl(i),
-                    "--listen-peer-urls", peerUrl(i), "--initial-advertise-peer-urls", peerUrl(i),
-                    "--initial-cluster", String.join(",", initial), "--initial-cluster-state", "new",
-                    "--initial-cluster-token", "kubeha-test");
-            pb.redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile());
-            try {
-                members.put(name, pb.start());
-            } catch (IOException e) {
-                close();
-                throw new UncheckedIOException(e);
-            }
+        return urls;
+    }
+
+    private LocalEtcd(Map<String, String[]> urls) {
+        dir = TempDirs.create("kubeha-etcd-");
+        this.urls.putAll(urls);
+        for (String name : urls.keySet()) {
+            start(name, dir.resolve(name), "new");
         }
         for (int tries = 0; tries < 60; tries++) {
             if (etcdctl("endpoint", "health", "--cluster").exitCode() == 0) {
@@ -57,6 +68,50 @@ public final class LocalEtcd implements AutoCloseable {
         }
         close();
         throw new AssertionError("the local etcd cluster is not healthy after 30 s (logs in " + dir + ")");
+    }
+
+    /**
+     * Starts a member again on {@code dataDir} with the flags of kubeadm's static pod: the first member's says
+     * --initial-cluster-state new, a joined member's existing (kubernetes/kubernetes cmd/kubeadm/app/phases/etcd/local.go,
+     * getEtcdCommand); etcd ignores both, and --initial-cluster, once the data directory holds a member.
+     */
+    public void start(String name, Path dataDir) {
+        start(name, dataDir, name.equals(urls.keySet().iterator().next()) ? "new" : "existing");
+    }
+
+    private void start(String name, Path dataDir, String state) {
+        String[] own = urls.get(name);
+        String initial = urls.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()[1])
+                .collect(java.util.stream.Collectors.joining(","));
+        ProcessBuilder pb = new ProcessBuilder("etcd", "--name", name, "--data-dir", dataDir.toString(),
+                "--listen-client-urls", own[0], "--advertise-client-urls", own[0],
+                "--listen-peer-urls", own[1], "--initial-advertise-peer-urls", own[1],
+                "--initial-cluster", initial, "--initial-cluster-state", state,
+                "--initial-cluster-token", "kubeha-test");
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
+        try {
+            members.put(name, pb.start());
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops a member's process (the kubelet stopping its static pod, or a dead node) and waits until it is gone. */
+    public void stop(String name) {
+        Process p = members.get(name);
+        p.destroyForcibly();
+        waitFor(p);
+    }
+
+    /** Where a member first kept its data. */
+    public Path dataDir(String name) {
+        return dir.resolve(name);
+    }
+
+    /** A member's client URL. */
+    public String clientUrlOf(String name) {
+        return urls.get(name)[0];
     }
 
     public static String clientUrl(int i) {
@@ -69,7 +124,7 @@ public final class LocalEtcd implements AutoCloseable {
 
     /** The first member's client URL: where tests point etcdctl. */
     public String endpoint() {
-        return clientUrl(0);
+        return urls.values().iterator().next()[0];
     }
 
     /**
@@ -77,9 +132,7 @@ public final class LocalEtcd implements AutoCloseable {
      * again and accept writes (within 30 s), as long after a node's death as kubeha's cleanup runs.
      */
     public void kill(String name) {
-        Process p = members.get(name);
-        p.destroyForcibly();
-        waitFor(p);
+        stop(name);
         etcdctlUntilOk("put", "kubeha-test/after-kill", name);
     }
 

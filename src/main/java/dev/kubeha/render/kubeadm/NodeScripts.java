@@ -161,9 +161,9 @@ public final class NodeScripts {
         return nodeObject("await", node);
     }
 
-    /** On the first control-plane node: drain {@code node} before it leaves. */
+    /** On the first control-plane node: drain {@code node} before it leaves (a control-plane node: after a snapshot). */
     public static String drain(ClusterConfig config, Node node) {
-        return nodeObject("drain", node);
+        return nodeObject("drain", node, Map.of("CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE)));
     }
 
     /**
