@@ -190,8 +190,10 @@ public final class ClusterConfigParser {
 
     private void checkCounts(List<Node> loadBalancers, List<Node> controlPlane, boolean allowEven) {
         int lbCount = list("loadBalancers").size();
-        if (lbCount != 2) {
-            error("loadBalancers", "has " + lbCount + " entries; the load-balancer pair needs exactly 2");
+        if (lbCount < 2 || lbCount > ClusterConfig.MAX_LOAD_BALANCERS) {
+            error("loadBalancers", "has " + lbCount + " entries; give 2 to " + ClusterConfig.MAX_LOAD_BALANCERS
+                    + " load balancers (the VIP needs a second one to move to; VRRP priorities fall by one from "
+                    + "the first in list order)");
         }
         int cpCount = list("controlPlaneNodes").size();
         if (cpCount == 0) {

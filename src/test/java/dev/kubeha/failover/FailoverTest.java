@@ -71,11 +71,17 @@ class FailoverTest {
      *                and requests sent before that were already under way on the process or host it hit
      */
     static Run scenario(Consumer<Lab> fault, double observe, boolean instant) {
+        return scenario(lab, fault, observe, instant);
+    }
+
+    /** The same in another lab (one with three load balancers). */
+    static Run scenario(Lab lab, Consumer<Lab> fault, double observe, boolean instant) {
         lab.stopAll();
         lab.startAll();
         assertTrue(lab.awaitOwner("lb1", 8) >= 0, "the VIP settles on lb1 at start; owners: " + lab.vipOwners());
-        awaitBackendsUp("lb1");
-        awaitBackendsUp("lb2");
+        for (String lb : lab.lbs) {
+            awaitBackendsUp(lab, lb);
+        }
         Process client = lab.startClient(LEAD_IN + observe);
         Lab.sleep(LEAD_IN);
         double t0 = Lab.now();
@@ -85,7 +91,7 @@ class FailoverTest {
         return new Run(t0, struck, requests);
     }
 
-    static void awaitBackendsUp(String lb) {
+    static void awaitBackendsUp(Lab lab, String lb) {
         for (int i = 0; i < 100; i++) {
             if (Lab.MASTERS.stream().allMatch(m -> lab.backendStatus(lb, "lab-" + m).equals("UP"))) {
                 return;
@@ -223,11 +229,7 @@ class FailoverTest {
     void activeLoadBalancerDeathMovesTheVipWithinOneAndAHalfSeconds() {
         // Issue bound 1.5 s; VRRPv3 with 100 ms adverts measured 0.31-0.38 s, so the bound is tightened to 1 s.
         for (int i = 0; i < RUNS; i++) {
-            vipFailover("4a active LB crashed (Keepalived + HAProxy SIGKILL)", l -> {
-                l.crash("lb1-keepalived");
-                l.kill("lb1-haproxy");
-                l.kill("lb1-watch");
-            }, 1.0, true);
+            vipFailover("4a active LB crashed (Keepalived + HAProxy SIGKILL)", l -> crashLoadBalancer(l, "lb1"), 1.0, true);
         }
         for (int i = 0; i < RUNS; i++) {
             vipFailover("4b active LB cut off (link down)", l -> l.linkDown("lb1"), 1.0);
@@ -261,6 +263,43 @@ class FailoverTest {
                     "the VIP returns to lb1 after the preempt delay (" + delay + " s): after " + fmt(returned) + " s");
             assertEquals(List.of("lb1"), lab.vipOwners());
         }
+    }
+
+    // ---- 8. three load balancers ---------------------------------------------------------------------------------
+
+    @Test
+    @Order(9)
+    void withThreeLoadBalancersTheVipMovesDownThePriorityListAsHoldersDie() {
+        try (Lab three = new Lab(3)) {
+            for (int i = 0; i < RUNS; i++) {
+                double[] secondFault = new double[1];
+                Run run = scenario(three, l -> {
+                    crashLoadBalancer(l, "lb1");
+                    Lab.sleep(2.0);
+                    secondFault[0] = Lab.now();
+                    crashLoadBalancer(l, "lb2");
+                }, 5, true);
+                double toLb2 = three.vipAddedOn("lb2", run.t0()) - run.t0();
+                double toLb3 = three.vipAddedOn("lb3", secondFault[0]) - secondFault[0];
+                record("8a 3 LBs: holder lb1 crashed, VIP to lb2 (the next priority)", run.measure(toLb2));
+                record("8b 3 LBs: then lb2 crashed, VIP to lb3", new Measure(toLb3, 0, 0, 0, 0, 0));
+                assertTrue(toLb2 <= 1.0, "VIP on lb2 after " + fmt(toLb2) + " s; bound 1 s");
+                assertTrue(Double.isNaN(three.vipAddedOn("lb3", run.t0())) || three.vipAddedOn("lb3", run.t0()) >= secondFault[0],
+                        "lb3 (lowest priority) stays BACKUP while lb2 is alive");
+                assertTrue(toLb3 <= 1.0, "VIP on lb3 after " + fmt(toLb3) + " s; bound 1 s");
+                assertTrue(three.vipOwners().contains("lb3"), "the VIP lands on the last: " + three.vipOwners());
+                assertEquals(List.of(), run.failures(), "no request fails while the VIP moves twice");
+                run.assertRecoveredWithin(2.0 + toLb3 + 1.0, "8 three load balancers");
+            }
+            three.stopAll();
+        }
+    }
+
+    /** The load balancer's machine dies: Keepalived (frozen, then killed), HAProxy and the watcher at once. */
+    static void crashLoadBalancer(Lab l, String lb) {
+        l.crash(lb + "-keepalived");
+        l.kill(lb + "-haproxy");
+        l.kill(lb + "-watch");
     }
 
     // ---- 7. split brain -----------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The failover lab: network namespaces on a bridge with no uplink (two load balancers, three control-plane
+ * The failover lab: network namespaces on a bridge with no uplink (two or more load balancers, three control-plane
  * hosts, one client), real HAProxy and Keepalived in the LB namespaces with the configs kubeha renders, stand-in
  * HTTPS API servers, and a record of where the VIP is. Everything it creates carries the prefix {@link #PREFIX}
  * plus this JVM's pid and is removed by {@link #close()} or, if the JVM is interrupted, by a shutdown hook.
@@ -37,14 +37,16 @@ final class Lab implements AutoCloseable {
     static final String NET = "10.250.56.";
     static final String VIP = NET + "100";
     static final String STATS_PASSWORD = "lab-stats-pw";
-    static final List<String> LBS = List.of("lb1", "lb2");
     static final List<String> MASTERS = List.of("m1", "m2", "m3");
-    private static final Map<String, String> ADDRESS = Map.of("lb1", NET + "11", "lb2", NET + "12", "m1", NET + "21",
-            "m2", NET + "22", "m3", NET + "23", "client", NET + "50");
+    private static final Map<String, String> ADDRESS = Map.of("lb1", NET + "11", "lb2", NET + "12", "lb3", NET + "13",
+            "m1", NET + "21", "m2", NET + "22", "m3", NET + "23", "client", NET + "50");
+
+    /** The load balancers of this lab, in the stack's order ("lb1", "lb2", ...). */
+    final List<String> lbs;
 
     final ClusterConfig config;
     final Path dir;
-    private final String id = PREFIX + ProcessHandle.current().pid();
+    private final String id;
     private final Map<String, Process> daemons = new LinkedHashMap<>();
     private final List<Process> monitors = new ArrayList<>();
     /** (epoch seconds, lb, true = VIP added / false = removed), in arrival order. */
@@ -71,6 +73,13 @@ final class Lab implements AutoCloseable {
     }
 
     Lab() {
+        this(2);
+    }
+
+    /** A lab with {@code loadBalancers} load balancers (2 or 3); several labs may exist at once. */
+    Lab(int loadBalancers) {
+        lbs = java.util.stream.IntStream.rangeClosed(1, loadBalancers).mapToObj(i -> "lb" + i).toList();
+        id = PREFIX + ProcessHandle.current().pid() + "-" + loadBalancers + "lb";
         try {
             dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "failover-lab-");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -81,7 +90,8 @@ final class Lab implements AutoCloseable {
                 "provisioner", "existing",
                 "sshPrivateKey", "unused",
                 "vip", VIP,
-                "loadBalancers", "[\"lab-lb1=" + ADDRESS.get("lb1") + "\",\"lab-lb2=" + ADDRESS.get("lb2") + "\"]",
+                "loadBalancers", lbs.stream().map(lb -> "\"lab-" + lb + "=" + ADDRESS.get(lb) + "\"")
+                        .collect(java.util.stream.Collectors.joining(",", "[", "]")),
                 "controlPlaneNodes", "[\"lab-m1=" + ADDRESS.get("m1") + "\",\"lab-m2=" + ADDRESS.get("m2") + "\",\"lab-m3="
                         + ADDRESS.get("m3") + "\"]")));
         Runtime.getRuntime().addShutdownHook(cleanupHook);
@@ -111,7 +121,7 @@ final class Lab implements AutoCloseable {
         run("ip netns add " + sw);
         run("ip -n " + sw + " link add br0 type bridge");
         run("ip -n " + sw + " link set br0 up");
-        for (String host : List.of("lb1", "lb2", "m1", "m2", "m3", "client")) {
+        for (String host : hosts()) {
             String n = ns(host);
             run("ip netns add " + n);
             run("ip -n " + sw + " link add p-" + host + " type veth peer name eth1 netns " + n);
@@ -126,14 +136,21 @@ final class Lab implements AutoCloseable {
         copy("failover/client.py");
         writeExecutable("notify.sh", Templates.load("keepalived/notify.sh"));
         writeExecutable("haproxy-watch.sh", Templates.load("keepalived/haproxy-watch.sh"));
-        for (int i = 0; i < 2; i++) {
-            String lb = LBS.get(i);
+        for (int i = 0; i < lbs.size(); i++) {
+            String lb = lbs.get(i);
             Node self = config.loadBalancers().get(i);
-            Node peer = config.loadBalancers().get(1 - i);
             write(lb + "-haproxy.cfg", HaproxyConfig.render(config, STATS_PASSWORD, dir.resolve(lb + "-admin.sock").toString())
                     .replace("    daemon\n", ""));
-            write(lb + "-keepalived.conf", KeepalivedConfig.render(config, self, peer, "labpass", "eth1", paths(lb)));
+            write(lb + "-keepalived.conf", KeepalivedConfig.render(config, self, "labpass", "eth1", paths(lb)));
         }
+    }
+
+    /** Every host namespace but the switch: the load balancers, the masters, the client. */
+    private List<String> hosts() {
+        List<String> hosts = new ArrayList<>(lbs);
+        hosts.addAll(MASTERS);
+        hosts.add("client");
+        return hosts;
     }
 
     KeepalivedConfig.Paths paths(String lb) {
@@ -147,17 +164,19 @@ final class Lab implements AutoCloseable {
         for (String m : MASTERS) {
             startApiServer(m);
         }
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             startHaproxy(lb);
             startWatcher(lb);
         }
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             startMonitor(lb);
         }
-        // lb1 first, as when the first load balancer boots first; lb2 then joins as BACKUP.
+        // lb1 first, as when the first load balancer boots first; the others then join as BACKUP.
         startKeepalived("lb1");
         awaitOwner("lb1", 5);
-        startKeepalived("lb2");
+        for (String lb : lbs.subList(1, lbs.size())) {
+            startKeepalived(lb);
+        }
     }
 
     void startApiServer(String m) {
@@ -246,13 +265,13 @@ final class Lab implements AutoCloseable {
     }
 
     void blockVrrp() {
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             run("ip netns exec " + ns(lb) + " iptables -A INPUT -p vrrp -j DROP");
         }
     }
 
     void unblockVrrp() {
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             run("ip netns exec " + ns(lb) + " iptables -D INPUT -p vrrp -j DROP");
         }
     }
@@ -281,10 +300,10 @@ final class Lab implements AutoCloseable {
             m.destroyForcibly();
         }
         monitors.clear();
-        for (String host : List.of("lb1", "lb2", "m1", "m2", "m3")) {
+        for (String host : hosts()) {
             sh("ip -n " + ns("sw") + " link set p-" + host + " up");
         }
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             sh("ip netns exec " + ns(lb) + " iptables -F INPUT");
             sh("ip -n " + ns(lb) + " addr del " + VIP + "/24 dev eth1");
             sh("rm -f " + paths(lb).trackFile());
@@ -322,7 +341,7 @@ final class Lab implements AutoCloseable {
     /** The LBs that hold the VIP right now (asked from the kernel). */
     List<String> vipOwners() {
         List<String> owners = new ArrayList<>();
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             if (sh("ip -n " + ns(lb) + " -4 -o addr show dev eth1").output().contains(" " + VIP + "/")) {
                 owners.add(lb);
             }

@@ -6,6 +6,7 @@ import dev.kubeha.render.NodeScript;
 import dev.kubeha.render.Templates;
 
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The scripts that make a host a load balancer: install, configure, remove. */
 public final class LoadBalancerScripts {
@@ -15,21 +16,22 @@ public final class LoadBalancerScripts {
     private LoadBalancerScripts() {
     }
 
-    public static String install(ClusterConfig config, Node self, Node peer) {
+    public static String install(ClusterConfig config, Node self) {
         return NodeScript.render("loadbalancer/install.sh", Map.of(
                 "FIREWALL", Boolean.toString(config.firewall()),
                 "API_PORT", Integer.toString(config.apiPort()),
                 "STATS_PORT", Integer.toString(config.haproxy().statsPort()),
-                "PEER_ADDRESS", peer.address()));
+                "PEER_ADDRESSES", KeepalivedConfig.peers(config, self).stream().map(Node::address)
+                        .collect(Collectors.joining(" "))));
     }
 
     /** Carries the stats password (and VRRPv2 auth_pass): send it only on stdin, as a secret. */
-    public static String configure(ClusterConfig config, Node self, Node peer, String statsPassword, String vrrpPassword) {
+    public static String configure(ClusterConfig config, Node self, String statsPassword, String vrrpPassword) {
         KeepalivedConfig.Paths paths = KeepalivedConfig.Paths.NODE;
         return NodeScript.render("loadbalancer/configure.sh", Map.of(
                 "SELF_ADDRESS", self.address(),
                 "HAPROXY_CFG", HaproxyConfig.render(config, statsPassword),
-                "KEEPALIVED_CONF", KeepalivedConfig.render(config, self, peer, vrrpPassword, INTERFACE_TOKEN, paths),
+                "KEEPALIVED_CONF", KeepalivedConfig.render(config, self, vrrpPassword, INTERFACE_TOKEN, paths),
                 "INTERFACE_TOKEN", INTERFACE_TOKEN,
                 "NOTIFY_SH", Templates.load("keepalived/notify.sh"),
                 "NOTIFY_PATH", paths.notifyScript(),
