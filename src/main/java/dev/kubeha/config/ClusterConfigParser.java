@@ -422,6 +422,9 @@ public final class ClusterConfigParser {
 
     // ---- load balancers ------------------------------------------------------------------------------------
 
+    /** The longest the load balancers may take to notice a stopping API server (see KubeadmConfigs). */
+    private static final int MAX_DETECTION_MS = 20_000;
+
     private HaproxySettings haproxy(int apiPort) {
         int statsPort = integer("haproxyStatsPort", 1, 65535);
         if (statsPort == apiPort) {
@@ -431,9 +434,16 @@ public final class ClusterConfigParser {
         if (!user.matches("[A-Za-z0-9_.-]{1,32}")) {
             error("haproxyStatsUser", "'" + user + "' must be 1-32 letters, digits, '.', '_' or '-'");
         }
+        int interval = integer("haproxyCheckIntervalMs", 100, 60_000);
+        int fall = integer("haproxyCheckFall", 1, 100);
+        if ((long) interval * (fall + 1) > MAX_DETECTION_MS) {
+            error("haproxyCheckIntervalMs", interval + " ms x (haproxyCheckFall " + fall + " + 1) is longer than "
+                    + MAX_DETECTION_MS / 1000 + " s: a stopping API server keeps serving that long (its shutdown delay)"
+                    + " so the load balancers take it out first, and must stop within the kubelet's 30 s grace period");
+        }
         return new HaproxySettings(statsPort, user,
-                integer("haproxyCheckIntervalMs", 100, 60_000),
-                integer("haproxyCheckFall", 1, 100),
+                interval,
+                fall,
                 integer("haproxyCheckRise", 1, 100),
                 integer("haproxyConnectTimeoutMs", 100, 60_000),
                 integer("haproxyRetries", 0, 10));

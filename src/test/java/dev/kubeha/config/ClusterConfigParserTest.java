@@ -111,6 +111,7 @@ class ClusterConfigParserTest {
                 Arguments.of("stats port equals API port", with("haproxyStatsPort", "6443"), "haproxyStatsPort", "own port"),
                 Arguments.of("control-plane VM too small", with("vagrantControlPlaneCpus", "1"), "vagrantControlPlaneCpus", "out of range"),
                 Arguments.of("unknown key (typo)", with("workrs", "[]"), "workrs", "did you mean workers"),
+                Arguments.of("checks too slow for the shutdown delay", with("haproxyCheckIntervalMs", "6000"), "haproxyCheckIntervalMs", "longer than 20 s"),
                 Arguments.of("unknown preemption", with("keepalivedPreempt", "sometimes"), "keepalivedPreempt", "delay, always, never"));
     }
 

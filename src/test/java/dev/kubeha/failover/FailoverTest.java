@@ -1,6 +1,8 @@
 package dev.kubeha.failover;
 
 import dev.kubeha.failover.Lab.Request;
+import dev.kubeha.render.kubeadm.KubeadmConfigs;
+import dev.kubeha.testing.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -265,6 +267,67 @@ class FailoverTest {
         }
     }
 
+    // ---- 9. rolling control-plane restart (an upgrade) ------------------------------------------------------------
+
+    /**
+     * The three API servers restarted one after the other as kubeadm upgrade does it (stop, start, wait until it
+     * answers /readyz as upgrade.sh waits, next), under traffic and with three watch streams open: (a) as before
+     * kubeha drained (no shutdown delay, no drain), (b) with the shutdown delay alone, (c) as kubeha does it now:
+     * drained on every load balancer by loadbalancer/backend.sh on the node first, ready again after.
+     */
+    @Test
+    @Order(10)
+    void rollingControlPlaneRestartWithTheDrainCostsNoRequestAndCutsNoWatch() {
+        double delay = KubeadmConfigs.shutdownDelaySeconds(lab.config);
+        for (int i = 0; i < RUNS; i++) {
+            rollingRestart("9a rolling API server restart, no shutdown delay, no drain (before)", 0, false);
+            rollingRestart("9b rolling API server restart, shutdown delay " + fmt(delay) + " s, no drain", delay, false);
+            RollingRun drained = rollingRestart("9c rolling API server restart, drain + shutdown delay " + fmt(delay) + " s (kubeha)",
+                    delay, true);
+            assertEquals(List.of(), drained.run().failures(), "drained first, a rolling restart costs no request");
+            assertEquals(List.of(), drained.cut(), "no watch stream is cut: each ends because its server ended it");
+            assertTrue(drained.ends().size() >= 3, "every API server ended its streams: " + drained.ends());
+        }
+        lab.apiShutdownDelay = delay;
+    }
+
+    record RollingRun(Run run, List<Lab.StreamEnd> ends) {
+        List<Lab.StreamEnd> cut() {
+            return ends.stream().filter(e -> !e.clean()).toList();
+        }
+    }
+
+    static RollingRun rollingRestart(String scenario, double delay, boolean drain) {
+        lab.apiShutdownDelay = delay;
+        double perServer = delay + 4;
+        Process[] watcher = new Process[1];
+        Run run = scenario(l -> {
+            watcher[0] = l.startWatcher(3, 3 * perServer + 2);
+            for (String m : Lab.MASTERS) {
+                if (drain) {
+                    Netns.Result r = l.backend(m, "lb_backend_drain");
+                    assertEquals(0, r.exitCode(), "drain " + m + ": " + r.output());
+                }
+                l.stopGracefully(m + "-api", delay + 6);
+                l.startApiServer(m);
+                for (int i = 0; i < 100 && !l.apiServerReady(m); i++) {
+                    Lab.sleep(0.1);
+                }
+                assertTrue(l.apiServerReady(m), m + " answers /readyz after its restart");
+                if (drain) {
+                    Netns.Result r = l.backend(m, "lb_backend_ready");
+                    assertEquals(0, r.exitCode(), "ready " + m + ": " + r.output());
+                }
+            }
+        }, 3 * perServer + 2);
+        List<Lab.StreamEnd> ends = Lab.streamEnds(watcher[0]);
+        RollingRun rolling = new RollingRun(run, ends);
+        record(scenario, run.measure(Double.NaN));
+        ROLLING.add(scenario + ": watch streams ended by their server " + (ends.size() - rolling.cut().size())
+                + ", cut " + rolling.cut().size());
+        return rolling;
+    }
+
     // ---- 8. three load balancers ---------------------------------------------------------------------------------
 
     @Test
@@ -324,6 +387,7 @@ class FailoverTest {
     }
 
     private static final List<String> SPLIT_BRAIN = new ArrayList<>();
+    private static final List<String> ROLLING = new ArrayList<>();
 
     // ---- report ---------------------------------------------------------------------------------------------
 
@@ -342,6 +406,7 @@ class FailoverTest {
                 + " gone or a cut link was down, broken by it. Outage: first to last failure. Added latency: worst successful request"
                 + " against the median before the fault.\n");
         SPLIT_BRAIN.forEach(line -> s.append("\nSplit brain: ").append(line).append('\n'));
+        ROLLING.forEach(line -> s.append("\nRolling restart ").append(line).append('\n'));
         return s.toString();
     }
 

@@ -6,7 +6,9 @@ import dev.kubeha.config.Node;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.render.Templates;
 import dev.kubeha.render.lb.HaproxyConfig;
+import dev.kubeha.render.kubeadm.KubeadmConfigs;
 import dev.kubeha.render.lb.KeepalivedConfig;
+import dev.kubeha.render.lb.LoadBalancerScripts;
 import dev.kubeha.testing.Netns;
 
 import java.io.BufferedReader;
@@ -46,6 +48,8 @@ final class Lab implements AutoCloseable {
 
     final ClusterConfig config;
     final Path dir;
+    /** The stand-in API servers' --shutdown-delay-duration (seconds) for those started from now on. */
+    double apiShutdownDelay;
     private final String id;
     private final Map<String, Process> daemons = new LinkedHashMap<>();
     private final List<Process> monitors = new ArrayList<>();
@@ -134,6 +138,18 @@ final class Lab implements AutoCloseable {
                 + " -out " + dir.resolve("cert.pem"));
         copy("failover/apiserver.py");
         copy("failover/client.py");
+        copy("failover/watcher.py");
+        writeExecutable("backend.sh", Templates.load(LoadBalancerScripts.BACKEND_LIBRARY));
+        for (String m : MASTERS) {
+            Path curlrc = dir.resolve(m + "-root/etc/kubeha/lb-admin.curlrc");
+            try {
+                Files.createDirectories(curlrc.getParent());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            write(dir.relativize(curlrc).toString(), LoadBalancerScripts.curlConfig(config, STATS_PASSWORD));
+        }
+        apiShutdownDelay = KubeadmConfigs.shutdownDelaySeconds(config);
         writeExecutable("notify.sh", Templates.load("keepalived/notify.sh"));
         writeExecutable("haproxy-watch.sh", Templates.load("keepalived/haproxy-watch.sh"));
         for (int i = 0; i < lbs.size(); i++) {
@@ -181,7 +197,41 @@ final class Lab implements AutoCloseable {
 
     void startApiServer(String m) {
         start(m + "-api", m, "/usr/bin/python3", dir.resolve("apiserver.py").toString(), m, "6443",
-                dir.resolve("cert.pem").toString(), dir.resolve("key.pem").toString());
+                dir.resolve("cert.pem").toString(), dir.resolve("key.pem").toString(), Double.toString(apiShutdownDelay));
+    }
+
+    /** Whether the API server on master {@code m} answers /readyz with ok (what upgrade.sh waits for). */
+    boolean apiServerReady(String m) {
+        return sh("ip netns exec " + ns(m) + " curl -sk --max-time 1 https://" + ADDRESS.get(m) + ":6443/readyz").output().trim().equals("ok");
+    }
+
+    /**
+     * Runs kubeha's loadbalancer/backend.sh on master {@code m}, as its upgrade does: {@code lb_backend_drain} or
+     * {@code lb_backend_ready} of its own server on every load balancer, through their stats pages; returns its
+     * exit code and log.
+     */
+    Netns.Result backend(String m, String function) {
+        String lbAddresses = lbs.stream().map(ADDRESS::get).collect(java.util.stream.Collectors.joining(" "));
+        return sh("ip netns exec " + ns(m) + " env KUBEHA_ROOT=" + dir.resolve(m + "-root") + " LB_ADDRESSES='" + lbAddresses
+                + "' LB_STATS_PORT=" + config.haproxy().statsPort() + " bash -c 'set -euo pipefail; log() { echo \"$*\" >&2; }; . "
+                + dir.resolve("backend.sh") + "; " + function + " lab-" + m + "' 2>&1");
+    }
+
+    /** SIGTERM and wait up to {@code seconds} for the daemon to exit by itself (then SIGKILL). */
+    void stopGracefully(String key, double seconds) {
+        Process p = daemons.remove(key);
+        if (p != null) {
+            p.destroy();
+            try {
+                if (!p.waitFor((long) (seconds * 1000), TimeUnit.MILLISECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    throw new IllegalStateException(key + " did not stop within " + seconds + " s of SIGTERM");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     void startHaproxy(String lb) {
@@ -378,6 +428,41 @@ final class Lab implements AutoCloseable {
             }
         }
         return "?";
+    }
+
+    /** Runs the watcher in the client namespace: {@code streams} long-lived watch streams for {@code seconds}. */
+    Process startWatcher(int streams, double seconds) {
+        try {
+            return new ProcessBuilder("ip", "netns", "exec", ns("client"), "/usr/bin/python3", dir.resolve("watcher.py").toString(),
+                    VIP, Integer.toString(config.apiPort()), Integer.toString(streams), Double.toString(seconds))
+                    .redirectError(dir.resolve("watcher.err").toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The watch streams that ended: when, whether their server ended them (clean) or they were cut, which master. */
+    static List<StreamEnd> streamEnds(Process watcher) {
+        try {
+            String out = new String(watcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            watcher.waitFor(15, TimeUnit.SECONDS);
+            List<StreamEnd> ends = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                String[] f = line.trim().split(" ");
+                if (f.length == 3) {
+                    ends.add(new StreamEnd(Double.parseDouble(f[0]), f[1].equals("1"), f[2]));
+                }
+            }
+            return ends;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
+    record StreamEnd(double at, boolean clean, String backend) {
     }
 
     /** Runs the client in its namespace in the background: a request every 50 ms for {@code seconds}. */

@@ -40,6 +40,39 @@ public final class LoadBalancerScripts {
                 "WATCH_UNIT", KeepalivedConfig.watchUnit(config, paths)));
     }
 
+    /** The functions that drain a control-plane node's API server on every load balancer and make it ready again. */
+    public static final String BACKEND_LIBRARY = "loadbalancer/backend.sh";
+
+    /** What {@link #BACKEND_LIBRARY} needs: every load balancer's address and the stats port. */
+    public static Map<String, String> backendParameters(ClusterConfig config) {
+        return Map.of("LB_ADDRESSES", config.loadBalancers().stream().map(Node::address).collect(Collectors.joining(" ")),
+                "LB_STATS_PORT", Integer.toString(config.haproxy().statsPort()));
+    }
+
+    /**
+     * On a control-plane node: the stats credentials as a root-only curl config, for {@link #BACKEND_LIBRARY}.
+     * Carries the stats password: send it only on stdin, as a secret.
+     */
+    public static String access(ClusterConfig config, String statsPassword) {
+        return NodeScript.render("loadbalancer/access.sh", Map.of("CURL_CONFIG", curlConfig(config, statsPassword)));
+    }
+
+    /** The curl config file that access.sh writes: the stats credentials (a secret). */
+    public static String curlConfig(ClusterConfig config, String statsPassword) {
+        return "# kubeha: the load balancers' stats credentials (loadbalancer/backend.sh)\nuser = \""
+                + curlQuoted(config.haproxy().statsUser() + ":" + statsPassword) + "\"";
+    }
+
+    /** Delete of the access step: removes the credentials. Carries no secrets. */
+    public static String accessRemove() {
+        return NodeScript.render("loadbalancer/access-remove.sh", Map.of());
+    }
+
+    /** A string in a curl config file's double quotes: backslash and double quote escaped (curl's config syntax). */
+    static String curlQuoted(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
     public static String remove(ClusterConfig config, Node self) {
         return NodeScript.render("loadbalancer/remove.sh", Map.of("NOTIFY_PATH", KeepalivedConfig.Paths.NODE.notifyScript(),
                 "STATE_DIR", KeepalivedConfig.Paths.NODE.stateDir()));

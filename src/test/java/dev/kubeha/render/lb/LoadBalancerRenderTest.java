@@ -39,7 +39,8 @@ class LoadBalancerRenderTest {
         assertTrue(cfg.contains("balance roundrobin"));
         assertTrue(cfg.contains("option redispatch"));
         assertTrue(cfg.contains("check check-ssl verify none"));
-        assertTrue(cfg.contains("uri /healthz"));
+        assertTrue(cfg.contains("http-check send meth GET uri /readyz ver"), "checks /readyz, which a stopping API server fails first");
+        assertTrue(cfg.contains("stats admin if { http_auth(kubeha_stats) }"), "drain/ready only with the stats credentials");
         assertTrue(cfg.contains("use-service prometheus-exporter if { path /metrics }"));
         assertTrue(cfg.indexOf("http-request auth realm kubeha unless { http_auth(kubeha_stats) }")
                 < cfg.indexOf("use-service prometheus-exporter"), "/metrics asks for the credentials first");
