@@ -64,12 +64,6 @@ due() {
 container_running() { [ -n "$(crictl ps --state running --name "^$1\$" -q 2>/dev/null)" ]; }
 container_gone() { ! container_running "$1"; }
 
-# Load-balancer hooks around the restart of this node's API server (the lb work fills them in: take this backend
-# out of the load balancers before it stops, put it back once it is ready). Until then HAProxy's health check finds
-# the stopped API server within its check interval.
-api_server_leaving() { log "API server of $1 restarts"; }
-api_server_back() { log "API server of $1 is ready again"; }
-
 # restart_static_pod NAME: the kubelet stops the pod (its manifest moved out), then starts it again.
 restart_static_pod() {
   local name="$1"
@@ -118,13 +112,15 @@ $(echo "$still" | tr '\n' ' ')(signed by an external CA, which kubeadm cannot re
   mark_done "$pending"
 fi
 
-# etcd first (this API server talks to its own etcd), then the API server, then the components that use it.
+# etcd first (this API server talks only to its own etcd, so it is drained from the load balancers for both:
+# components/loadbalancer/backend.sh), then the API server, then the components that use it.
+lb_backend_drain "$NODE_NAME" || die "the load balancers did not drain $NODE_NAME's API server; no pod was restarted \
+(check the stats credentials and that every load balancer lists $NODE_NAME)"
 restart_static_pod etcd
-api_server_leaving "$NODE_NAME"
 restart_static_pod kube-apiserver
 wait_until 300 api_server_ready "$NODE_ADDRESS" "$API_PORT" \
   || die "the API server of $NODE_NAME is not ready 5 minutes after its certificates were renewed"
-api_server_back "$NODE_NAME"
+lb_backend_ready "$NODE_NAME" || die "the load balancers did not put $NODE_NAME's API server back"
 restart_static_pod kube-controller-manager
 restart_static_pod kube-scheduler
 rm -f "$pending"

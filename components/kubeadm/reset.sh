@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
 # kubeha: leave the cluster (Pulumi delete of a node's init or join). kubeadm reset also removes a control-plane
-# node's etcd member. Parameters: NODE_NAME. Carries no secrets (it runs as a command line).
+# node's etcd member. Parameters: NODE_NAME, LB_ADDRESSES, LB_STATS_PORT. Carries no secrets (it runs as a command
+# line): a control-plane node's API server is drained on the load balancers (loadbalancer/backend.sh, with the
+# credentials its <node>-lb-access step left on it) before kubeadm reset stops it.
+if [ -f "${KUBEHA_ROOT}/etc/kubernetes/manifests/kube-apiserver.yaml" ]; then
+  lb_backend_drain "$NODE_NAME" || log "the load balancers did not drain $NODE_NAME's API server; it leaves anyway"
+fi
 if command -v kubeadm >/dev/null 2>&1 && [ -d "${KUBEHA_ROOT}/etc/kubernetes" ]; then
   kubeadm reset -f >&2 || die "kubeadm reset failed on $NODE_NAME"
 fi

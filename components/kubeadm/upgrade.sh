@@ -6,7 +6,9 @@
 # one node at a time, control plane first. A node that runs the version already is left alone.
 # Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, FIRST (true|false), CONTROL_PLANE (true|false),
 # KUBERNETES_MINOR (1.32), KUBERNETES_PATCH (1.32.1, or empty for the newest of the minor), KUBERNETES_DEB_* and
-# KUBERNETES_RPM_* (the package repository of the new minor, see repo_kubernetes).
+# KUBERNETES_RPM_* (the package repository of the new minor, see repo_kubernetes), LB_ADDRESSES and LB_STATS_PORT
+# (loadbalancer/backend.sh: a control-plane node's API server is drained on every load balancer before kubeadm
+# restarts it, and made ready again once it answers).
 running="$(kubelet_version)"
 [ -n "$running" ] || die "the kubelet is not installed on $NODE_NAME"
 wanted="${KUBERNETES_PATCH:-$KUBERNETES_MINOR}"
@@ -31,6 +33,12 @@ log "upgrading $NODE_NAME from Kubernetes $running to $patch"
 kube_packages_install "$patch" kubeadm
 # kubeadm upgrades this node's etcd too: a snapshot of it first (lib/os.sh).
 if [ "$CONTROL_PLANE" = true ]; then etcd_snapshot before-upgrade; fi
+if [ "$CONTROL_PLANE" = true ]; then
+  # kubeadm replaces the API server's static pod: no new connection goes to it from here on; the ones it has
+  # finish (the API server's --shutdown-delay-duration keeps it serving while it stops).
+  lb_backend_drain "$NODE_NAME" || die "the load balancers did not drain $NODE_NAME's API server; nothing was \
+upgraded (check the stats credentials and that every load balancer lists $NODE_NAME)"
+fi
 if [ "$FIRST" = true ]; then
   kubeadm upgrade apply -y "v${patch}" >&2 || die "kubeadm upgrade apply v${patch} failed on $NODE_NAME"
 else
@@ -43,6 +51,10 @@ svc_restart kubelet
 if [ "$CONTROL_PLANE" = true ]; then
   # The API server of this node answers again before the next node goes.
   wait_until 300 api_server_ready "$NODE_ADDRESS" "$API_PORT" \
-    || die "the API server of $NODE_NAME is not ready 5 minutes after the upgrade"
+    || die "the API server of $NODE_NAME is not ready 5 minutes after the upgrade (it stays drained on the load \
+balancers until a run of kubeha finds it ready)"
+fi
+if [ "$CONTROL_PLANE" = true ]; then
+  lb_backend_ready "$NODE_NAME" || die "the load balancers did not put $NODE_NAME's API server back"
 fi
 log "$NODE_NAME upgraded to Kubernetes $patch"

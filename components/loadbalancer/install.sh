@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
 # kubeha: install HAProxy and Keepalived on a load balancer. Parameters: FIREWALL, API_PORT, STATS_PORT,
-# PEER_ADDRESS. Idempotent; delete is remove.sh.
+# PEER_ADDRESSES (the other load balancers, space-separated). Idempotent; delete is remove.sh.
 pkg_install haproxy keepalived curl
 mkdir -p "${KUBEHA_ROOT}/usr/local/lib/kubeha"
 
@@ -18,21 +18,23 @@ fi
 
 if [ "$FIREWALL" = true ]; then
   firewall_open "${API_PORT}/tcp" "${STATS_PORT}/tcp"
-  # VRRP (IP protocol 112) from the peer load balancer only.
-  case "$(firewall_kind)" in
-    firewalld)
-      rule="rule family=ipv4 source address=${PEER_ADDRESS} protocol value=vrrp accept"
-      if ! firewall-cmd --permanent --query-rich-rule="$rule" >/dev/null 2>&1; then
-        firewall-cmd --permanent --add-rich-rule="$rule" >/dev/null || die "firewall-cmd cannot allow VRRP from $PEER_ADDRESS"
-        firewall-cmd --reload >/dev/null || die "firewall-cmd --reload failed"
-      fi
-      ;;
-    ufw)
-      if ! grep -q "vrrp.*${PEER_ADDRESS}" <<<"$(ufw status 2>/dev/null)"; then
-        ufw allow proto vrrp from "$PEER_ADDRESS" >/dev/null || die "ufw cannot allow VRRP from $PEER_ADDRESS \
+  # VRRP (IP protocol 112) from the other load balancers only.
+  for peer in $PEER_ADDRESSES; do
+    case "$(firewall_kind)" in
+      firewalld)
+        rule="rule family=ipv4 source address=${peer} protocol value=vrrp accept"
+        if ! firewall-cmd --permanent --query-rich-rule="$rule" >/dev/null 2>&1; then
+          firewall-cmd --permanent --add-rich-rule="$rule" >/dev/null || die "firewall-cmd cannot allow VRRP from $peer"
+          firewall-cmd --reload >/dev/null || die "firewall-cmd --reload failed"
+        fi
+        ;;
+      ufw)
+        if ! grep -q "vrrp.*${peer}" <<<"$(ufw status 2>/dev/null)"; then
+          ufw allow proto vrrp from "$peer" >/dev/null || die "ufw cannot allow VRRP from $peer \
 (ufw before 0.36.2, as on Ubuntu 22.04, knows no 'proto vrrp': accept IP protocol 112 from the peer in /etc/ufw/before.rules)"
-      fi
-      ;;
-  esac
+        fi
+        ;;
+    esac
+  done
 fi
 log "haproxy and keepalived installed"

@@ -9,6 +9,7 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.providers.command.remote.Command;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.render.kubeconfig.Kubeconfigs;
+import dev.kubeha.render.lb.LoadBalancerScripts;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ public final class ControlPlane extends ComponentResource {
         this.identity = identity;
         Command firstPrepared = prepare(config, first, this);
         List<Resource> initAfter = new ArrayList<>(loadBalancerReady);
-        initAfter.add(firstPrepared);
+        initAfter.add(loadBalancerAccess(config, first, secrets, firstPrepared, this));
         this.init = RemoteScript.run(first, RemoteScript.Spec
                 .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
                         NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
@@ -89,7 +90,8 @@ public final class ControlPlane extends ComponentResource {
                 serial, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
-            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, prepared), identity,
+            Command access = loadBalancerAccess(config, host, secrets, prepared, this);
+            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, access), identity,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
@@ -146,6 +148,20 @@ public final class ControlPlane extends ComponentResource {
     static Command prepare(ClusterConfig config, Host host, Resource parent) {
         return RemoteScript.run(host, RemoteScript.Spec.of("prepare", Output.of(NodeScripts.prepare(config, host.node()))),
                 parent);
+    }
+
+    /**
+     * {@code <node>-lb-access}: the load balancers' stats credentials on a control-plane node (a secret step), with
+     * which its upgrade and its teardown drain its API server on every load balancer (loadbalancer/backend.sh).
+     * Before the node's init or join, so its teardown (after) still finds them.
+     */
+    static Command loadBalancerAccess(ClusterConfig config, Host host, ClusterSecrets secrets, Resource prepared,
+                                      Resource parent) {
+        return RemoteScript.run(host, RemoteScript.Spec
+                .of("lb-access", secrets.statsPassword().applyValue(p -> LoadBalancerScripts.access(config, p)).asSecret())
+                .after(List.of(prepared))
+                .onDelete(LoadBalancerScripts.accessRemove())
+                .withSecrets(), parent);
     }
 
     /** The host that ran kubeadm init, where credentials are refreshed and nodes drained. */

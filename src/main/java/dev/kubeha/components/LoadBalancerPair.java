@@ -6,7 +6,6 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.kubeha.config.ClusterConfig;
-import dev.kubeha.config.Node;
 import dev.kubeha.providers.command.remote.Command;
 import dev.kubeha.render.lb.LoadBalancerScripts;
 
@@ -15,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Two load balancers running HAProxy (TCP, round robin over every API server, /healthz checks) and Keepalived
- * (the VIP, unicast VRRP between the two). Per host: {@code <lb>-install} (packages, services; delete removes
+ * The load balancers (two or more; the name stays, as it is part of every existing stack's URNs) running HAProxy
+ * (TCP, round robin over every API server, /readyz checks) and Keepalived (the VIP, unicast VRRP between all of
+ * them, the first one holding it at start). Per host: {@code <lb>-install} (packages, services; delete removes
  * them) and {@code <lb>-configure} (renders, validates with the real tools, reloads only on change). A changed
  * backend list changes only the configure scripts' stdin: Pulumi updates them in place.
  */
@@ -29,7 +29,7 @@ public final class LoadBalancerPair extends ComponentResource {
     /** The stats page through the VIP (served by whichever LB holds it). */
     @Export(name = "statsUrl", refs = {String.class}, tree = "[0]")
     public final Output<String> statsUrl;
-    /** The LB that holds the VIP first (the higher VRRP priority). */
+    /** The LB that holds the VIP first (the highest VRRP priority). */
     @Export(name = "initialMaster", refs = {String.class}, tree = "[0]")
     public final Output<String> initialMaster;
 
@@ -38,14 +38,12 @@ public final class LoadBalancerPair extends ComponentResource {
     public LoadBalancerPair(String name, ClusterConfig config, List<Host> hosts, ClusterSecrets secrets,
                             ComponentResourceOptions options) {
         super(TYPE, name, options);
-        for (int i = 0; i < hosts.size(); i++) {
-            Host self = hosts.get(i);
-            Node peer = hosts.get(1 - i).node();
+        for (Host self : hosts) {
             Command install = RemoteScript.run(self, RemoteScript.Spec
-                    .of("install", Output.of(LoadBalancerScripts.install(config, self.node(), peer)))
+                    .of("install", Output.of(LoadBalancerScripts.install(config, self.node())))
                     .onDelete(LoadBalancerScripts.remove(config, self.node())), this);
             Output<String> configure = Output.tuple(secrets.statsPassword(), secrets.vrrpPassword()).applyValue(t ->
-                    LoadBalancerScripts.configure(config, self.node(), peer, t.t1, t.t2));
+                    LoadBalancerScripts.configure(config, self.node(), t.t1, t.t2));
             configured.add(RemoteScript.run(self, RemoteScript.Spec.of("configure", configure.asSecret())
                     .after(List.of(install)).withSecrets(), this));
         }

@@ -252,8 +252,10 @@ public final class ClusterConfigParser {
 
     private void checkCounts(List<Node> loadBalancers, List<Node> controlPlane, boolean allowEven) {
         int lbCount = list("loadBalancers").size();
-        if (lbCount != 2) {
-            error("loadBalancers", "has " + lbCount + " entries; the load-balancer pair needs exactly 2");
+        if (lbCount < 2 || lbCount > ClusterConfig.MAX_LOAD_BALANCERS) {
+            error("loadBalancers", "has " + lbCount + " entries; give 2 to " + ClusterConfig.MAX_LOAD_BALANCERS
+                    + " load balancers (the VIP needs a second one to move to; VRRP priorities fall by one from "
+                    + "the first in list order)");
         }
         int cpCount = list("controlPlaneNodes").size();
         if (cpCount == 0) {
@@ -482,6 +484,9 @@ public final class ClusterConfigParser {
 
     // ---- load balancers ------------------------------------------------------------------------------------
 
+    /** The longest the load balancers may take to notice a stopping API server (see KubeadmConfigs). */
+    private static final int MAX_DETECTION_MS = 20_000;
+
     private HaproxySettings haproxy(int apiPort) {
         int statsPort = integer("haproxyStatsPort", 1, 65535);
         if (statsPort == apiPort) {
@@ -491,9 +496,16 @@ public final class ClusterConfigParser {
         if (!user.matches("[A-Za-z0-9_.-]{1,32}")) {
             error("haproxyStatsUser", "'" + user + "' must be 1-32 letters, digits, '.', '_' or '-'");
         }
+        int interval = integer("haproxyCheckIntervalMs", 100, 60_000);
+        int fall = integer("haproxyCheckFall", 1, 100);
+        if ((long) interval * (fall + 1) > MAX_DETECTION_MS) {
+            error("haproxyCheckIntervalMs", interval + " ms x (haproxyCheckFall " + fall + " + 1) is longer than "
+                    + MAX_DETECTION_MS / 1000 + " s: a stopping API server keeps serving that long (its shutdown delay)"
+                    + " so the load balancers take it out first, and must stop within the kubelet's 30 s grace period");
+        }
         return new HaproxySettings(statsPort, user,
-                integer("haproxyCheckIntervalMs", 100, 60_000),
-                integer("haproxyCheckFall", 1, 100),
+                interval,
+                fall,
                 integer("haproxyCheckRise", 1, 100),
                 integer("haproxyConnectTimeoutMs", 100, 60_000),
                 integer("haproxyRetries", 0, 10));

@@ -20,6 +20,14 @@ public final class NodeScript {
      * @param params parameter name (UPPER_SNAKE) to value; each becomes {@code NAME='value'} before the body
      */
     public static String render(String path, Map<String, String> params) {
+        return render(path, params, java.util.List.of());
+    }
+
+    /**
+     * The same, with more shared functions from {@code components/} between lib/os.sh and the body (e.g.
+     * {@code loadbalancer/backend.sh} for the scripts that stop an API server).
+     */
+    public static String render(String path, Map<String, String> params, java.util.List<String> libraries) {
         StringBuilder out = new StringBuilder();
         out.append("#!/usr/bin/env bash\n");
         // Parameter values are single-quoted on purpose; the bodies are shellchecked without this exclusion.
@@ -36,6 +44,7 @@ public final class NodeScript {
             out.append(e.getKey()).append('=').append(Shell.quote(e.getValue())).append('\n');
         });
         out.append(body("lib/os.sh"));
+        libraries.forEach(library -> out.append(body(library)));
         out.append(body(path));
         out.append("}\n");
         return out.toString();

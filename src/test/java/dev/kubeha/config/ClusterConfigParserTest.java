@@ -75,8 +75,7 @@ class ClusterConfigParserTest {
 
     static Stream<Arguments> invalidConfigs() {
         return Stream.of(
-                Arguments.of("one load balancer", with("loadBalancers", "[\"lb1=192.168.56.5\"]"), "loadBalancers", "exactly 2"),
-                Arguments.of("three load balancers", with("loadBalancers", "[\"lb1=192.168.56.5\",\"lb2=192.168.56.6\",\"lb3=192.168.56.7\"]"), "loadBalancers", "exactly 2"),
+                Arguments.of("one load balancer", with("loadBalancers", "[\"lb1=192.168.56.5\"]"), "loadBalancers", "give 2 to 100"),
                 Arguments.of("no control plane", with("controlPlaneNodes", "[]"), "controlPlaneNodes", "is empty"),
                 Arguments.of("even control plane", with("controlPlaneNodes", "[\"cp1=192.168.56.10\",\"cp2=192.168.56.11\"]"), "controlPlaneNodes", "allowEvenControlPlane"),
                 Arguments.of("workers not a list", with("workers", "-1"), "workers", "list"),
@@ -112,6 +111,7 @@ class ClusterConfigParserTest {
                 Arguments.of("stats port equals API port", with("haproxyStatsPort", "6443"), "haproxyStatsPort", "own port"),
                 Arguments.of("control-plane VM too small", with("vagrantControlPlaneCpus", "1"), "vagrantControlPlaneCpus", "out of range"),
                 Arguments.of("unknown key (typo)", with("workrs", "[]"), "workrs", "did you mean workers"),
+                Arguments.of("checks too slow for the shutdown delay", with("haproxyCheckIntervalMs", "6000"), "haproxyCheckIntervalMs", "longer than 20 s"),
                 Arguments.of("unknown preemption", with("keepalivedPreempt", "sometimes"), "keepalivedPreempt", "delay, always, never"),
                 Arguments.of("a minor newer than kubeha knows", with("kubernetesVersion", "1.38"), "kubernetesVersion",
                         "'1.38' is not supported; kubeha supports 1.29 to 1.37; supported by upstream today: "),
@@ -199,6 +199,20 @@ class ClusterConfigParserTest {
     @Test
     void aPodSubnetWithExactlyOneRangePerNodeIsAccepted() {
         assertEquals(List.of(), parse(with("podSubnet", "10.244.0.0/22")).errors(), "4 nodes, 4 ranges of /24");
+    }
+
+    @Test
+    void threeLoadBalancersAreAcceptedAndAHundredAndOneAreNot() {
+        ClusterConfigParser.Result three = parse(with("loadBalancers",
+                "[\"lb1=192.168.56.5\",\"lb2=192.168.56.6\",\"lb3=192.168.56.7\"]"));
+        assertEquals(List.of(), three.errors());
+        String many = java.util.stream.IntStream.rangeClosed(1, 101).mapToObj(i -> "\"lb" + i + "=10.1." + (i / 200) + "." + (i % 200 + 1) + "\"")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+        ClusterConfigParser.Result tooMany = parse(with("loadBalancers", many, "vip", "10.1.0.250", "vipPrefixLength", "16",
+                "controlPlaneNodes", "[\"cp1=10.1.1.10\",\"cp2=10.1.1.11\",\"cp3=10.1.1.12\"]", "workers", "[]",
+                "podSubnet", "10.244.0.0/16"));
+        assertTrue(tooMany.errors().stream().anyMatch(e -> e.toString().startsWith("kubeha:loadBalancers: has 101 entries; give 2 to 100")),
+                tooMany.errors().toString());
     }
 
     @Test

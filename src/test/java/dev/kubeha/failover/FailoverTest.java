@@ -1,6 +1,8 @@
 package dev.kubeha.failover;
 
 import dev.kubeha.failover.Lab.Request;
+import dev.kubeha.render.kubeadm.KubeadmConfigs;
+import dev.kubeha.testing.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -71,11 +73,17 @@ class FailoverTest {
      *                and requests sent before that were already under way on the process or host it hit
      */
     static Run scenario(Consumer<Lab> fault, double observe, boolean instant) {
+        return scenario(lab, fault, observe, instant);
+    }
+
+    /** The same in another lab (one with three load balancers). */
+    static Run scenario(Lab lab, Consumer<Lab> fault, double observe, boolean instant) {
         lab.stopAll();
         lab.startAll();
         assertTrue(lab.awaitOwner("lb1", 8) >= 0, "the VIP settles on lb1 at start; owners: " + lab.vipOwners());
-        awaitBackendsUp("lb1");
-        awaitBackendsUp("lb2");
+        for (String lb : lab.lbs) {
+            awaitBackendsUp(lab, lb);
+        }
         Process client = lab.startClient(LEAD_IN + observe);
         Lab.sleep(LEAD_IN);
         double t0 = Lab.now();
@@ -85,7 +93,7 @@ class FailoverTest {
         return new Run(t0, struck, requests);
     }
 
-    static void awaitBackendsUp(String lb) {
+    static void awaitBackendsUp(Lab lab, String lb) {
         for (int i = 0; i < 100; i++) {
             if (Lab.MASTERS.stream().allMatch(m -> lab.backendStatus(lb, "lab-" + m).equals("UP"))) {
                 return;
@@ -223,11 +231,7 @@ class FailoverTest {
     void activeLoadBalancerDeathMovesTheVipWithinOneAndAHalfSeconds() {
         // Issue bound 1.5 s; VRRPv3 with 100 ms adverts measured 0.31-0.38 s, so the bound is tightened to 1 s.
         for (int i = 0; i < RUNS; i++) {
-            vipFailover("4a active LB crashed (Keepalived + HAProxy SIGKILL)", l -> {
-                l.crash("lb1-keepalived");
-                l.kill("lb1-haproxy");
-                l.kill("lb1-watch");
-            }, 1.0, true);
+            vipFailover("4a active LB crashed (Keepalived + HAProxy SIGKILL)", l -> crashLoadBalancer(l, "lb1"), 1.0, true);
         }
         for (int i = 0; i < RUNS; i++) {
             vipFailover("4b active LB cut off (link down)", l -> l.linkDown("lb1"), 1.0);
@@ -263,6 +267,104 @@ class FailoverTest {
         }
     }
 
+    // ---- 9. rolling control-plane restart (an upgrade) ------------------------------------------------------------
+
+    /**
+     * The three API servers restarted one after the other as kubeadm upgrade does it (stop, start, wait until it
+     * answers /readyz as upgrade.sh waits, next), under traffic and with three watch streams open: (a) as before
+     * kubeha drained (no shutdown delay, no drain), (b) with the shutdown delay alone, (c) as kubeha does it now:
+     * drained on every load balancer by loadbalancer/backend.sh on the node first, ready again after.
+     */
+    @Test
+    @Order(10)
+    void rollingControlPlaneRestartWithTheDrainCostsNoRequestAndCutsNoWatch() {
+        double delay = KubeadmConfigs.shutdownDelaySeconds(lab.config);
+        for (int i = 0; i < RUNS; i++) {
+            rollingRestart("9a rolling API server restart, no shutdown delay, no drain (before)", 0, false);
+            rollingRestart("9b rolling API server restart, shutdown delay " + fmt(delay) + " s, no drain", delay, false);
+            RollingRun drained = rollingRestart("9c rolling API server restart, drain + shutdown delay " + fmt(delay) + " s (kubeha)",
+                    delay, true);
+            assertEquals(List.of(), drained.run().failures(), "drained first, a rolling restart costs no request");
+            assertEquals(List.of(), drained.cut(), "no watch stream is cut: each ends because its server ended it");
+            assertTrue(drained.ends().size() >= 3, "every API server ended its streams: " + drained.ends());
+        }
+        lab.apiShutdownDelay = delay;
+    }
+
+    record RollingRun(Run run, List<Lab.StreamEnd> ends) {
+        List<Lab.StreamEnd> cut() {
+            return ends.stream().filter(e -> !e.clean()).toList();
+        }
+    }
+
+    static RollingRun rollingRestart(String scenario, double delay, boolean drain) {
+        lab.apiShutdownDelay = delay;
+        double perServer = delay + 4;
+        Process[] watcher = new Process[1];
+        Run run = scenario(l -> {
+            watcher[0] = l.startWatcher(3, 3 * perServer + 2);
+            for (String m : Lab.MASTERS) {
+                if (drain) {
+                    Netns.Result r = l.backend(m, "lb_backend_drain");
+                    assertEquals(0, r.exitCode(), "drain " + m + ": " + r.output());
+                }
+                l.stopGracefully(m + "-api", delay + 6);
+                l.startApiServer(m);
+                for (int i = 0; i < 100 && !l.apiServerReady(m); i++) {
+                    Lab.sleep(0.1);
+                }
+                assertTrue(l.apiServerReady(m), m + " answers /readyz after its restart");
+                if (drain) {
+                    Netns.Result r = l.backend(m, "lb_backend_ready");
+                    assertEquals(0, r.exitCode(), "ready " + m + ": " + r.output());
+                }
+            }
+        }, 3 * perServer + 2);
+        List<Lab.StreamEnd> ends = Lab.streamEnds(watcher[0]);
+        RollingRun rolling = new RollingRun(run, ends);
+        record(scenario, run.measure(Double.NaN));
+        ROLLING.add(scenario + ": watch streams ended by their server " + (ends.size() - rolling.cut().size())
+                + ", cut " + rolling.cut().size());
+        return rolling;
+    }
+
+    // ---- 8. three load balancers ---------------------------------------------------------------------------------
+
+    @Test
+    @Order(9)
+    void withThreeLoadBalancersTheVipMovesDownThePriorityListAsHoldersDie() {
+        try (Lab three = new Lab(3)) {
+            for (int i = 0; i < RUNS; i++) {
+                double[] secondFault = new double[1];
+                Run run = scenario(three, l -> {
+                    crashLoadBalancer(l, "lb1");
+                    Lab.sleep(2.0);
+                    secondFault[0] = Lab.now();
+                    crashLoadBalancer(l, "lb2");
+                }, 5, true);
+                double toLb2 = three.vipAddedOn("lb2", run.t0()) - run.t0();
+                double toLb3 = three.vipAddedOn("lb3", secondFault[0]) - secondFault[0];
+                record("8a 3 LBs: holder lb1 crashed, VIP to lb2 (the next priority)", run.measure(toLb2));
+                record("8b 3 LBs: then lb2 crashed, VIP to lb3", new Measure(toLb3, 0, 0, 0, 0, 0));
+                assertTrue(toLb2 <= 1.0, "VIP on lb2 after " + fmt(toLb2) + " s; bound 1 s");
+                assertTrue(Double.isNaN(three.vipAddedOn("lb3", run.t0())) || three.vipAddedOn("lb3", run.t0()) >= secondFault[0],
+                        "lb3 (lowest priority) stays BACKUP while lb2 is alive");
+                assertTrue(toLb3 <= 1.0, "VIP on lb3 after " + fmt(toLb3) + " s; bound 1 s");
+                assertTrue(three.vipOwners().contains("lb3"), "the VIP lands on the last: " + three.vipOwners());
+                assertEquals(List.of(), run.failures(), "no request fails while the VIP moves twice");
+                run.assertRecoveredWithin(2.0 + toLb3 + 1.0, "8 three load balancers");
+            }
+            three.stopAll();
+        }
+    }
+
+    /** The load balancer's machine dies: Keepalived (frozen, then killed), HAProxy and the watcher at once. */
+    static void crashLoadBalancer(Lab l, String lb) {
+        l.crash(lb + "-keepalived");
+        l.kill(lb + "-haproxy");
+        l.kill(lb + "-watch");
+    }
+
     // ---- 7. split brain -----------------------------------------------------------------------------------------
 
     @Test
@@ -285,6 +387,7 @@ class FailoverTest {
     }
 
     private static final List<String> SPLIT_BRAIN = new ArrayList<>();
+    private static final List<String> ROLLING = new ArrayList<>();
 
     // ---- report ---------------------------------------------------------------------------------------------
 
@@ -303,6 +406,7 @@ class FailoverTest {
                 + " gone or a cut link was down, broken by it. Outage: first to last failure. Added latency: worst successful request"
                 + " against the median before the fault.\n");
         SPLIT_BRAIN.forEach(line -> s.append("\nSplit brain: ").append(line).append('\n'));
+        ROLLING.forEach(line -> s.append("\nRolling restart ").append(line).append('\n'));
         return s.toString();
     }
 

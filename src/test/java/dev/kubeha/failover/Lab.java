@@ -6,7 +6,9 @@ import dev.kubeha.config.Node;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.render.Templates;
 import dev.kubeha.render.lb.HaproxyConfig;
+import dev.kubeha.render.kubeadm.KubeadmConfigs;
 import dev.kubeha.render.lb.KeepalivedConfig;
+import dev.kubeha.render.lb.LoadBalancerScripts;
 import dev.kubeha.testing.Netns;
 
 import java.io.BufferedReader;
@@ -27,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The failover lab: network namespaces on a bridge with no uplink (two load balancers, three control-plane
+ * The failover lab: network namespaces on a bridge with no uplink (two or more load balancers, three control-plane
  * hosts, one client), real HAProxy and Keepalived in the LB namespaces with the configs kubeha renders, stand-in
  * HTTPS API servers, and a record of where the VIP is. Everything it creates carries the prefix {@link #PREFIX}
  * plus this JVM's pid and is removed by {@link #close()} or, if the JVM is interrupted, by a shutdown hook.
@@ -37,14 +39,18 @@ final class Lab implements AutoCloseable {
     static final String NET = "10.250.56.";
     static final String VIP = NET + "100";
     static final String STATS_PASSWORD = "lab-stats-pw";
-    static final List<String> LBS = List.of("lb1", "lb2");
     static final List<String> MASTERS = List.of("m1", "m2", "m3");
-    private static final Map<String, String> ADDRESS = Map.of("lb1", NET + "11", "lb2", NET + "12", "m1", NET + "21",
-            "m2", NET + "22", "m3", NET + "23", "client", NET + "50");
+    private static final Map<String, String> ADDRESS = Map.of("lb1", NET + "11", "lb2", NET + "12", "lb3", NET + "13",
+            "m1", NET + "21", "m2", NET + "22", "m3", NET + "23", "client", NET + "50");
+
+    /** The load balancers of this lab, in the stack's order ("lb1", "lb2", ...). */
+    final List<String> lbs;
 
     final ClusterConfig config;
     final Path dir;
-    private final String id = PREFIX + ProcessHandle.current().pid();
+    /** The stand-in API servers' --shutdown-delay-duration (seconds) for those started from now on. */
+    double apiShutdownDelay;
+    private final String id;
     private final Map<String, Process> daemons = new LinkedHashMap<>();
     private final List<Process> monitors = new ArrayList<>();
     /** (epoch seconds, lb, true = VIP added / false = removed), in arrival order. */
@@ -71,6 +77,13 @@ final class Lab implements AutoCloseable {
     }
 
     Lab() {
+        this(2);
+    }
+
+    /** A lab with {@code loadBalancers} load balancers (2 or 3); several labs may exist at once. */
+    Lab(int loadBalancers) {
+        lbs = java.util.stream.IntStream.rangeClosed(1, loadBalancers).mapToObj(i -> "lb" + i).toList();
+        id = PREFIX + ProcessHandle.current().pid() + "-" + loadBalancers + "lb";
         try {
             dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "failover-lab-");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -81,7 +94,8 @@ final class Lab implements AutoCloseable {
                 "provisioner", "existing",
                 "sshPrivateKey", "unused",
                 "vip", VIP,
-                "loadBalancers", "[\"lab-lb1=" + ADDRESS.get("lb1") + "\",\"lab-lb2=" + ADDRESS.get("lb2") + "\"]",
+                "loadBalancers", lbs.stream().map(lb -> "\"lab-" + lb + "=" + ADDRESS.get(lb) + "\"")
+                        .collect(java.util.stream.Collectors.joining(",", "[", "]")),
                 "controlPlaneNodes", "[\"lab-m1=" + ADDRESS.get("m1") + "\",\"lab-m2=" + ADDRESS.get("m2") + "\",\"lab-m3="
                         + ADDRESS.get("m3") + "\"]")));
         Runtime.getRuntime().addShutdownHook(cleanupHook);
@@ -111,7 +125,7 @@ final class Lab implements AutoCloseable {
         run("ip netns add " + sw);
         run("ip -n " + sw + " link add br0 type bridge");
         run("ip -n " + sw + " link set br0 up");
-        for (String host : List.of("lb1", "lb2", "m1", "m2", "m3", "client")) {
+        for (String host : hosts()) {
             String n = ns(host);
             run("ip netns add " + n);
             run("ip -n " + sw + " link add p-" + host + " type veth peer name eth1 netns " + n);
@@ -124,16 +138,35 @@ final class Lab implements AutoCloseable {
                 + " -out " + dir.resolve("cert.pem"));
         copy("failover/apiserver.py");
         copy("failover/client.py");
+        copy("failover/watcher.py");
+        writeExecutable("backend.sh", Templates.load(LoadBalancerScripts.BACKEND_LIBRARY));
+        for (String m : MASTERS) {
+            Path curlrc = dir.resolve(m + "-root/etc/kubeha/lb-admin.curlrc");
+            try {
+                Files.createDirectories(curlrc.getParent());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            write(dir.relativize(curlrc).toString(), LoadBalancerScripts.curlConfig(config, STATS_PASSWORD));
+        }
+        apiShutdownDelay = KubeadmConfigs.shutdownDelaySeconds(config);
         writeExecutable("notify.sh", Templates.load("keepalived/notify.sh"));
         writeExecutable("haproxy-watch.sh", Templates.load("keepalived/haproxy-watch.sh"));
-        for (int i = 0; i < 2; i++) {
-            String lb = LBS.get(i);
+        for (int i = 0; i < lbs.size(); i++) {
+            String lb = lbs.get(i);
             Node self = config.loadBalancers().get(i);
-            Node peer = config.loadBalancers().get(1 - i);
             write(lb + "-haproxy.cfg", HaproxyConfig.render(config, STATS_PASSWORD, dir.resolve(lb + "-admin.sock").toString())
                     .replace("    daemon\n", ""));
-            write(lb + "-keepalived.conf", KeepalivedConfig.render(config, self, peer, "labpass", "eth1", paths(lb)));
+            write(lb + "-keepalived.conf", KeepalivedConfig.render(config, self, "labpass", "eth1", paths(lb)));
         }
+    }
+
+    /** Every host namespace but the switch: the load balancers, the masters, the client. */
+    private List<String> hosts() {
+        List<String> hosts = new ArrayList<>(lbs);
+        hosts.addAll(MASTERS);
+        hosts.add("client");
+        return hosts;
     }
 
     KeepalivedConfig.Paths paths(String lb) {
@@ -147,22 +180,58 @@ final class Lab implements AutoCloseable {
         for (String m : MASTERS) {
             startApiServer(m);
         }
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             startHaproxy(lb);
             startWatcher(lb);
         }
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             startMonitor(lb);
         }
-        // lb1 first, as when the first load balancer boots first; lb2 then joins as BACKUP.
+        // lb1 first, as when the first load balancer boots first; the others then join as BACKUP.
         startKeepalived("lb1");
         awaitOwner("lb1", 5);
-        startKeepalived("lb2");
+        for (String lb : lbs.subList(1, lbs.size())) {
+            startKeepalived(lb);
+        }
     }
 
     void startApiServer(String m) {
         start(m + "-api", m, "/usr/bin/python3", dir.resolve("apiserver.py").toString(), m, "6443",
-                dir.resolve("cert.pem").toString(), dir.resolve("key.pem").toString());
+                dir.resolve("cert.pem").toString(), dir.resolve("key.pem").toString(), Double.toString(apiShutdownDelay));
+    }
+
+    /** Whether the API server on master {@code m} answers /readyz with ok (what upgrade.sh waits for). */
+    boolean apiServerReady(String m) {
+        return sh("ip netns exec " + ns(m) + " curl -sk --max-time 1 https://" + ADDRESS.get(m) + ":6443/readyz").output().trim().equals("ok");
+    }
+
+    /**
+     * Runs kubeha's loadbalancer/backend.sh on master {@code m}, as its upgrade does: {@code lb_backend_drain} or
+     * {@code lb_backend_ready} of its own server on every load balancer, through their stats pages; returns its
+     * exit code and log.
+     */
+    Netns.Result backend(String m, String function) {
+        String lbAddresses = lbs.stream().map(ADDRESS::get).collect(java.util.stream.Collectors.joining(" "));
+        return sh("ip netns exec " + ns(m) + " env KUBEHA_ROOT=" + dir.resolve(m + "-root") + " LB_ADDRESSES='" + lbAddresses
+                + "' LB_STATS_PORT=" + config.haproxy().statsPort() + " bash -c 'set -euo pipefail; log() { echo \"$*\" >&2; }; . "
+                + dir.resolve("backend.sh") + "; " + function + " lab-" + m + "' 2>&1");
+    }
+
+    /** SIGTERM and wait up to {@code seconds} for the daemon to exit by itself (then SIGKILL). */
+    void stopGracefully(String key, double seconds) {
+        Process p = daemons.remove(key);
+        if (p != null) {
+            p.destroy();
+            try {
+                if (!p.waitFor((long) (seconds * 1000), TimeUnit.MILLISECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    throw new IllegalStateException(key + " did not stop within " + seconds + " s of SIGTERM");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     void startHaproxy(String lb) {
@@ -246,13 +315,13 @@ final class Lab implements AutoCloseable {
     }
 
     void blockVrrp() {
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             run("ip netns exec " + ns(lb) + " iptables -A INPUT -p vrrp -j DROP");
         }
     }
 
     void unblockVrrp() {
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             run("ip netns exec " + ns(lb) + " iptables -D INPUT -p vrrp -j DROP");
         }
     }
@@ -281,10 +350,10 @@ final class Lab implements AutoCloseable {
             m.destroyForcibly();
         }
         monitors.clear();
-        for (String host : List.of("lb1", "lb2", "m1", "m2", "m3")) {
+        for (String host : hosts()) {
             sh("ip -n " + ns("sw") + " link set p-" + host + " up");
         }
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             sh("ip netns exec " + ns(lb) + " iptables -F INPUT");
             sh("ip -n " + ns(lb) + " addr del " + VIP + "/24 dev eth1");
             sh("rm -f " + paths(lb).trackFile());
@@ -322,7 +391,7 @@ final class Lab implements AutoCloseable {
     /** The LBs that hold the VIP right now (asked from the kernel). */
     List<String> vipOwners() {
         List<String> owners = new ArrayList<>();
-        for (String lb : LBS) {
+        for (String lb : lbs) {
             if (sh("ip -n " + ns(lb) + " -4 -o addr show dev eth1").output().contains(" " + VIP + "/")) {
                 owners.add(lb);
             }
@@ -359,6 +428,41 @@ final class Lab implements AutoCloseable {
             }
         }
         return "?";
+    }
+
+    /** Runs the watcher in the client namespace: {@code streams} long-lived watch streams for {@code seconds}. */
+    Process startWatcher(int streams, double seconds) {
+        try {
+            return new ProcessBuilder("ip", "netns", "exec", ns("client"), "/usr/bin/python3", dir.resolve("watcher.py").toString(),
+                    VIP, Integer.toString(config.apiPort()), Integer.toString(streams), Double.toString(seconds))
+                    .redirectError(dir.resolve("watcher.err").toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The watch streams that ended: when, whether their server ended them (clean) or they were cut, which master. */
+    static List<StreamEnd> streamEnds(Process watcher) {
+        try {
+            String out = new String(watcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            watcher.waitFor(15, TimeUnit.SECONDS);
+            List<StreamEnd> ends = new ArrayList<>();
+            for (String line : out.split("\n")) {
+                String[] f = line.trim().split(" ");
+                if (f.length == 3) {
+                    ends.add(new StreamEnd(Double.parseDouble(f[0]), f[1].equals("1"), f[2]));
+                }
+            }
+            return ends;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
+    record StreamEnd(double at, boolean clean, String backend) {
     }
 
     /** Runs the client in its namespace in the background: a request every 50 ms for {@code seconds}. */

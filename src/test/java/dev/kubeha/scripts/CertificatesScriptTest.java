@@ -108,15 +108,18 @@ class CertificatesScriptTest {
     @Test
     void aCertificateThatExpiresIn10DaysRenewsAllAndRestartsThePodsOneAtATime() throws Exception {
         certificatesExpiringIn(300, 300, 10);
+        UpgradeScriptsTest.withLoadBalancers(h, "303 http://192.168.56.5:8404/stats;st=DONE");
         ScriptHarness.Run run = check(30);
         assertEquals(0, run.exitCode(), run.stderr());
         assertTrue(run.stderr().contains("expiring within 30 days: admin.conf"), run.stderr());
         assertTrue(run.called("kubeadm certs renew all"), run.calls().toString());
         assertValidFor(pki("apiserver.crt"), 360);
         assertValidFor(pki("etcd/server.crt"), 360);
-        // etcd first, then the API server between the load-balancer hooks, ready before the others go.
-        assertInOrder(run.stderr(), "etcd restarted on k8s-master2", "API server of k8s-master2 restarts",
-                "kube-apiserver restarted on k8s-master2", "API server of k8s-master2 is ready again",
+        // Drained on both load balancers before etcd (the API server's only etcd) and the API server restart, back in
+        // their rotation once it is ready, before the others go.
+        assertInOrder(run.stderr(), "k8s-master2: drain on load balancer 192.168.56.5",
+                "k8s-master2: drain on load balancer 192.168.56.6", "etcd restarted on k8s-master2",
+                "kube-apiserver restarted on k8s-master2", "k8s-master2: ready on load balancer 192.168.56.6",
                 "kube-controller-manager restarted", "kube-scheduler restarted", "certificates of k8s-master2 renewed");
         for (String pod : PODS) {
             assertTrue(Files.exists(k8s.resolve("manifests/" + pod + ".yaml")), pod + " is back in the manifests");

@@ -25,10 +25,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class LoadBalancerScriptsTest {
     static final ClusterConfig CONFIG = Stacks.vagrant();
     static final Node LB1 = CONFIG.loadBalancers().get(0);
-    static final Node LB2 = CONFIG.loadBalancers().get(1);
 
     static String configure() {
-        return LoadBalancerScripts.configure(CONFIG, LB1, LB2, "statspw", "");
+        return LoadBalancerScripts.configure(CONFIG, LB1, "statspw", "");
     }
 
     /** A load balancer whose eth1 carries 192.168.56.5, with haproxy/keepalived validators that accept. */
@@ -45,7 +44,7 @@ class LoadBalancerScriptsTest {
 
     @Test
     void renderedScriptsAreGoldenAndShellcheckClean() {
-        String install = LoadBalancerScripts.install(CONFIG, LB1, LB2);
+        String install = LoadBalancerScripts.install(CONFIG, LB1);
         String remove = LoadBalancerScripts.remove(CONFIG, LB1);
         Golden.assertMatches("LoadBalancerScriptsTest", "install-k8s-lb1.sh", install);
         Golden.assertMatches("LoadBalancerScriptsTest", "configure-k8s-lb1.sh", configure());
@@ -131,11 +130,24 @@ class LoadBalancerScriptsTest {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("dpkg-query", "echo 'install ok installed'")
                 .stub("ufw", "case \"$1\" in status) echo 'Status: active';; esac")
                 .stub("systemctl", "exit 3").stubs("apt-get");
-        ScriptHarness.Run run = h.run(LoadBalancerScripts.install(Stacks.config("vagrant", Map.of("firewall", "true")), LB1, LB2));
+        ScriptHarness.Run run = h.run(LoadBalancerScripts.install(Stacks.config("vagrant", Map.of("firewall", "true")), LB1));
         assertEquals(0, run.exitCode(), run.stderr());
         List<String> rules = run.calls().stream().filter(c -> c.startsWith("ufw allow")).toList();
         assertEquals(List.of("ufw allow 6443/tcp", "ufw allow 8404/tcp", "ufw allow proto vrrp from 192.168.56.6"), rules);
         UfwRules.assertUfwAccepts(rules);
+    }
+
+    @Test
+    void withThreeLoadBalancersVrrpIsAcceptedFromBothOthers() {
+        ClusterConfig three = Stacks.config("vagrant", Map.of("firewall", "true", "loadBalancers",
+                "[\"lb-a=192.168.56.5\",\"lb-b=192.168.56.6\",\"lb-c=192.168.56.7\"]"));
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("dpkg-query", "echo 'install ok installed'")
+                .stub("ufw", "case \"$1\" in status) echo 'Status: active';; esac")
+                .stub("systemctl", "exit 3").stubs("apt-get");
+        ScriptHarness.Run run = h.run(LoadBalancerScripts.install(three, three.loadBalancers().get(1)));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(List.of("ufw allow proto vrrp from 192.168.56.5", "ufw allow proto vrrp from 192.168.56.7"),
+                run.calls().stream().filter(c -> c.startsWith("ufw allow proto vrrp")).toList());
     }
 
     @Test
@@ -144,7 +156,7 @@ class LoadBalancerScriptsTest {
         assertEquals(0, h.run(configure()).exitCode());
         ClusterConfig grown = Stacks.config("vagrant", Map.of("controlPlaneNodes",
                 "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.11\",\"k8s-master3=192.168.56.12\",\"k8s-master4=192.168.56.13\",\"k8s-master5=192.168.56.14\"]"));
-        ScriptHarness.Run run = h.run(LoadBalancerScripts.configure(grown, LB1, LB2, "statspw", ""));
+        ScriptHarness.Run run = h.run(LoadBalancerScripts.configure(grown, LB1, "statspw", ""));
         assertEquals(0, run.exitCode(), run.stderr());
         assertTrue(run.called("systemctl reload-or-restart haproxy"), run.calls().toString());
         assertFalse(run.called("systemctl reload-or-restart keepalived"), run.calls().toString());
@@ -156,7 +168,7 @@ class LoadBalancerScriptsTest {
         assertEquals(0, h.run(configure()).exitCode());
         String before = Files.readString(h.root().resolve("etc/haproxy/haproxy.cfg"));
         h.stub("haproxy", "echo '[ALERT] parsing error' >&2; exit 1");
-        ScriptHarness.Run run = h.run(LoadBalancerScripts.configure(CONFIG, LB1, LB2, "otherpw", ""));
+        ScriptHarness.Run run = h.run(LoadBalancerScripts.configure(CONFIG, LB1, "otherpw", ""));
         assertNotEquals(0, run.exitCode());
         assertTrue(run.stderr().contains("haproxy.cfg is invalid, nothing changed") && run.stderr().contains("parsing error"), run.stderr());
         assertEquals(before, Files.readString(h.root().resolve("etc/haproxy/haproxy.cfg")), "the running config stays");
@@ -183,20 +195,20 @@ class LoadBalancerScriptsTest {
     void installUsesTheRightPackageManagerPerFamily() {
         ScriptHarness debian = new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("dpkg-query", "exit 1").stubs("apt-get", "systemctl", "ufw");
-        ScriptHarness.Run d = debian.run(LoadBalancerScripts.install(CONFIG, LB1, LB2));
+        ScriptHarness.Run d = debian.run(LoadBalancerScripts.install(CONFIG, LB1));
         assertEquals(0, d.exitCode(), d.stderr());
         assertTrue(d.called("apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends haproxy keepalived curl"), d.calls().toString());
         ScriptHarness rhel = new ScriptHarness(ScriptHarness.ROCKY)
                 .stub("rpm", "exit 1").stub("getenforce", "echo Enforcing").stub("getsebool", "echo 'haproxy_connect_any --> off'")
                 .stubs("dnf", "setsebool", "systemctl");
-        ScriptHarness.Run r = rhel.run(LoadBalancerScripts.install(CONFIG, LB1, LB2));
+        ScriptHarness.Run r = rhel.run(LoadBalancerScripts.install(CONFIG, LB1));
         assertEquals(0, r.exitCode(), r.stderr());
         assertTrue(r.called("dnf install -y -q haproxy keepalived curl"), r.calls().toString());
         assertTrue(r.called("setsebool -P haproxy_connect_any 1"), r.calls().toString());
         assertTrue(r.called("setsebool -P keepalived_connect_any 1"), "Keepalived's fallback check reaches HAProxy: " + r.calls());
         ScriptHarness installed = new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("dpkg-query", "echo 'install ok installed'").stubs("apt-get", "systemctl");
-        ScriptHarness.Run again = installed.run(LoadBalancerScripts.install(CONFIG, LB1, LB2));
+        ScriptHarness.Run again = installed.run(LoadBalancerScripts.install(CONFIG, LB1));
         assertEquals(0, again.exitCode(), again.stderr());
         assertFalse(again.called("apt-get"), "second run installs nothing: " + again.calls());
     }

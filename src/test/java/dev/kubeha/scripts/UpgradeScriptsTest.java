@@ -98,6 +98,69 @@ class UpgradeScriptsTest {
         assertFalse(again.called("apt-get") || again.called("kubeadm upgrade") || again.called("systemctl"), again.calls().toString());
     }
 
+    /** A load balancer's stats CSV (HAProxy's columns: 1 backend, 2 server, 18 status) that counts k8s-master2 UP. */
+    static final String STATS_CSV = "*';csv'*) printf '%s\\n' 'kube-apiservers,k8s-master2" + ",0".repeat(15) + ",UP';;";
+
+    /** A control-plane member with the load balancers' credentials; each LB's stats page answers {@code answer}. */
+    static ScriptHarness withLoadBalancers(ScriptHarness h, String answer) throws IOException {
+        Files.createDirectories(h.root().resolve("etc/kubeha"));
+        Files.writeString(h.root().resolve("etc/kubeha/lb-admin.curlrc"),
+                dev.kubeha.render.lb.LoadBalancerScripts.curlConfig(version("1.32.1"), "s3cret-canary"));
+        return h.stub("curl", "case \"$*\" in *readyz*) echo ok;; *action=*) printf '%s' " + ScriptHarness.shellQuote(answer)
+                + ";; " + STATS_CSV + " *) printf '%s\\n' " + ScriptHarness.shellQuote(ScriptHarness.SIGNING_KEY) + ";; esac");
+    }
+
+    @Test
+    void aControlPlaneNodeIsDrainedOnEveryLoadBalancerBeforeKubeadmRestartsItsApiServerAndReadyAfter() throws Exception {
+        ScriptHarness h = withLoadBalancers(memberAt(ScriptHarness.UBUNTU, "1.31.4"), "303 http://192.168.56.5:8404/stats;st=DONE");
+        ScriptHarness.Run run = h.run(NodeScripts.upgrade(version("1.32.1"), MASTER2, false));
+        assertEquals(0, run.exitCode(), run.stderr());
+        String stats = " --data b=kube-apiservers&s=k8s-master2&action=";
+        int drain1 = indexOf(run, "curl -sS -o /dev/null -w %{http_code} %{redirect_url} --max-time 5 -K " + h.root().resolve("etc/kubeha/lb-admin.curlrc")
+                + stats + "drain http://192.168.56.5:8404/stats");
+        int drain2 = indexOf(run, "curl -sS -o /dev/null -w %{http_code} %{redirect_url} --max-time 5 -K " + h.root().resolve("etc/kubeha/lb-admin.curlrc")
+                + stats + "drain http://192.168.56.6:8404/stats");
+        int upgrade = indexOf(run, "kubeadm upgrade node");
+        int ready = indexOf(run, "curl -sk --max-time 5 https://192.168.56.11:6443/readyz");
+        int back1 = indexOf(run, "curl -sS -o /dev/null -w %{http_code} %{redirect_url} --max-time 5 -K " + h.root().resolve("etc/kubeha/lb-admin.curlrc")
+                + stats + "ready http://192.168.56.5:8404/stats");
+        int back2 = indexOf(run, "curl -sS -o /dev/null -w %{http_code} %{redirect_url} --max-time 5 -K " + h.root().resolve("etc/kubeha/lb-admin.curlrc")
+                + stats + "ready http://192.168.56.6:8404/stats");
+        assertTrue(drain1 < upgrade && drain2 < upgrade && upgrade < ready && ready < back1 && ready < back2, run.calls().toString());
+        assertTrue(run.stderr().contains("k8s-master2: ready on load balancer 192.168.56.6"), run.stderr());
+        assertTrue(run.called("curl -sS --max-time 5 -K " + h.root().resolve("etc/kubeha/lb-admin.curlrc")
+                + " http://192.168.56.6:8404/stats;csv"), "waits until each load balancer counts it UP: " + run.calls());
+        assertFalse(run.calls().toString().contains("s3cret-canary"), "the stats password is on no command line");
+        assertFalse(run.stderr().contains("s3cret-canary"), "nor in the log");
+    }
+
+    @Test
+    void aLoadBalancerThatRefusesTheDrainStopsTheUpgradeBeforeKubeadmAndADeadOneIsPassedOver() throws Exception {
+        ScriptHarness refused = withLoadBalancers(memberAt(ScriptHarness.UBUNTU, "1.31.4"), "401 ");
+        ScriptHarness.Run run = refused.run(NodeScripts.upgrade(version("1.32.1"), MASTER2, false));
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("load balancer 192.168.56.5 did not set k8s-master2 to drain (answer: 401 )"), run.stderr());
+        assertTrue(run.stderr().contains("the load balancers did not drain k8s-master2's API server; nothing was upgraded"), run.stderr());
+        assertFalse(run.called("kubeadm upgrade"), run.calls().toString());
+
+        ScriptHarness dead = withLoadBalancers(memberAt(ScriptHarness.UBUNTU, "1.31.4"), "303 http://x/stats;st=DONE")
+                .stub("curl", "case \"$*\" in *readyz*) echo ok;; *192.168.56.6:8404*) echo 'curl: (7) Failed to connect' >&2; exit 7;; "
+                        + "*action=*) printf '303 http://x/stats;st=DONE';; " + STATS_CSV + " *) printf '%s\\n' "
+                        + ScriptHarness.shellQuote(ScriptHarness.SIGNING_KEY) + ";; esac");
+        ScriptHarness.Run passed = dead.run(NodeScripts.upgrade(version("1.32.1"), MASTER2, false));
+        assertEquals(0, passed.exitCode(), passed.stderr());
+        assertTrue(passed.stderr().contains("load balancer 192.168.56.6 does not answer"), passed.stderr());
+        assertTrue(passed.called("kubeadm upgrade node"));
+    }
+
+    @Test
+    void aWorkerTouchesNoLoadBalancer() throws Exception {
+        ScriptHarness h = withLoadBalancers(memberAt(ScriptHarness.UBUNTU, "1.31.4"), "303 http://x/stats;st=DONE");
+        ScriptHarness.Run run = h.run(NodeScripts.upgrade(version("1.32.1"), WORKER1, false));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertFalse(run.calls().toString().contains("action="), run.calls().toString());
+    }
+
     @Test
     void aRhelNodeWithoutAKubeletSaysSo() throws Exception {
         ScriptHarness h = memberAt(ScriptHarness.ROCKY, "1.31.4");

@@ -20,6 +20,7 @@ import dev.kubeha.render.kubeadm.KubeadmTypes.JoinControlPlane;
 import dev.kubeha.render.kubeadm.KubeadmTypes.KubeletConfiguration;
 import dev.kubeha.render.kubeadm.KubeadmTypes.Networking;
 import dev.kubeha.render.kubeadm.KubeadmTypes.NodeRegistration;
+import dev.kubeha.render.lb.HaproxyConfig;
 
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -60,7 +61,8 @@ public final class KubeadmConfigs {
         ClusterConfiguration cluster = new ClusterConfiguration(api, "ClusterConfiguration", config.clusterName(),
                 kubernetesVersion(config.kubernetesVersion()), config.apiEndpoint(),
                 new Networking(config.podSubnet(), config.serviceSubnet()),
-                new ApiServer(List.of(config.vip())));
+                new ApiServer(List.of(config.vip()), args(config, Map.of("shutdown-delay-duration",
+                        shutdownDelaySeconds(config) + "s"))));
         KubeletConfiguration kubelet = new KubeletConfiguration("kubelet.config.k8s.io/v1beta1", "KubeletConfiguration", "systemd");
         return documents(init, cluster, kubelet);
     }
@@ -95,11 +97,29 @@ public final class KubeadmConfigs {
      * plane is then where the workloads run.
      */
     private static NodeRegistration nodeRegistration(ClusterConfig config, Node node, boolean controlPlane) {
-        Object kubeletArgs = config.kubernetesVersion().minor() >= 31
-                ? List.of(new Arg("node-ip", node.address()))
-                : Map.of("node-ip", node.address());
+        Object kubeletArgs = args(config, Map.of("node-ip", node.address()));
         List<Object> taints = controlPlane && config.workers().isEmpty() ? List.of() : null;
         return new NodeRegistration(node.name(), CRI_SOCKET, kubeletArgs, taints);
+    }
+
+    /**
+     * kube-apiserver's --shutdown-delay-duration: told to stop, an API server fails /readyz at once and keeps serving
+     * this long before it stops listening (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/server/options/
+     * server_run_options.go), so the load balancers' /readyz checks take it out first: their detection time, whole
+     * seconds, plus one. It must end well before the kubelet gives up on the pod (Kubernetes' default termination
+     * grace period is 30 s; kubeadm's manifests were not checked for another): ClusterConfigParser keeps
+     * haproxyCheckIntervalMs x (haproxyCheckFall + 1) at most 20 s.
+     */
+    public static int shutdownDelaySeconds(ClusterConfig config) {
+        return (int) Math.ceil(HaproxyConfig.detectionSeconds(config)) + 1;
+    }
+
+    /** Extra command-line arguments as the kubeadm API of the configured version spells them. */
+    private static Object args(ClusterConfig config, Map<String, String> args) {
+        if (config.kubernetesVersion().minor() >= 31) {
+            return args.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(e -> new Arg(e.getKey(), e.getValue())).toList();
+        }
+        return new java.util.TreeMap<>(args);
     }
 
     static String kubernetesVersion(KubernetesVersion v) {

@@ -61,8 +61,9 @@ final class KubeadmTypes {
     record Networking(String podSubnet, String serviceSubnet) {
     }
 
+    /** extraArgs: a list of {name, value} in v1beta4, a map in v1beta3 (as kubeletExtraArgs), hence Object. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record ApiServer(List<String> certSANs) {
+    record ApiServer(List<String> certSANs, Object extraArgs) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

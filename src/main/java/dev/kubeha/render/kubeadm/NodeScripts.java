@@ -4,8 +4,10 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.config.Role;
 import dev.kubeha.render.NodeScript;
+import dev.kubeha.render.lb.LoadBalancerScripts;
 
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -100,14 +102,22 @@ public final class NodeScripts {
      * {@code first}: the node that ran kubeadm init, where {@code kubeadm upgrade apply} runs.
      */
     public static String upgrade(ClusterConfig config, Node node, boolean first) {
-        return NodeScript.render("kubeadm/upgrade.sh", withPackages(config, Map.of(
+        return NodeScript.render("kubeadm/upgrade.sh", withBackends(config, withPackages(config, Map.of(
                 "NODE_NAME", node.name(),
                 "NODE_ADDRESS", node.address(),
                 "API_PORT", Integer.toString(config.apiPort()),
                 "FIRST", Boolean.toString(first),
                 "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
                 "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
-                "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "")));
+                "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : ""))),
+                List.of(LoadBalancerScripts.BACKEND_LIBRARY));
+    }
+
+    /** A script's parameters plus what the load balancers' backend functions need (LoadBalancerScripts.BACKEND_LIBRARY). */
+    private static Map<String, String> withBackends(ClusterConfig config, Map<String, String> params) {
+        Map<String, String> all = new java.util.HashMap<>(params);
+        all.putAll(LoadBalancerScripts.backendParameters(config));
+        return all;
     }
 
     /**
@@ -116,12 +126,13 @@ public final class NodeScripts {
      * step runs on the first {@code pulumi up} of each day and on no other.
      */
     public static String certificates(ClusterConfig config, Node node, LocalDate checkedOn) {
-        return NodeScript.render("kubeadm/certificates.sh", Map.of(
+        return NodeScript.render("kubeadm/certificates.sh", withBackends(config, Map.of(
                 "NODE_NAME", node.name(),
                 "NODE_ADDRESS", node.address(),
                 "API_PORT", Integer.toString(config.apiPort()),
                 "RENEW_DAYS", Integer.toString(config.certificateRenewalDays()),
-                "CHECKED_ON", checkedOn.toString()));
+                "CHECKED_ON", checkedOn.toString())),
+                List.of(LoadBalancerScripts.BACKEND_LIBRARY));
     }
 
     /** A script's parameters plus the Kubernetes package repository of the configured minor and containerd's source. */
@@ -153,7 +164,8 @@ public final class NodeScripts {
 
     /** Teardown on the node itself: kubeadm reset (which also removes a control-plane node's etcd member). */
     public static String reset(ClusterConfig config, Node node) {
-        return NodeScript.render("kubeadm/reset.sh", Map.of("NODE_NAME", node.name()));
+        return NodeScript.render("kubeadm/reset.sh", withBackends(config, Map.of("NODE_NAME", node.name())),
+                List.of(LoadBalancerScripts.BACKEND_LIBRARY));
     }
 
     /** On the first control-plane node: wait until {@code node} registered. */

@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * haproxy.cfg of a load balancer: TCP round robin over every API server, /healthz checks, HAProxy's own liveness
- * (/livez) and readiness (/healthz) answers, stats and metrics behind the stats credentials.
+ * haproxy.cfg of a load balancer: TCP round robin over every API server, /readyz checks, HAProxy's own liveness
+ * (/livez) and readiness (/healthz) answers, stats, metrics and the stats page's admin level (drain, ready)
+ * behind the stats credentials.
  */
 public final class HaproxyConfig {
     private HaproxyConfig() {
@@ -49,6 +50,14 @@ public final class HaproxyConfig {
      */
     public static String livenessUrl(ClusterConfig config) {
         return "http://127.0.0.1:" + config.haproxy().statsPort() + "/livez";
+    }
+
+    /**
+     * Seconds from an API server failing /readyz until every load balancer stopped sending it connections, at the
+     * most: {@code fall} failed checks, the first up to one interval after it began failing.
+     */
+    public static double detectionSeconds(ClusterConfig config) {
+        return config.haproxy().checkIntervalMs() * (config.haproxy().checkFall() + 1) / 1000.0;
     }
 
 }

@@ -114,6 +114,17 @@ class KubeadmConfigsTest {
         assertEquals("k8s-worker1", w.path("nodeRegistration").path("name").asText());
     }
 
+    @ParameterizedTest(name = "check every {0} ms")
+    @ValueSource(ints = {100, 1000, 4000})
+    void theApiServersShutdownDelayOutlastsTheLoadBalancersDetection(int intervalMs) {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("haproxyCheckIntervalMs", Integer.toString(intervalMs)));
+        double detection = dev.kubeha.render.lb.HaproxyConfig.detectionSeconds(c);
+        int delay = KubeadmConfigs.shutdownDelaySeconds(c);
+        assertTrue(delay >= detection + 1, "delay " + delay + " s against detection " + detection + " s");
+        String init = KubeadmConfigs.init(c, c.firstControlPlane(), "abcdef.0123456789abcdef", "00".repeat(32));
+        assertTrue(init.contains("  extraArgs:\n  - name: shutdown-delay-duration\n    value: " + delay + "s\n"), init);
+    }
+
     @Test
     void withoutWorkersTheControlPlaneRegistersWithoutItsNoScheduleTaint() throws Exception {
         // Else the cluster could run no workload at all (issue 14, item 6).

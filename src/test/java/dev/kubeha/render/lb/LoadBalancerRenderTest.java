@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,7 +39,8 @@ class LoadBalancerRenderTest {
         assertTrue(cfg.contains("balance roundrobin"));
         assertTrue(cfg.contains("option redispatch"));
         assertTrue(cfg.contains("check check-ssl verify none"));
-        assertTrue(cfg.contains("uri /healthz"));
+        assertTrue(cfg.contains("http-check send meth GET uri /readyz ver"), "checks /readyz, which a stopping API server fails first");
+        assertTrue(cfg.contains("stats admin if { http_auth(kubeha_stats) }"), "drain/ready only with the stats credentials");
         assertTrue(cfg.contains("use-service prometheus-exporter if { path /metrics }"));
         assertTrue(cfg.indexOf("http-request auth realm kubeha unless { http_auth(kubeha_stats) }")
                 < cfg.indexOf("use-service prometheus-exporter"), "/metrics asks for the credentials first");
@@ -55,8 +57,8 @@ class LoadBalancerRenderTest {
         ClusterConfig c = vagrant();
         Node lb1 = c.loadBalancers().get(0);
         Node lb2 = c.loadBalancers().get(1);
-        String one = KeepalivedConfig.render(c, lb1, lb2, "", "eth1", KeepalivedConfig.Paths.NODE);
-        String two = KeepalivedConfig.render(c, lb2, lb1, "", "eth1", KeepalivedConfig.Paths.NODE);
+        String one = KeepalivedConfig.render(c, lb1, "", "eth1", KeepalivedConfig.Paths.NODE);
+        String two = KeepalivedConfig.render(c, lb2, "", "eth1", KeepalivedConfig.Paths.NODE);
         Golden.assertMatches("LoadBalancerRenderTest", "keepalived-k8s-lb1.conf", one);
         Golden.assertMatches("LoadBalancerRenderTest", "keepalived-k8s-lb2.conf", two);
         assertTrue(one.contains("priority 101") && two.contains("priority 100"));
@@ -72,9 +74,34 @@ class LoadBalancerRenderTest {
     }
 
     @Test
+    void threeLoadBalancersHaveDistinctPrioritiesInListOrderAndEveryOtherAsPeer() {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("loadBalancers",
+                "[\"lb-a=192.168.56.5\",\"lb-b=192.168.56.6\",\"lb-c=192.168.56.7\"]"));
+        List<String> confs = c.loadBalancers().stream()
+                .map(lb -> KeepalivedConfig.render(c, lb, "", "eth1", KeepalivedConfig.Paths.NODE)).toList();
+        Golden.assertMatches("LoadBalancerRenderTest", "keepalived-three-lb-c.conf", confs.get(2));
+        List<String> priorities = confs.stream().map(conf -> conf.lines().filter(l -> l.startsWith("    priority "))
+                .findFirst().orElseThrow().trim()).toList();
+        assertEquals(List.of("priority 101", "priority 100", "priority 99"), priorities);
+        for (int i = 0; i < 3; i++) {
+            String peers = confs.get(i).substring(confs.get(i).indexOf("unicast_peer {"), confs.get(i).indexOf("}", confs.get(i).indexOf("unicast_peer {")));
+            for (int j = 0; j < 3; j++) {
+                String address = c.loadBalancers().get(j).address();
+                assertEquals(i != j, peers.contains(address + "\n"), c.loadBalancers().get(i).name() + "'s peers: " + peers);
+            }
+        }
+        // One initial holder: with preemption always, only the first starts as MASTER.
+        ClusterConfig always = Stacks.config("vagrant", Map.of("keepalivedPreempt", "always", "loadBalancers",
+                "[\"lb-a=192.168.56.5\",\"lb-b=192.168.56.6\",\"lb-c=192.168.56.7\"]"));
+        List<Boolean> master = always.loadBalancers().stream().map(lb -> KeepalivedConfig.render(always, lb, "", "eth1",
+                KeepalivedConfig.Paths.NODE).contains("state MASTER")).toList();
+        assertEquals(List.of(true, false, false), master);
+    }
+
+    @Test
     void vrrpv2CarriesTheAuthPassword() {
         ClusterConfig c = Stacks.config("vagrant", Map.of("keepalivedVrrpVersion", "2", "keepalivedAdvertIntervalMs", "1000"));
-        String conf = KeepalivedConfig.render(c, c.loadBalancers().get(0), c.loadBalancers().get(1), "pw123456", "eth1",
+        String conf = KeepalivedConfig.render(c, c.loadBalancers().get(0), "pw123456", "eth1",
                 KeepalivedConfig.Paths.NODE);
         assertTrue(conf.contains("auth_pass pw123456") && conf.contains("advert_int 1\n") && conf.contains("vrrp_version 2"), conf);
     }
@@ -118,7 +145,7 @@ class LoadBalancerRenderTest {
                 notify.toAbsolutePath().toString(), dir.toAbsolutePath().resolve("haproxy-down").toString());
         Node lb1 = c.loadBalancers().get(0);
         Path conf = dir.resolve("keepalived-" + version + preempt + ".conf");
-        Files.writeString(conf, KeepalivedConfig.render(c, lb1, c.loadBalancers().get(1), "pw123456", "eth1", paths));
+        Files.writeString(conf, KeepalivedConfig.render(c, lb1, "pw123456", "eth1", paths));
         try (Netns ns = Netns.withAddress("kat", "eth1", lb1.address(), 24)) {
             Netns.Result r = ns.run("keepalived", "--config-test", "-f", conf.toAbsolutePath().toString());
             assertEquals(0, r.exitCode(), r.output());
