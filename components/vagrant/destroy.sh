@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kubeha: destroy one VM (Pulumi delete), from this command's own stored inputs: the machine definition arrives on
 # stdin again. A VM that does not exist (destroyed by hand, or its Vagrant data removed) counts as destroyed.
-# Parameters (set above by the renderer): NODE, STACK_ID, LOCK_WAIT_SECONDS.
+# Parameters (set above by the renderer): NODE, STACK_ID, LOCK.
 set -euo pipefail
 cd vagrant
 use_stack_machines

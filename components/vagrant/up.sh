@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kubeha: bring one VM up and print its SSH details (run by Pulumi on your machine, from the project root).
-# Parameters (set above by the renderer): NODE, STACK_ID, PROVIDER, QUIET, LOCK_WAIT_SECONDS; stdin: the machine
-# definition (JSON) the Vagrantfile defines NODE from. `vagrant up` runs one at a time (vagrant/lib.sh, above).
+# Parameters (set above by the renderer): NODE, STACK_ID, PROVIDER, QUIET, LOCK; stdin: the machine
+# definition (JSON) the Vagrantfile defines NODE from. The lock: vagrant/lib.sh, above.
 set -euo pipefail
 cd vagrant
 use_stack_machines

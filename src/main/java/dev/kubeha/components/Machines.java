@@ -4,6 +4,7 @@ import com.pulumi.core.Output;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.config.Provisioner;
@@ -14,6 +15,7 @@ import dev.kubeha.providers.command.remote.inputs.ConnectionArgs;
 import dev.kubeha.providers.command.remote.inputs.ProxyConnectionArgs;
 import dev.kubeha.providers.random.RandomId;
 import dev.kubeha.providers.random.RandomIdArgs;
+import dev.kubeha.render.vagrant.BootOrder;
 import dev.kubeha.render.vagrant.SshDetails;
 import dev.kubeha.render.vagrant.VagrantCommands;
 
@@ -28,7 +30,8 @@ import java.util.Optional;
  * command per VM ({@code vagrant up NAME}; delete: {@code vagrant destroy -f NAME}; the machine definition on
  * stdin, see {@link VagrantCommands}) whose stdout gives the SSH details, and whose triggers (box, provider, CPUs,
  * memory) replace that VM alone when they change (deleted first, after what was built on it has been torn down:
- * see {@link Host#machine()}); the stack's VMs are kept apart from other stacks' by {@code vagrant-stack-id}. With
+ * see {@link Host#machine()}); each VM boots once the VM before it in {@link BootOrder} is up; the stack's VMs are
+ * kept apart from other stacks' by {@code vagrant-stack-id}. With
  * {@code existing}: the configured addresses, user, key or agent, and optional bastion, a {@code <node>-reachable}
  * step per host that waits for it to answer SSH (sshDialErrorLimit, sshPerDialTimeout), and a {@code <node>-host} id
  * per host that changes with its address.
@@ -51,6 +54,8 @@ public final class Machines extends ComponentResource {
     }
 
     private final Map<String, Host> hosts = new LinkedHashMap<>();
+    /** vagrant: each node's {@code <node>-vm} command, created in stack order. */
+    private final Map<Node, Command> vms = new LinkedHashMap<>();
     /** vagrant: the stack's Vagrant data directory under vagrant/ (VAGRANT_DOTFILE_PATH); empty otherwise. */
     public final Output<String> vagrantDotfilePath;
 
@@ -81,17 +86,20 @@ public final class Machines extends ComponentResource {
         Command vm = new Command(node.name() + "-vm", CommandArgs.builder()
                 .interpreter(Output.of(VagrantCommands.INTERPRETER))
                 .create(stackId.applyValue(id -> VagrantCommands.up(config, node, id)))
-                .delete(stackId.applyValue(id -> VagrantCommands.destroy(node, id)))
+                .delete(stackId.applyValue(id -> VagrantCommands.destroy(config, node, id)))
                 .stdin(stackId.applyValue(id -> VagrantCommands.machine(config, node, id)).asSecret())
                 .triggers(secretBox ? Output.ofSecret(triggers) : Output.of(triggers))
                 // Its previous stdout is the VM's private key: not for vagrant's environment.
                 .addPreviousOutputInEnv(false)
                 .logging(dev.kubeha.providers.command.local.enums.Logging.Stderr)
                 .build(), CustomResourceOptions.builder().parent(this).additionalSecretOutputs("stdout")
+                // Boots after the VM before it (BootOrder); an order, not an input: it replaces nothing.
+                .dependsOn(BootOrder.after(config, node).<Resource>map(vms::get).stream().toList())
                 // A Vagrant VM is known by its name: the new one cannot be created beside the old one.
                 .deleteBeforeReplace(true)
                 // The first control-plane node's VM holds the cluster (see ClusterIdentity).
                 .protect(node.equals(config.firstControlPlane()) && !config.allowClusterDestroy()).build());
+        vms.put(node, vm);
         Output<ConnectionArgs> connection = vm.stdout().applyValue(VagrantCommands::parseSshDetails)
                 .applyValue(d -> connection(config.ssh(), d, Optional.empty(), STEP));
         return new Host(node, connection.asSecret(), List.of(vm), vm.id());

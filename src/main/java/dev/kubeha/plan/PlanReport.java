@@ -4,14 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Provisioner;
 import dev.kubeha.plan.Planner.Plan;
 import dev.kubeha.plan.Planner.Step;
+import dev.kubeha.render.vagrant.BootOrder;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +48,8 @@ public final class PlanReport {
         s.append("kubeha plan for ").append(summary(plan.stack(), plan.config())).append('\n');
         s.append("(offline: the program ran under the Pulumi SDK's mock engine; no machine was contacted; secrets show as [secret])\n\n");
         s.append("Resources (").append(plan.steps().size()).append("), in creation order:\n");
-        tree(plan, "", 0, s);
-        s.append("\nSimulated timeline (typical durations: dev.kubeha.plan.StepDurations; VM boots run one at a time):\n");
+        tree(plan, s);
+        s.append("\nSimulated timeline (typical durations: dev.kubeha.plan.StepDurations").append(vmBoots(plan.config())).append("):\n");
         s.append(String.format("%9s %9s  %-32s %s%n", "start", "end", "resource", "host"));
         for (Step step : plan.steps()) {
             if (step.end() > step.start()) {
@@ -66,12 +69,27 @@ public final class PlanReport {
         return mask(plan, s.toString());
     }
 
-    private static void tree(Plan plan, String parent, int depth, StringBuilder s) {
-        for (Step step : plan.steps()) {
-            if (!step.parent().equals(parent) || (depth == 0 && !step.type().equals("pulumi:pulumi:Stack") && parent.isEmpty()
-                    && plan.steps().stream().anyMatch(x -> x.type().equals("pulumi:pulumi:Stack") && x != step))) {
-                continue;
-            }
+    /** How the VMs boot (BootOrder), for the timeline's title. */
+    private static String vmBoots(ClusterConfig c) {
+        if (c.provisioner() != Provisioner.VAGRANT) {
+            return "";
+        }
+        int parallel = BootOrder.parallel(c.vagrant().provider());
+        return parallel == 1 ? "; VMs boot one at a time, in stack order"
+                : "; VMs boot in stack order, the first alone, then " + parallel + " at a time";
+    }
+
+    /** The resource tree: the stack (or, without one, every resource that has no parent) and its children. */
+    private static void tree(Plan plan, StringBuilder s) {
+        Map<String, List<Step>> children = new HashMap<>();
+        plan.steps().forEach(step -> children.computeIfAbsent(step.parent(), p -> new ArrayList<>()).add(step));
+        List<Step> roots = children.getOrDefault("", List.of());
+        List<Step> stack = roots.stream().filter(step -> step.type().equals("pulumi:pulumi:Stack")).toList();
+        tree(children, stack.isEmpty() ? roots : stack, 0, s);
+    }
+
+    private static void tree(Map<String, List<Step>> children, List<Step> level, int depth, StringBuilder s) {
+        for (Step step : level) {
             s.append("  ".repeat(depth + 1)).append(step.type()).append(' ').append(step.name());
             if (!step.host().isEmpty()) {
                 s.append("  on ").append(step.host());
@@ -81,7 +99,7 @@ public final class PlanReport {
                 s.append("  waits for ").append(String.join(", ", waits));
             }
             s.append('\n');
-            tree(plan, step.name(), depth + 1, s);
+            tree(children, children.getOrDefault(step.name(), List.of()), depth + 1, s);
         }
     }
 

@@ -21,8 +21,8 @@ import java.util.function.Function;
 
 /**
  * The offline plan: runs the program under the mock engine, then simulates when each resource would start and
- * end (a resource starts when everything it waits for has ended; VM boots run one at a time, as Vagrant's lock
- * makes them), and finds the critical path.
+ * end (a resource starts when everything it waits for has ended, as the engine starts it: VM boots too, whose order
+ * is their dependencies, see BootOrder), and finds the critical path.
  */
 public final class Planner {
 
@@ -137,18 +137,6 @@ public final class Planner {
         registrations.forEach(r -> byName.put(r.name(), r));
         Map<String, Double> end = new HashMap<>();
         Map<String, Double> start = new HashMap<>();
-        // VM boots run one at a time (Vagrant's lock), in the order of the stack's nodes.
-        double lane = 0;
-        for (Node node : config.allNodes()) {
-            Registration vm = byName.get(node.name() + "-vm");
-            if (vm != null && vm.type().equals("command:local:Command")) {
-                double at = Math.max(lane, vm.dependencies().stream().mapToDouble(d -> endOf(durations, d, byName, start, end))
-                        .max().orElse(0));
-                start.put(vm.name(), at);
-                end.put(vm.name(), at + seconds(durations, vm));
-                lane = end.get(vm.name());
-            }
-        }
         List<Step> steps = new ArrayList<>();
         for (Registration r : registrations) {
             double finish = endOf(durations, r.name(), byName, start, end);
@@ -228,10 +216,6 @@ public final class Planner {
             Step current = last;
             last = current.waitsFor().stream().map(byName::get).filter(s -> s != null && s.end() == current.start())
                     .max(Comparator.comparingDouble(Step::end)).orElse(null);
-            if (last == null && current.start() > 0) {
-                // Waited for the VM lane, not a dependency: the VM that ended right then.
-                last = steps.stream().filter(s -> s.end() == current.start() && s.name().endsWith("-vm")).findFirst().orElse(null);
-            }
         }
         return path;
     }

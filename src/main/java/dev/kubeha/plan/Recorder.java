@@ -1,6 +1,7 @@
 package dev.kubeha.plan;
 
 import com.pulumi.Context;
+import com.pulumi.deployment.internal.DeploymentImpl;
 import com.pulumi.resources.Resource;
 import com.pulumi.test.Mocks;
 import com.pulumi.test.TestOptions;
@@ -19,6 +20,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Runs a Pulumi program under the SDK's own mock engine (no CLI, backend, network or SSH) and records what the
@@ -31,6 +34,15 @@ public final class Recorder {
     /** What the SDKs send for a value that is not known yet (pulumi/pulumi:sdk/go/common/resource/plugin/rpc.go, UnknownStringValue). */
     public static final String UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     static final String PROJECT = "kubeha";
+    /**
+     * The SDK's own Java log for a recorded run (the SDK's default, at INFO); what the SDK formats for it at FINEST
+     * whatever its level (DefaultRunner's task list, see {@link WithoutDebugLog}) can be watched here.
+     */
+    static final Logger SDK_LOG = Logger.getLogger(Recorder.class.getName() + ".sdk");
+
+    static {
+        SDK_LOG.setLevel(Level.INFO);
+    }
 
     private Recorder() {
     }
@@ -89,6 +101,8 @@ public final class Recorder {
                     .options(TestOptions.builder().projectName(PROJECT).stackName(stack).preview(preview).build())
                     .mocks(capturing)
                     .config(config)
+                    .standardLogger(SDK_LOG)
+                    .deploymentFactory(Recorder::withoutDebugLog)
                     .monitorDecorator(monitor -> new RecordingMonitor(capturing, requests,
                             mocks instanceof RequestObserver o ? o : request -> { }))
                     .build()
@@ -103,6 +117,12 @@ public final class Recorder {
         } finally {
             PulumiTestInternal.cleanup();
         }
+    }
+
+    /** The SDK's deployment, its debug messages dropped before anything formats or queues them ({@link WithoutDebugLog}). */
+    private static DeploymentImpl withoutDebugLog(DeploymentImpl.DeploymentState state) {
+        state.logger = new WithoutDebugLog(state.logger);
+        return new DeploymentImpl(state);
     }
 
     /** A registration request as a {@link Registration}, with the inputs the mocks received for it. */

@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,8 +22,15 @@ public final class Templates {
     private Templates() {
     }
 
+    /** Each file read once: a large stack renders the same few files thousands of times. */
+    private static final Map<String, String> LOADED = new ConcurrentHashMap<>();
+
     /** The text of {@code components/<path>}. */
     public static String load(String path) {
+        return LOADED.computeIfAbsent(path, Templates::read);
+    }
+
+    private static String read(String path) {
         String resource = "/components/" + path;
         try (InputStream in = Templates.class.getResourceAsStream(resource)) {
             if (in == null) {

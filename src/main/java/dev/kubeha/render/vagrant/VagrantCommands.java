@@ -26,8 +26,6 @@ import java.util.regex.Pattern;
  * stack's state (it survives {@code pulumi stack rename}).
  */
 public final class VagrantCommands {
-    /** How long a {@code vagrant up} waits for the others (they run one at a time). */
-    static final int LOCK_WAIT_SECONDS = 3600;
     /**
      * The command provider runs a local command with {@code /bin/sh -c} unless an interpreter is set
      * (local/commandOutputs.go, run); the VM scripts are bash. Found on PATH: Linux and macOS (bash 3.2 in
@@ -53,13 +51,13 @@ public final class VagrantCommands {
      * stack's Vagrant directory instead of the console.
      */
     public static String up(ClusterConfig config, Node node, String stackId) {
-        return script("vagrant/up.sh", parameters(node, stackId) + "PROVIDER=" + Shell.quote(config.vagrant().provider())
+        return script("vagrant/up.sh", parameters(config, node, stackId) + "PROVIDER=" + Shell.quote(config.vagrant().provider())
                 + "\nQUIET=" + config.vagrant().boxUrl().isPresent() + "\n");
     }
 
     /** {@code vagrant destroy -f NODE} with the machine definition on stdin; a VM that is gone counts as destroyed. */
-    public static String destroy(Node node, String stackId) {
-        return script("vagrant/destroy.sh", parameters(node, stackId));
+    public static String destroy(ClusterConfig config, Node node, String stackId) {
+        return script("vagrant/destroy.sh", parameters(config, node, stackId));
     }
 
     /** The machine the Vagrantfile defines for {@code node} (JSON, read by vagrant/kubeha_nodes.rb). */
@@ -110,9 +108,10 @@ public final class VagrantCommands {
         return new SshDetails(host, port, user, key.group(1));
     }
 
-    private static String parameters(Node node, String stackId) {
-        return "NODE=" + Shell.quote(node.name()) + "\nSTACK_ID=" + Shell.quote(stackId) + "\nLOCK_WAIT_SECONDS="
-                + LOCK_WAIT_SECONDS + "\n";
+    /** NODE, STACK_ID, and LOCK: whether the command holds the vagrant lock ({@link BootOrder#holdsLock}). */
+    private static String parameters(ClusterConfig config, Node node, String stackId) {
+        return "NODE=" + Shell.quote(node.name()) + "\nSTACK_ID=" + Shell.quote(stackId) + "\nLOCK="
+                + BootOrder.holdsLock(config, node) + "\n";
     }
 
     /** Shebang, parameters, the shared helpers (vagrant/lib.sh), then the script. */
