@@ -52,6 +52,25 @@ public final class ScriptHarness {
         sudo();
         stub("curl", "case \"$*\" in *http_code*) printf 000;; esac; exit 7");
         stubs("iptables", "ipvsadm");
+        guard("apt-get", "apt-mark", "dnf", "yum");
+    }
+
+    /**
+     * Package managers that a test has not stubbed fail instead of running: the harness runs as root, and a script
+     * that falls through to the real one would install or purge packages on the machine that runs the tests (it
+     * happened once: a teardown purged this machine's haproxy and keepalived). Not logged, as a missing command is not.
+     */
+    private void guard(String... names) {
+        for (String name : names) {
+            try {
+                Path file = bin.resolve(name);
+                Files.writeString(file, "#!/bin/sh\necho \"ScriptHarness: " + name + " is not stubbed in this test; "
+                        + "the real one would change the machine running the tests\" >&2\nexit 127\n");
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     public static final String UBUNTU = "ID=ubuntu\nID_LIKE=debian\nVERSION_ID=\"24.04\"\nVERSION_CODENAME=noble\nUBUNTU_CODENAME=noble\n";
