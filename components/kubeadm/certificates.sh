@@ -60,9 +60,13 @@ due() {
   done < <(certificate_files)
 }
 
-# container_running NAME: the container runtime runs a container of that static pod's component.
-container_running() { [ -n "$(crictl ps --state running --name "^$1\$" -q 2>/dev/null)" ]; }
-container_gone() { ! container_running "$1"; }
+# running_containers NAME: the IDs of the running containers of that static pod's component, asked of containerd
+# itself (crictl_containerd, lib/os.sh: crictl's own fallback over several sockets is deprecated, kubernetes-sigs/
+# cri-tools docs/crictl.md); fails when containerd does not answer.
+running_containers() { crictl_containerd ps --state running --name "^$1\$" -q 2>/dev/null; }
+container_running() { [ -n "$(running_containers "$1")" ]; }
+# container_gone NAME: containerd answers, and runs no container of NAME (a crictl that fails proves nothing stopped).
+container_gone() { local ids; ids="$(running_containers "$1")" && [ -z "$ids" ]; }
 
 # restart_static_pod NAME: the kubelet stops the pod (its manifest moved out), then starts it again.
 restart_static_pod() {

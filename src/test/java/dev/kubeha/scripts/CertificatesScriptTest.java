@@ -162,6 +162,25 @@ class CertificatesScriptTest {
         assertTrue(Files.exists(k8s.resolve("manifests/etcd.yaml")), "etcd's manifest is back");
     }
 
+    /**
+     * containerd that does not answer (crictl fails) is no proof that the kubelet stopped a pod: the manifest goes
+     * back and the step fails saying the pod was not seen to stop, instead of taking the failure for "stopped" and
+     * putting the manifest back at once. crictl is asked with containerd's socket named (lib/os.sh
+     * crictl_containerd), not through crictl's deprecated fallback over several sockets.
+     */
+    @Test
+    void aContainerRuntimeThatDoesNotAnswerIsNotAStoppedPod() throws Exception {
+        certificatesExpiringIn(10, 300, 300);
+        UpgradeScriptsTest.withLoadBalancers(h, "303 http://192.168.56.5:8404/stats;st=DONE");
+        h.stub("crictl", "echo 'failed to connect: connection refused' >&2; exit 1");
+        ScriptHarness.Run run = check(30);
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("the kubelet did not stop etcd on k8s-master2"), run.stderr());
+        assertFalse(run.stderr().contains("did not start again"), run.stderr());
+        assertTrue(Files.exists(k8s.resolve("manifests/etcd.yaml")), "etcd's manifest is back");
+        assertTrue(run.called("crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps"), run.calls().toString());
+    }
+
     @Test
     void aRenewalThatLeavesACertificateExpiringFailsAndRestartsNothing() throws Exception {
         certificatesExpiringIn(10, 300, 300);
