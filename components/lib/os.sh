@@ -570,8 +570,22 @@ containerd_install() {
       ;;
     *) die "CONTAINERD_SOURCE is '$CONTAINERD_SOURCE'; expected docker or distribution" ;;
   esac
-  containerd_end_of_support_warning "$(installed_version containerd.io)$(installed_version containerd)"
+  containerd_end_of_support_warning "$(containerd_installed_version)"
   containerd_companions_install
+}
+
+# containerd_installed_version: the version of the containerd package that is installed (containerd.io or the
+# distribution's). Only an installed one counts: dpkg-query -W prints the version of a package that was removed but
+# not purged too (state "deinstall ok config-files", as apt leaves the distribution's containerd that containerd.io
+# replaced, or a containerd.io removed by hand).
+containerd_installed_version() {
+  local p
+  for p in containerd.io containerd; do
+    if pkg_is_installed "$p"; then
+      installed_version "$p"
+      return 0
+    fi
+  done
 }
 
 # containerd_from_docker: Docker's repository (CONTAINERD_REPOSITORY, or a mirror of its layout) and containerd.io
@@ -639,7 +653,7 @@ containerd_end_of_support_warning() {
 # Returns 0 when the file changed (containerd must restart).
 containerd_configure() {
   local sandbox="$1" installed format images cri
-  installed="$(installed_version containerd.io)$(installed_version containerd)"
+  installed="$(containerd_installed_version)"
   if [ "${installed%%.*}" -ge 2 ] 2>/dev/null; then
     format=3 images='plugins."io.containerd.cri.v1.images".pinned_images' cri='plugins."io.containerd.cri.v1.runtime"'
     sandbox="sandbox = \"${sandbox}\""

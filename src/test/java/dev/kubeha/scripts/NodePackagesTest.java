@@ -261,4 +261,27 @@ public class NodePackagesTest {
                 "[\"plugins\", \"io.containerd.grpc.v1.cri\", \"containerd\", \"runtimes\", \"runc\", \"runtime_type\"]",
                 "[\"plugins\", \"io.containerd.grpc.v1.cri\", \"containerd\", \"runtimes\", \"runc\", \"options\", \"SystemdCgroup\"]"));
     }
+
+    /**
+     * A containerd.io removed but not purged beside the distribution's containerd 1.7: dpkg keeps the removed package's
+     * version (dpkg-query -W prints it, with the state "deinstall ok config-files"), and it must not decide the config
+     * version: containerd 1.7 gets version 2 (containerd/containerd docs/cri/config.md, release/1.7: version 3 is
+     * containerd 2's), not the version 3 the leftover 2.1.4 would ask for.
+     */
+    @Test
+    void aContainerdIoRemovedButNotPurgedDoesNotDecideTheConfigVersion() throws Exception {
+        ScriptHarness h = installed(freshNode(ScriptHarness.UBUNTU), "containerd");
+        version(h, "containerd", "1.7.12-0ubuntu4");
+        String state = h.dir().resolve("state").toString();
+        h.stub("dpkg-query", "for last; do :; done; if [ \"$last\" = containerd.io ]; then case \"$*\" in "
+                + "*Version*) echo '2.1.4-1~ubuntu.24.04~noble';; *) echo 'deinstall ok config-files';; esac; exit 0; fi; "
+                + "[ -f " + state + ".pkg-\"$last\" ] || exit 1; case \"$*\" in *Version*) "
+                + "cat " + state + ".version-\"$last\" 2>/dev/null || echo '1.31.4-1.1';; *) echo 'install ok installed';; esac");
+        ClusterConfig c = config("kubernetesVersion", "1.31.4");
+        ScriptHarness.Run run = h.run(NodeScripts.prepare(c, worker(c)));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertTrue(run.stderr().contains("using containerd 1.7.12-0ubuntu4"), run.stderr());
+        String toml = Files.readString(h.root().resolve("etc/containerd/config.toml"));
+        assertTrue(toml.contains("version = 2\n") && toml.contains("[plugins.\"io.containerd.grpc.v1.cri\"]"), toml);
+    }
 }
