@@ -27,11 +27,21 @@ config_file() {
   done
 }
 
-# kubeconfig FILE: a kubeconfig of the stand-in cluster (the CA is the one init made, or a placeholder on joiners).
+# client_certificate CN: a real (self-signed, one-year) client certificate, base64 PEM, as kubeadm embeds one in a
+# kubeconfig: kubeha's certificate check reads its expiry with openssl.
+client_certificate() {
+  openssl req -x509 -newkey ed25519 -nodes -days 365 -subj "/CN=$1" -keyout /dev/null 2>/dev/null | base64 -w0
+}
+
+# kubeconfig FILE [USER]: a kubeconfig of the stand-in cluster (the CA is the one init made, or a placeholder on
+# joiners), printed when FILE is -.
 kubeconfig() {
   mkdir -p /etc/kubernetes
   ca="$(base64 -w0 /etc/kubernetes/pki/ca.crt 2>/dev/null || echo c3RhbmQtaW4=)"
-  cat >"/etc/kubernetes/$1" <<EOT
+  out="/etc/kubernetes/$1"
+  [ "$1" = - ] && out=/dev/stdout
+  user="${2:-kubernetes-admin}"
+  cat >"$out" <<EOT
 apiVersion: v1
 kind: Config
 # kubeha machine lab: written by the stand-in kubeadm
@@ -41,14 +51,16 @@ clusters:
     server: https://$(hostname):6443
   name: kubernetes
 contexts:
-- context: {cluster: kubernetes, user: kubernetes-admin}
-  name: kubernetes-admin@kubernetes
-current-context: kubernetes-admin@kubernetes
+- context: {cluster: kubernetes, user: ${user}}
+  name: ${user}@kubernetes
+current-context: ${user}@kubernetes
 users:
-- name: kubernetes-admin
-  user: {client-certificate-data: c3RhbmQtaW4=, client-key-data: c3RhbmQtaW4=}
+- name: ${user}
+  user:
+    client-certificate-data: $(client_certificate "$user")
+    client-key-data: c3RhbmQtaW4=
 EOT
-  chmod 600 "/etc/kubernetes/$1"
+  [ "$1" = - ] || chmod 600 "$out"
 }
 
 api_server() {
@@ -71,7 +83,7 @@ case "$name" in
       "init phase") ;;
       "init "*)
         mkdir -p /etc/kubernetes/pki
-        openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=kubernetes -keyout /etc/kubernetes/pki/ca.key \
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=kubernetes -keyout /etc/kubernetes/pki/ca.key \
           -out /etc/kubernetes/pki/ca.crt 2>/dev/null || { echo "stand-in kubeadm: openssl failed" >&2; exit 1; }
         kubeconfig admin.conf
         kubeconfig kubelet.conf
@@ -93,6 +105,7 @@ case "$name" in
         echo "[reset] stand-in: node reset"
         ;;
       "upgrade "*) echo "[upgrade] stand-in: upgraded to v${STAND_IN_VERSION}" ;;
+      "kubeconfig user") kubeconfig - kubeha-admin ;;
       *) ;;
     esac
     ;;
@@ -120,6 +133,16 @@ case "$name" in
       *) ;;
     esac
     ;;
-  crictl) echo "crictl version v${STAND_IN_VERSION}" ;;
+  crictl)
+    # STAND-IN for the container runtime's view: on a control-plane node (it has admin.conf) an "etcd container"
+    # runs, and `etcdctl snapshot save FILE` inside it writes a stand-in snapshot (no etcd runs in the lab).
+    case "$*" in
+      *" ps "*"--name ^etcd\$"*) [ -f /etc/kubernetes/admin.conf ] && echo stand-in-etcd ;;
+      *" exec stand-in-etcd "*"snapshot save "*)
+        for a in "$@"; do file="$a"; done
+        echo "kubeha machine lab: stand-in etcd snapshot" >"$file"
+        echo "Snapshot saved at $file (stand-in)" ;;
+      *) echo "crictl version v${STAND_IN_VERSION}" ;;
+    esac ;;
 esac
 exit 0
