@@ -39,9 +39,9 @@ public record ClusterConfig(
         EtcdBackupSettings etcdBackups) {
 
     /**
-     * Most load balancers a stack may list: their VRRP priorities fall by one from 101 in list order, down to 2
-     * (keepalived 2.2.7 keepalived.conf(5): "The valid range of values for priority is [1-255], with priority 255
-     * meaning address owner"; see render/lb/KeepalivedConfig).
+     * Most load balancers a stack may list: their VRRP priorities are distinct and fall in list order from 101
+     * within keepalived's range (keepalived 2.2.7 keepalived.conf(5): "The valid range of values for priority is
+     * [1-255], with priority 255 meaning address owner"; see render/lb/KeepalivedConfig#priority).
      */
     public static final int MAX_LOAD_BALANCERS = 100;
 

@@ -254,7 +254,7 @@ public final class ClusterConfigParser {
         int lbCount = list("loadBalancers").size();
         if (lbCount < 2 || lbCount > ClusterConfig.MAX_LOAD_BALANCERS) {
             error("loadBalancers", "has " + lbCount + " entries; give 2 to " + ClusterConfig.MAX_LOAD_BALANCERS
-                    + " load balancers (the VIP needs a second one to move to; VRRP priorities fall by one from "
+                    + " load balancers (the VIP needs a second one to move to; VRRP priorities fall from "
                     + "the first in list order)");
         }
         int cpCount = list("controlPlaneNodes").size();

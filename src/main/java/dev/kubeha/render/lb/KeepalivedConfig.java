@@ -14,17 +14,17 @@ import java.util.stream.Collectors;
 /**
  * keepalived.conf of a load balancer: one VRRP instance, unicast to every other load balancer, the VIP on the
  * interface that carries the host's own address, HAProxy tracked so that the VIP leaves a load balancer whose
- * HAProxy stops serving. Any number of load balancers from two: priorities fall by one in list order from
- * {@link #FIRST_PRIORITY}, so they are distinct and the first one is the initial holder; when the holder goes,
- * the highest priority left takes over first (its master-down timer, 3 x advert_int + (256 - priority) / 256 x
- * advert_int, is the shortest: keepalived 2.2.7 keepalived.conf(5), "priority", "preempt_delay"; RFC 5798 6.1).
+ * HAProxy stops serving. Any number of load balancers from two, with distinct priorities falling in list order
+ * (see {@link #priority(int, int)}): the first one is the initial holder, and when the holder goes, the highest
+ * priority left takes over first.
  */
 public final class KeepalivedConfig {
-    /**
-     * The VRRP priority of the first load balancer; each next one gets one less, down to 2 for the last of
-     * {@link ClusterConfig#MAX_LOAD_BALANCERS} (keepalived's range is 1-254, 255 meaning "address owner").
-     */
-    static final int FIRST_PRIORITY = ClusterConfig.MAX_LOAD_BALANCERS + 1;
+    /** The VRRP priority of the first load balancer, the initial holder. */
+    static final int FIRST_PRIORITY = 101;
+    /** The second's: a pair's backup, whose takeover times the failover suite measures. */
+    static final int SECOND_PRIORITY = 100;
+    /** The lowest priority keepalived accepts (keepalived.conf(5): 1-255, 255 meaning "address owner"). */
+    static final int LOWEST_PRIORITY = 1;
     /** How often the watcher polls HAProxy, in ms. */
     public static final int WATCH_INTERVAL_MS = 100;
     /** Failed polls in a row (timeouts, error answers) that make HAProxy count as down; a refused connection counts at once. */
@@ -63,7 +63,7 @@ public final class KeepalivedConfig {
         v.put("state", first && k.preempt() == dev.kubeha.config.Preemption.ALWAYS ? "MASTER" : "BACKUP");
         v.put("interface", interfaceName);
         v.put("routerId", Integer.toString(k.routerId()));
-        v.put("priority", Integer.toString(priority(index)));
+        v.put("priority", Integer.toString(priority(index, config.loadBalancers().size())));
         v.put("advertInterval", seconds(k.advertIntervalMs()));
         v.put("preemptBlock", switch (k.preempt()) {
             case DELAY -> "    preempt_delay " + k.preemptDelaySeconds() + "\n";
@@ -80,9 +80,27 @@ public final class KeepalivedConfig {
         return Templates.render("keepalived/keepalived.conf.tmpl", v);
     }
 
-    /** The VRRP priority of the load balancer at {@code index} in the stack's list. */
-    static int priority(int index) {
-        return FIRST_PRIORITY - index;
+    /**
+     * The VRRP priority of the load balancer at {@code index} of {@code count}: 101 and 100 for the first two (a
+     * pair is what it always was), the others spread evenly from 100 down to 1, as far apart as the range allows.
+     *
+     * <p>Why apart: when the holder dies, every backup's master-down timer runs from the holder's last advert, 3
+     * adverts plus a skew of (256 - priority) / 256 of an advert, and the first to expire takes the VIP and at once
+     * sends an advert that makes the others stay BACKUP (keepalived v2.2.7 keepalived/include/vrrp.h
+     * VRRP_MS_DOWN_TIMER, VRRP_TIMER_SKEW_CALC, for VRRPv3 in centiseconds x 625 / 16 us; vrrp.c vrrp_state_backup
+     * resets the timer on an advert of equal or higher priority; RFC 5798 6.1 Skew_Time). Priorities one apart
+     * make the timers differ by 1/256 of an advert, 0.4 ms at 100 ms adverts: less than a busy machine's
+     * scheduling delay, so the third could beat the second. Spread over 100..1, the third of three fires 99/256
+     * of an advert later (38.7 ms at 100 ms, 0.39 s at 1 s), the third of four 49/256 (19 ms), of ten 12/256
+     * (4.7 ms); from 52 load balancers on the step is 1 again. The price: the last in line takes over up to
+     * 99/256 of an advert later than the second would.
+     */
+    static int priority(int index, int count) {
+        if (index < 2) {
+            return FIRST_PRIORITY - index;
+        }
+        int step = (SECOND_PRIORITY - LOWEST_PRIORITY) / (count - 2);
+        return SECOND_PRIORITY - (index - 1) * step;
     }
 
     /** Every load balancer but {@code self}, in list order: its unicast peers. */

@@ -82,7 +82,8 @@ class LoadBalancerRenderTest {
         Golden.assertMatches("LoadBalancerRenderTest", "keepalived-three-lb-c.conf", confs.get(2));
         List<String> priorities = confs.stream().map(conf -> conf.lines().filter(l -> l.startsWith("    priority "))
                 .findFirst().orElseThrow().trim()).toList();
-        assertEquals(List.of("priority 101", "priority 100", "priority 99"), priorities);
+        assertEquals(List.of("priority 101", "priority 100", "priority 1"), priorities,
+                "the first two as in a pair; the third as far below the second as keepalived allows");
         for (int i = 0; i < 3; i++) {
             String peers = confs.get(i).substring(confs.get(i).indexOf("unicast_peer {"), confs.get(i).indexOf("}", confs.get(i).indexOf("unicast_peer {")));
             for (int j = 0; j < 3; j++) {
@@ -96,6 +97,40 @@ class LoadBalancerRenderTest {
         List<Boolean> master = always.loadBalancers().stream().map(lb -> KeepalivedConfig.render(always, lb, "", "eth1",
                 KeepalivedConfig.Paths.NODE).contains("state MASTER")).toList();
         assertEquals(List.of(true, false, false), master);
+    }
+
+    @Test
+    void prioritiesAreDistinctFallingAndInKeepalivedsRangeForEveryCount() {
+        for (int count = 2; count <= ClusterConfig.MAX_LOAD_BALANCERS; count++) {
+            assertEquals(101, KeepalivedConfig.priority(0, count), "the initial holder, " + count + " LBs");
+            assertEquals(100, KeepalivedConfig.priority(1, count), "the second, as in a pair, " + count + " LBs");
+            for (int i = 1; i < count; i++) {
+                assertTrue(KeepalivedConfig.priority(i, count) < KeepalivedConfig.priority(i - 1, count),
+                        count + " LBs: priorities fall in list order at " + i);
+            }
+            assertTrue(KeepalivedConfig.priority(count - 1, count) >= 1, count + " LBs: keepalived's range starts at 1");
+        }
+    }
+
+    /**
+     * What makes the order firm: a backup's master-down timer is 3 adverts plus its skew, (256 - priority) / 256 of
+     * an advert (keepalived v2.2.7 keepalived/include/vrrp.h VRRP_MS_DOWN_TIMER and VRRP_TIMER_SKEW_CALC, the VRRPv3
+     * branch in centiseconds x 625 / 16 us; RFC 5798 6.1). The next in line must fire its timer and its first
+     * advert must reach the others before theirs fire: a margin of several milliseconds at the default 100 ms
+     * adverts, not the 0.4 ms of priorities one apart.
+     */
+    @ParameterizedTest(name = "{0} load balancers: the next in line leads the one after it by at least {1} ms")
+    @CsvSource({"3,38", "4,19", "5,12", "10,4.5"})
+    void theNextInLineFiresItsMasterDownTimerMillisecondsBeforeTheOneAfterIt(int count, double leadMs) {
+        for (int i = 1; i < count - 1; i++) {
+            double lead = skewMs(KeepalivedConfig.priority(i + 1, count), 100) - skewMs(KeepalivedConfig.priority(i, count), 100);
+            assertTrue(lead >= leadMs, count + " LBs, LB " + (i + 1) + " before LB " + (i + 2) + ": " + lead + " ms");
+        }
+    }
+
+    /** keepalived's VRRPv3 skew in ms: ((256 - priority) x advert in centiseconds x 625) / 16 microseconds. */
+    private static double skewMs(int priority, int advertMs) {
+        return ((256 - priority) * (advertMs / 10) * 625 / 16) / 1000.0;
     }
 
     @Test
@@ -132,21 +167,32 @@ class LoadBalancerRenderTest {
     @ParameterizedTest(name = "VRRPv{0}, preempt {1}")
     @CsvSource({"3,delay,100", "3,always,100", "3,never,100", "2,delay,1000", "2,always,1000", "2,never,1000"})
     void everyKeepalivedVariantPassesKeepalivedConfigTest(int version, String preempt, int advertMs) throws Exception {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("keepalivedVrrpVersion", Integer.toString(version),
+                "keepalivedPreempt", preempt, "keepalivedAdvertIntervalMs", Integer.toString(advertMs)));
+        assertKeepalivedAccepts(c, c.loadBalancers().get(0), "keepalived-" + version + preempt + ".conf");
+    }
+
+    @Test
+    void theLastOfThreeLoadBalancersWithTheLowestPriorityPassesKeepalivedConfigTest() throws Exception {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("loadBalancers",
+                "[\"lb-a=192.168.56.5\",\"lb-b=192.168.56.6\",\"lb-c=192.168.56.7\"]"));
+        assertKeepalivedAccepts(c, c.loadBalancers().get(2), "keepalived-three-lb-c.conf");
+    }
+
+    /** keepalived --config-test on {@code lb}'s config, in a namespace where its address and interface exist. */
+    private static void assertKeepalivedAccepts(ClusterConfig c, Node lb, String fileName) throws Exception {
         assumeTrue(Netns.onPath("keepalived"), "keepalived is not installed (apt-get install keepalived)");
         String why = Netns.unavailableReason();
         assumeTrue(why == null, why);
-        ClusterConfig c = Stacks.config("vagrant", Map.of("keepalivedVrrpVersion", Integer.toString(version),
-                "keepalivedPreempt", preempt, "keepalivedAdvertIntervalMs", Integer.toString(advertMs)));
         Path dir = Files.createDirectories(Path.of("target", "keepalived-test"));
         Path notify = dir.resolve("notify.sh");
         Files.writeString(notify, dev.kubeha.render.Templates.load("keepalived/notify.sh"));
         Files.setPosixFilePermissions(notify, PosixFilePermissions.fromString("rwxr-xr-x"));
         KeepalivedConfig.Paths paths = new KeepalivedConfig.Paths(dir.toAbsolutePath().toString(),
                 notify.toAbsolutePath().toString(), dir.toAbsolutePath().resolve("haproxy-down").toString());
-        Node lb1 = c.loadBalancers().get(0);
-        Path conf = dir.resolve("keepalived-" + version + preempt + ".conf");
-        Files.writeString(conf, KeepalivedConfig.render(c, lb1, "pw123456", "eth1", paths));
-        try (Netns ns = Netns.withAddress("kat", "eth1", lb1.address(), 24)) {
+        Path conf = dir.resolve(fileName);
+        Files.writeString(conf, KeepalivedConfig.render(c, lb, "pw123456", "eth1", paths));
+        try (Netns ns = Netns.withAddress("kat", "eth1", lb.address(), 24)) {
             Netns.Result r = ns.run("keepalived", "--config-test", "-f", conf.toAbsolutePath().toString());
             assertEquals(0, r.exitCode(), r.output());
             assertFalse(r.output().contains("Unknown keyword"), r.output());
