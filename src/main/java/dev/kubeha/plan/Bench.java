@@ -76,16 +76,16 @@ public final class Bench {
     /**
      * The first {@code pulumi up} with only the necessary dependencies: the load balancers (install, configure) and
      * the first node's preparation before init; the admin kubeconfig after init; the control-plane joins
-     * (credentials, join, registration) one after another; every worker's (after its preparation) in parallel; the
+     * (credentials, join) one after another; every worker's (credentials, join, registration) in parallel; the
      * CNI after init; the readiness gate last.
      */
     static double bound(ClusterConfig c) {
         int prepare = step("prepare");
         double lb = step("install") + step("configure");
         double admin = Math.max(lb, prepare) + step("init") + step("kubeconfig");
-        double perJoin = step("credentials") + step("drain");
-        double controlPlane = admin + (c.controlPlane().size() - 1) * (perJoin + step("join"));
-        double workers = c.workers().isEmpty() ? 0 : Math.max(admin, prepare) + perJoin + StepDurations.WORKER_JOIN;
+        double controlPlane = admin + (c.controlPlane().size() - 1) * (step("credentials") + step("join"));
+        double workers = c.workers().isEmpty() ? 0 : Math.max(admin, prepare) + step("credentials")
+                + StepDurations.WORKER_JOIN + StepDurations.REGISTRATION;
         double cni = admin + StepDurations.TYPES.get("kubernetes:helm.sh/v3:Release");
         return Math.max(Math.max(controlPlane, workers), cni) + step("readiness");
     }
