@@ -34,6 +34,16 @@ public final class Bench {
 
     /** The stack the benchmarks plan: existing hosts, {@code workers} workers, one more key if given. */
     public static RawConfig stack(int workers, String version, Map<String, String> extra) {
+        return StackFile.parse("bench", stackFile(workers, version, extra));
+    }
+
+    /** The nodes of a benchmark stack of {@code workers} workers (2 load balancers, 3 control-plane nodes). */
+    public static int nodes(int workers) {
+        return 5 + workers;
+    }
+
+    /** {@link #stack}'s Pulumi.STACK.yaml text. */
+    public static String stackFile(int workers, String version, Map<String, String> extra) {
         StringBuilder yaml = new StringBuilder("""
                 config:
                   kubeha:provisioner: existing
@@ -50,7 +60,7 @@ public final class Bench {
                 .mapToObj(i -> "w" + i + "=10.0." + (1 + (i - 1) / 250) + "." + (1 + (i - 1) % 250))
                 .collect(Collectors.joining(", "))).append("]\n");
         extra.forEach((k, v) -> yaml.append("  kubeha:").append(k).append(": \"").append(v).append("\"\n"));
-        return StackFile.parse("bench", yaml.toString());
+        return yaml.toString();
     }
 
     public static FirstUp firstUp(int workers, Consumer<Context> program) {
