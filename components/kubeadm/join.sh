@@ -10,7 +10,9 @@
 kubelet_conf="${KUBEHA_ROOT}/etc/kubernetes/kubelet.conf"
 admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
 
-# This node's Node object exists (the kubelet's own credentials may read it).
+# This node's Node object exists. The kubelet's own credentials may read it: the Node authorizer allows a kubelet
+# (system:node:<name>, group system:nodes) to read nodes (kubernetes/website
+# content/en/docs/reference/access-authn-authz/node.md, "Read operations: ... nodes").
 registered() { kubectl --kubeconfig "$kubelet_conf" get node "$NODE_NAME" >/dev/null 2>&1; }
 # This control-plane node's API server is ready and its etcd member (a static pod) is Ready.
 member_healthy() {
@@ -60,6 +62,10 @@ if [ ! -f "$join_done" ]; then
   kubeadm join --config "$work/kubeadm.yaml" >&2 \
     || die "kubeadm join failed; see journalctl -u kubelet on this node. A token or certificate error means its \
 credentials step ran more than 2 hours ago: pulumi up --replace the URN of ${NODE_NAME}-credentials (README: Troubleshooting)"
+  # Done only once the kubelet registered the Node (it does right after kubeadm join's TLS bootstrap): the steps after
+  # a join need it, and asking here, with the node's own credentials, spares a session on the first control-plane node.
+  wait_until 600 registered || die "$NODE_NAME joined, but did not register its Node within 10 minutes (journalctl -u \
+kubelet on this node); the next pulumi up resets it and joins it again"
   if [ "$CONTROL_PLANE" = true ]; then
     wait_until 300 member_healthy || die "$NODE_NAME joined, but its API server or etcd member is not healthy after 5 \
 minutes; the next pulumi up resets it and joins it again"

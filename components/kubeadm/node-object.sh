@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
 # kubeha: on the first control-plane node, act on a node's Kubernetes object. ACTION is one of:
-#   await   wait until the node has registered (create of <node>-drain)
+#   await   wait until the node has registered (update of <node>-drain; when a node is created, its join waits)
 #   drain   cordon and evict it before it leaves (delete of <node>-drain); before a control-plane node, an etcd snapshot
 #   delete  remove its Node object after it left (delete of <node>-credentials) and, for a control-plane node, its
 #           etcd member if `kubeadm reset` on the node could not (it only warns when its local etcd does not answer)

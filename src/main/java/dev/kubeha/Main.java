@@ -3,6 +3,7 @@ package dev.kubeha;
 import com.pulumi.Context;
 import com.pulumi.Pulumi;
 import dev.kubeha.cli.Cli;
+import dev.kubeha.plan.OutOfMemoryExit;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.ClusterConfigParser;
 import dev.kubeha.config.ConfigException;
@@ -26,6 +27,7 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length > 0) {
+            OutOfMemoryExit.install();
             System.exit(Cli.run(args, System.out, System.err));
         }
         System.exit(start(System.getenv(), System.err, checked -> Pulumi.run(ctx -> build(ctx, checked, today()))));

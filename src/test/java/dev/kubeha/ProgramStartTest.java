@@ -79,8 +79,15 @@ class ProgramStartTest {
 
     /** Runs dev.kubeha.Main in a JVM of its own with only {@code env} from Pulumi (nothing inherited). */
     static Run java(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.kubeha.Main"));
+        return java(List.of(), 60, env, args);
+    }
+
+    /** The same with options for the JVM ({@code -Xmx32m}), ended (and failed) after {@code seconds}. */
+    static Run java(List<String> jvmOptions, int seconds, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.kubeha.Main"));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("PULUMI_"));
@@ -89,9 +96,9 @@ class ProgramStartTest {
         File err = File.createTempFile("kubeha-err", ".txt");
         try {
             Process p = pb.redirectOutput(out).redirectError(err).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("the program did not end within 60 s");
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("the program did not end within " + seconds + " s");
             }
             return new Run(p.exitValue(), java.nio.file.Files.readString(out.toPath()), java.nio.file.Files.readString(err.toPath()));
         } finally {

@@ -113,14 +113,14 @@ class ProgramTest {
             assertTrue(creds.containsAll(List.of("k8s-master1-kubeconfig", w + "-prepare")), creds.toString());
             assertTrue(run.dependenciesOf(w + "-join").contains(w + "-credentials"));
             // The only other worker step a credentials step waits for is the one before it in its chain on the first
-            // node (3 chains: SessionLanes), which bounds that node's SSH sessions.
-            String chained = i > 3 ? "k8s-worker" + (i - 3) + "-credentials" : "";
+            // node (6 chains: SessionLanes), which bounds that node's SSH sessions.
+            String chained = i > 6 ? "k8s-worker" + (i - 6) + "-credentials" : "";
             for (String name : List.of(w + "-credentials", w + "-join")) {
                 assertFalse(run.dependenciesOf(name).stream().anyMatch(d -> d.startsWith("k8s-master2") || d.startsWith("k8s-master3")
                         || (d.startsWith("k8s-worker") && !d.startsWith(w + "-") && !d.equals(chained))),
                         name + " waits for " + run.dependenciesOf(name));
             }
-            assertEquals(i > 3, creds.contains(chained), creds.toString());
+            assertEquals(i > 6, creds.contains(chained), creds.toString());
         }
     }
 

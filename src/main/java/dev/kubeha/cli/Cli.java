@@ -6,6 +6,7 @@ import dev.kubeha.config.ConfigException;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.config.StackFile;
 import dev.kubeha.plan.Bench;
+import dev.kubeha.plan.OutOfMemoryExit;
 import dev.kubeha.plan.PlanReport;
 import dev.kubeha.plan.Planner;
 
@@ -19,7 +20,8 @@ import java.util.List;
  * The offline command-line tool, run from the repository root:
  * {@code java -jar target/kubeha.jar validate --stack NAME} and
  * {@code java -jar target/kubeha.jar plan --stack NAME [--out DIR] [--json]}.
- * Exit codes: 0 fine, 1 invalid configuration (or the program failed), 2 usage or missing stack file.
+ * Exit codes: 0 fine, 1 invalid configuration (or the program failed), 2 usage or missing stack file, 3 not enough
+ * memory (a message says which {@code -Xmx} to run java with: {@link OutOfMemoryExit}).
  */
 public final class Cli {
     public static final String USAGE = """
@@ -39,7 +41,14 @@ public final class Cli {
             return 0;
         }
         if (command.equals("bench") && args.length == 1) {
-            out.print(Bench.report(List.of(5, 100, 500), 100, Main::stack));
+            List<Integer> sizes = List.of(5, 100, 500);
+            OutOfMemoryExit.planning(Bench.nodes(sizes.get(sizes.size() - 1)));
+            try {
+                out.print(Bench.report(sizes, 100, Main::stack));
+            } catch (OutOfMemoryError e) {
+                err.print(OutOfMemoryExit.message());
+                return OutOfMemoryExit.EXIT_CODE;
+            }
             return 0;
         }
         String stack = null;
@@ -84,6 +93,7 @@ public final class Cli {
                 out.println("valid: " + PlanReport.summary(stack, parsed.config().get()));
                 return 0;
             }
+            OutOfMemoryExit.planning(parsed.config().get().allNodes().size());
             Planner.Plan plan = Planner.plan(stack, raw, Main::stack);
             if (outDir != null) {
                 List<Path> files = PlanReport.writeFiles(plan, outDir);
@@ -97,6 +107,9 @@ public final class Cli {
         } catch (IOException e) {
             err.println("kubeha: " + e.getMessage());
             return 2;
+        } catch (OutOfMemoryError e) {
+            err.print(OutOfMemoryExit.message());
+            return OutOfMemoryExit.EXIT_CODE;
         }
     }
 }

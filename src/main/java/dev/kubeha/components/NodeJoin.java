@@ -14,8 +14,12 @@ import java.util.function.Function;
  * The steps that bring one node into the cluster, the same for control-plane nodes and workers:
  * {@code <node>-join-token} (its own bootstrap token); {@code <node>-credentials} on the first control-plane node
  * (creates that token, re-uploads certificates for control-plane joins; delete removes the Node object);
- * {@code <node>-join} on the node (delete: kubeadm reset); {@code <node>-drain} on the first control-plane node
- * (waits until the node registered; delete drains it). Pulumi deletes in reverse: drain, reset, delete the Node.
+ * {@code <node>-join} on the node (done once the node registered its Node, which the join asks with the node's own
+ * kubelet credentials; delete: kubeadm reset); {@code <node>-drain} on the first control-plane node (no session when
+ * created: the join waited for the registration already, {@link RemoteScript.Spec#onlyOnChange()}; delete drains the
+ * node, which the provider runs whether or not the step had a create command: pulumi/pulumi-command v1.2.1
+ * provider/pkg/provider/remote/commandController.go, Delete runs {@code delete} when set). Pulumi deletes in reverse:
+ * drain, reset, delete the Node.
  * All of them belong to the node's machine and to the cluster ({@link ClusterIdentity}): a new machine, or a
  * cluster built afresh, tears the node's membership down (in reverse) and joins it again with fresh credentials.
  * The trigger is the identity, never the CA hash: that comes from a step's output, unknown in a preview whenever
@@ -56,6 +60,7 @@ final class NodeJoin {
                 .after(List.of(joined))
                 .after(lane)
                 .rebuildWhen(membership)
+                .onlyOnChange()
                 .onDelete(NodeScripts.drain(config, host.node())), parent));
         return new Joined(joined, registered);
     }

@@ -34,6 +34,16 @@ public final class Bench {
 
     /** The stack the benchmarks plan: existing hosts, {@code workers} workers, one more key if given. */
     public static RawConfig stack(int workers, String version, Map<String, String> extra) {
+        return StackFile.parse("bench", stackFile(workers, version, extra));
+    }
+
+    /** The nodes of a benchmark stack of {@code workers} workers (2 load balancers, 3 control-plane nodes). */
+    public static int nodes(int workers) {
+        return 5 + workers;
+    }
+
+    /** {@link #stack}'s Pulumi.STACK.yaml text. */
+    public static String stackFile(int workers, String version, Map<String, String> extra) {
         StringBuilder yaml = new StringBuilder("""
                 config:
                   kubeha:provisioner: existing
@@ -50,7 +60,7 @@ public final class Bench {
                 .mapToObj(i -> "w" + i + "=10.0." + (1 + (i - 1) / 250) + "." + (1 + (i - 1) % 250))
                 .collect(Collectors.joining(", "))).append("]\n");
         extra.forEach((k, v) -> yaml.append("  kubeha:").append(k).append(": \"").append(v).append("\"\n"));
-        return StackFile.parse("bench", yaml.toString());
+        return yaml.toString();
     }
 
     public static FirstUp firstUp(int workers, Consumer<Context> program) {
@@ -76,16 +86,16 @@ public final class Bench {
     /**
      * The first {@code pulumi up} with only the necessary dependencies: the load balancers (install, configure) and
      * the first node's preparation before init; the admin kubeconfig after init; the control-plane joins
-     * (credentials, join, registration) one after another; every worker's (after its preparation) in parallel; the
+     * (credentials, join) one after another; every worker's (credentials, join, registration) in parallel; the
      * CNI after init; the readiness gate last.
      */
     static double bound(ClusterConfig c) {
         int prepare = step("prepare");
         double lb = step("install") + step("configure");
         double admin = Math.max(lb, prepare) + step("init") + step("kubeconfig");
-        double perJoin = step("credentials") + step("drain");
-        double controlPlane = admin + (c.controlPlane().size() - 1) * (perJoin + step("join"));
-        double workers = c.workers().isEmpty() ? 0 : Math.max(admin, prepare) + perJoin + StepDurations.WORKER_JOIN;
+        double controlPlane = admin + (c.controlPlane().size() - 1) * (step("credentials") + step("join"));
+        double workers = c.workers().isEmpty() ? 0 : Math.max(admin, prepare) + step("credentials")
+                + StepDurations.WORKER_JOIN + StepDurations.REGISTRATION;
         double cni = admin + StepDurations.TYPES.get("kubernetes:helm.sh/v3:Release");
         return Math.max(Math.max(controlPlane, workers), cni) + step("readiness");
     }

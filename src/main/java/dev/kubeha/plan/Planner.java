@@ -180,7 +180,7 @@ public final class Planner {
         if (r.type().startsWith("command:")) {
             String step = r.name().substring(r.name().lastIndexOf('-') + 1);
             if (step.equals("join") && config.workers().stream().anyMatch(w -> r.name().equals(w.name() + "-join"))) {
-                return StepDurations.WORKER_JOIN;
+                return StepDurations.WORKER_JOIN + StepDurations.REGISTRATION;
             }
             return StepDurations.COMMAND_STEPS.get(step);
         }

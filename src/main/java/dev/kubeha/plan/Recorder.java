@@ -42,6 +42,9 @@ public final class Recorder {
 
     static {
         SDK_LOG.setLevel(Level.INFO);
+        // An OutOfMemoryError is the tool's to report, in one line (OutOfMemoryExit), not the SDK's, with its trace.
+        SDK_LOG.setFilter(r -> !(r.getThrown() != null && OutOfMemoryExit.causedByOutOfMemory(r.getThrown())
+                || r.getMessage() != null && r.getMessage().contains(OutOfMemoryError.class.getName())));
     }
 
     private Recorder() {

@@ -30,8 +30,8 @@ public final class StepDurations {
             // Assumption: a control-plane join pulls the same images as init (41-61 s published for init); the etcd
             // learner's promotion and the API server's health add seconds.
             Map.entry("join", 60),
-            // Assumption: one SSH session, kubectl until the Node object exists (the kubelet registers it right after
-            // kubeadm join's TLS bootstrap).
+            // Assumption: one SSH session, kubectl until the Node object exists. Only an update of <node>-drain runs
+            // it: a new node's join waits for its registration itself (REGISTRATION), the drain step opens no session.
             Map.entry("drain", 10),
             // Assumption: read the expiry dates with openssl (a renewal, at most once a year, restarts the pods: minutes).
             Map.entry("certificates", 3),
@@ -68,6 +68,12 @@ public final class StepDurations {
             "kubernetes:core/v1:Namespace", 1);
     /** Assumption: a worker joins faster than a control-plane node (no etcd, no control-plane images). */
     static final int WORKER_JOIN = 30;
+    /**
+     * Assumption: after kubeadm join, until the node sees its own Node object (the kubelet registers it right after
+     * the TLS bootstrap that kubeadm join waits for). A control-plane join's duration includes it (its etcd member's
+     * mirror pod, which the join waits for, needs the Node).
+     */
+    static final int REGISTRATION = 5;
     /** Steps this table does not know: shown with this duration and flagged. */
     static final int UNKNOWN = 10;
 

@@ -597,6 +597,28 @@ class NodeScriptsTest {
     }
 
     @Test
+    void aWorkerJoinIsDoneOnlyOnceItsNodeRegistered() throws Exception {
+        String kubeadm = "mkdir -p \"$KUBEHA_ROOT/etc/kubernetes\"; touch \"$KUBEHA_ROOT/etc/kubernetes/kubelet.conf\"";
+        // The kubelet registers the Node a moment after kubeadm join: the second look finds it.
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubeadm", kubeadm).stubs("sleep")
+                .stub("kubectl", "f=\"$KUBEHA_ROOT/looks\"; echo x >>\"$f\"; [ \"$(wc -l <\"$f\")\" -ge 2 ]");
+        ScriptHarness.Run first = h.run(NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH));
+        assertEquals(0, first.exitCode(), first.stderr());
+        assertTrue(first.called("kubectl --kubeconfig " + h.root() + "/etc/kubernetes/kubelet.conf get node k8s-worker1"),
+                "asks as the node itself: " + first.calls());
+        assertTrue(Files.exists(h.root().resolve("var/lib/kubeha/kubeadm-join-done")), "marked done");
+        assertFalse(h.run(NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH)).called("kubeadm join"), "already joined");
+
+        ScriptHarness never = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubeadm", kubeadm).stubs("sleep")
+                .stub("kubectl", "exit 1");
+        ScriptHarness.Run unregistered = never.run(NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH));
+        assertNotEquals(0, unregistered.exitCode());
+        assertTrue(unregistered.stderr().contains("k8s-worker1 joined, but did not register its Node within 10 minutes"),
+                unregistered.stderr());
+        assertFalse(Files.exists(never.root().resolve("var/lib/kubeha/kubeadm-join-done")), "not marked done");
+    }
+
+    @Test
     void joinIsGuardedAndAControlPlaneJoinWaitsForHealth() throws Exception {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU)
                 .stub("kubeadm", "mkdir -p \"$KUBEHA_ROOT/etc/kubernetes\"; touch \"$KUBEHA_ROOT/etc/kubernetes/kubelet.conf\"")
