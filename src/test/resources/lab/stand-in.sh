@@ -82,7 +82,7 @@ case "$name" in
       "config images") printf 'registry.k8s.io/kube-apiserver:v%s\nregistry.k8s.io/coredns/coredns:v1.12.0\nregistry.k8s.io/pause:%s\nregistry.k8s.io/etcd:3.5.21-0\n' "${STAND_IN_VERSION}" "@PAUSE@" ;;
       "init phase") ;;
       "init "*)
-        mkdir -p /etc/kubernetes/pki
+        mkdir -p /etc/kubernetes/pki /var/lib/etcd
         openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=kubernetes -keyout /etc/kubernetes/pki/ca.key \
           -out /etc/kubernetes/pki/ca.crt 2>/dev/null || { echo "stand-in kubeadm: openssl failed" >&2; exit 1; }
         kubeconfig admin.conf
@@ -93,6 +93,10 @@ case "$name" in
       "join "*)
         kubeconfig kubelet.conf
         if grep -q '^controlPlane:' "$(config_file "$@")" 2>/dev/null; then
+          # A control-plane join downloads the cluster's CA (kubeadm-certs); the stand-in makes one of the same life.
+          mkdir -p /etc/kubernetes/pki /var/lib/etcd
+          openssl req -x509 -newkey ed25519 -nodes -days 3650 -subj /CN=kubernetes -keyout /etc/kubernetes/pki/ca.key \
+            -out /etc/kubernetes/pki/ca.crt 2>/dev/null || { echo "stand-in kubeadm: openssl failed" >&2; exit 1; }
           kubeconfig admin.conf
           api_server start
         fi

@@ -73,7 +73,9 @@ class FailoverMonitoringTest {
     @Test
     void theMetricsAreLinkedWhereNodeExporterReadsAndRemoveTakesOnlyWhatKubehaMade() throws IOException {
         for (boolean nodeExporterThere : List.of(false, true)) {
-            ScriptHarness h = LoadBalancerScriptsTest.lb();
+            // remove.sh purges the packages: apt-get and systemctl stubbed, never the machine's own.
+            ScriptHarness h = LoadBalancerScriptsTest.lb().stub("dpkg-query", "echo 'install ok installed'")
+                    .stubs("apt-get", "systemctl");
             Path textfiles = h.root().resolve("var/lib/prometheus/node-exporter");
             if (nodeExporterThere) {
                 Files.createDirectories(textfiles);
