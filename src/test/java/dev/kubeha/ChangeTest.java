@@ -92,8 +92,19 @@ class ChangeTest {
 
     @Test
     void aHaproxySettingUpdatesOnlyTheLoadBalancerConfigurationInPlace() {
-        Diff d = diff(Map.of("haproxyCheckIntervalMs", "2000"));
+        Diff d = diff(Map.of("haproxyRetries", "5"));
         assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure"), d.changed());
+        assertEquals(Set.of(), d.added());
+        assertEquals(Set.of(), d.removed());
+    }
+
+    @Test
+    void aHealthCheckSettingAlsoUpdatesInitsShutdownDelayInPlace() {
+        // kube-apiserver's shutdown delay is derived from the checks' detection time (KubeadmConfigs): init's
+        // config changes, so init is updated in place (its script finds the cluster initialised and changes nothing;
+        // a live cluster keeps the delay kubeadm stored, README: Limits).
+        Diff d = diff(Map.of("haproxyCheckIntervalMs", "2000"));
+        assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "k8s-master1-init"), d.changed());
         assertEquals(Set.of(), d.added());
         assertEquals(Set.of(), d.removed());
     }
@@ -104,15 +115,16 @@ class ChangeTest {
                 "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.11\",\"k8s-master4=192.168.56.13\"]"));
         assertEquals(Set.of("k8s-master4-vm", "k8s-master4-prepare", "k8s-master4-join-token", "k8s-master4-credentials",
                 "k8s-master4-join", "k8s-master4-drain", "k8s-master4-cordon", "k8s-master4-upgrade", "k8s-master4-uncordon",
-                "k8s-master4-certificates"), d.added());
+                "k8s-master4-certificates", "k8s-master4-etcd-backup", "k8s-master4-lb-access"), d.added());
         assertEquals(Set.of("k8s-master3-vm", "k8s-master3-prepare", "k8s-master3-join-token", "k8s-master3-credentials",
                 "k8s-master3-join", "k8s-master3-drain", "k8s-master3-cordon", "k8s-master3-upgrade", "k8s-master3-uncordon",
-                "k8s-master3-certificates"), d.removed());
+                "k8s-master3-certificates", "k8s-master3-etcd-backup", "k8s-master3-lb-access"), d.removed());
         assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "k8s-master1-scheduling", "cluster-readiness"), d.changed(),
                 "the backend list changes the LB configure scripts' stdin (and the control-plane list the scheduling "
                         + "step's): in-place updates, not re-creations");
-        assertEquals(Set.of("k8s-worker1-cordon", "k8s-master1-certificates"), d.rewired(),
-                "the workers' upgrades and the certificate checks now wait for k8s-master4's upgrade");
+        assertEquals(Set.of("k8s-worker1-cordon", "k8s-master1-certificates", "k8s-worker1-vm"), d.rewired(),
+                "the workers' upgrades and the certificate checks now wait for k8s-master4's upgrade, and the first "
+                        + "worker's VM boots after k8s-master4's (VirtualBox boots in stack order)");
     }
 
     @Test
