@@ -9,11 +9,10 @@ import dev.kubeha.render.lb.HaproxyConfig;
 import dev.kubeha.render.kubeadm.KubeadmConfigs;
 import dev.kubeha.render.lb.KeepalivedConfig;
 import dev.kubeha.render.lb.LoadBalancerScripts;
+import dev.kubeha.testing.AddressMonitor;
 import dev.kubeha.testing.Netns;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,7 +51,7 @@ final class Lab implements AutoCloseable {
     double apiShutdownDelay;
     private final String id;
     private final Map<String, Process> daemons = new LinkedHashMap<>();
-    private final List<Process> monitors = new ArrayList<>();
+    private final List<AddressMonitor> monitors = new ArrayList<>();
     /** (epoch seconds, lb, true = VIP added / false = removed), in arrival order. */
     final List<VipEvent> vipEvents = new CopyOnWriteArrayList<>();
     private final Thread cleanupHook = new Thread(this::teardown);
@@ -346,8 +345,8 @@ final class Lab implements AutoCloseable {
                 throw new IllegalStateException("process " + h.pid() + " did not exit", e);
             }
         }
-        for (Process m : monitors) {
-            m.destroyForcibly();
+        for (AddressMonitor m : monitors) {
+            m.close();
         }
         monitors.clear();
         for (String host : hosts()) {
@@ -364,28 +363,9 @@ final class Lab implements AutoCloseable {
 
     // ---- observation ----------------------------------------------------------------------------------------
 
-    /** Streams `ip monitor address` in an LB namespace and records when the VIP comes and goes. */
+    /** Records, from the kernel's own reports, when the VIP comes and goes in an LB namespace. */
     private void startMonitor(String lb) {
-        try {
-            Process p = new ProcessBuilder("ip", "-n", ns(lb), "monitor", "address").redirectErrorStream(true).start();
-            monitors.add(p);
-            Thread t = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        if (line.contains(" " + VIP + "/")) {
-                            vipEvents.add(new VipEvent(now(), lb, !line.startsWith("Deleted")));
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the monitor was stopped
-                }
-            }, "vip-monitor-" + lb);
-            t.setDaemon(true);
-            t.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        monitors.add(AddressMonitor.start(ns(lb), VIP, added -> vipEvents.add(new VipEvent(now(), lb, added))));
     }
 
     /** The LBs that hold the VIP right now (asked from the kernel). */

@@ -1,5 +1,6 @@
 package dev.kubeha.lab;
 
+import dev.kubeha.testing.AddressMonitor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The machine lab: booted Debian machines ({@link Machine}) on the {@link LabNetwork}, a signed copy of the Debian
@@ -173,10 +175,37 @@ final class MachineLab implements AutoCloseable {
         return -1;
     }
 
+    /** The processes called {@code command} on a machine, found from the host (its network namespace's PIDs). */
+    List<ProcessHandle> processes(String machine, String command) {
+        List<ProcessHandle> found = new ArrayList<>();
+        for (String pid : HostShell.sh("ip netns pids " + machine(machine).namespace, 10).output().trim().split("\\s+")) {
+            if (pid.isEmpty()) {
+                continue;
+            }
+            try {
+                if (Files.readString(Path.of("/proc", pid, "comm")).trim().equals(command)) {
+                    ProcessHandle.of(Long.parseLong(pid)).ifPresent(found::add);
+                }
+            } catch (IOException gone) {
+                // exited meanwhile
+            }
+        }
+        return found;
+    }
+
     /** SIGKILLs every process called {@code command} on a machine, from the host (no SSH round trip in the way). */
     void kill(String machine, String command) {
-        HostShell.run("for p in $(ip netns pids " + machine(machine).namespace + "); do"
-                + " [ \"$(cat /proc/$p/comm 2>/dev/null)\" = " + command + " ] && echo $p; done | xargs -r kill -9");
+        kill(processes(machine, command));
+    }
+
+    /** SIGKILLs the given processes at once, from this JVM (no process to start between the call and the signal). */
+    static void kill(List<ProcessHandle> processes) {
+        processes.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Reports, from the kernel, each time the VIP comes ({@code true}) to or goes from a machine's eth0. */
+    AddressMonitor watchVip(String machine, Consumer<Boolean> onChange) {
+        return AddressMonitor.start(machine(machine).namespace, VIP, onChange);
     }
 
     private void startRepositoryServer(Path www) {

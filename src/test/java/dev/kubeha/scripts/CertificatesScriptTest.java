@@ -9,6 +9,8 @@ import dev.kubeha.testing.TempDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * line from cmd/kubeadm/app/cmd/certs.go) and crictl (a static pod's container runs while its manifest is in the
  * manifest directory, as the kubelet makes it).
  */
+@Execution(ExecutionMode.CONCURRENT)
 class CertificatesScriptTest {
     static final Node MASTER2 = Stacks.vagrant().controlPlane().get(1);
     static final LocalDate DAY = LocalDate.of(2026, 12, 7);

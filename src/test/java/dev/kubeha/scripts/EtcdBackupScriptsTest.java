@@ -10,7 +10,11 @@ import dev.kubeha.testing.Netns;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import dev.kubeha.testing.TempDirs;
+import dev.kubeha.testing.TestLanes;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +37,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * systemd-analyze), retention, and the snapshots the upgrade and a control-plane removal take first. The restore
  * itself is proven against a real etcd in {@link EtcdRestoreTest}.
  */
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(TestLanes.LOOPBACK_PORTS)
 class EtcdBackupScriptsTest {
     static final ClusterConfig CONFIG = Stacks.config("vagrant", Map.of("etcdRestoreFrom", "/root/etcd-snapshot.db"));
     static final Node MASTER1 = CONFIG.controlPlane().get(0);

@@ -5,8 +5,12 @@ import dev.kubeha.config.Role;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.LocalEtcd;
 import dev.kubeha.testing.ScriptHarness;
+import dev.kubeha.testing.TestLanes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.util.List;
 
@@ -24,6 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (dropping the TLS flags, which the loopback cluster does not use). Nodes get loopback addresses here, so the
  * member a test adds for a node that never started points nowhere but at this machine.
  */
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(TestLanes.LOOPBACK_PORTS)
 class EtcdMemberRemovalTest {
     static final Node MASTER2 = new Node("k8s-master2", "127.0.0.12", Role.CONTROL_PLANE);
     static final Node MASTER3 = new Node("k8s-master3", "127.0.0.13", Role.CONTROL_PLANE);

@@ -8,8 +8,12 @@ import dev.kubeha.render.etcd.EtcdScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.LocalEtcd;
 import dev.kubeha.testing.ScriptHarness;
+import dev.kubeha.testing.TestLanes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,6 +41,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * no etcdutl; etcd-io/etcd v3.4 etcdctl/README.md "SNAPSHOT RESTORE"), with https:// peer URLs made http://. The kubelet
  * is stood in for by the test: it stops a member before its node's restore and starts it on the restored data after.
  */
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(TestLanes.LOOPBACK_PORTS)
 class EtcdRestoreTest {
     static final Map<String, String> ADDRESSES = new LinkedHashMap<>();
 

@@ -7,6 +7,8 @@ import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.TempDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * after a run of transitions as Prometheus reads them, and the alerting rules kubeha ships, checked and unit-tested by
  * Prometheus' own promtool (Debian's prometheus package).
  */
+@Execution(ExecutionMode.CONCURRENT)
 class FailoverMonitoringTest {
     /** One sample line of the text format: name{labels} value (no timestamps in a textfile). */
     private static final Pattern SAMPLE = Pattern.compile("^([a-z_]+)\\{([^}]*)} (\\S+)$");

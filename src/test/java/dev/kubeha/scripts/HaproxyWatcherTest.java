@@ -5,6 +5,7 @@ import dev.kubeha.render.lb.KeepalivedConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * connection (nothing listens: HAProxy is gone) writes 1 at once. (Against the real HAProxy:
  * LoadBalancerEndpointsTest and the failover lab.)
  */
+@Isolated("the watcher is timed on the wall clock")
 class HaproxyWatcherTest {
     private Path dir;
     private Process watcher;

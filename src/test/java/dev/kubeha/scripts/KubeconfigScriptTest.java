@@ -4,6 +4,8 @@ import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.TempDirs;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +28,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (sha256 of the CA certificate's DER SubjectPublicKeyInfo), and kubeha's own admin kubeconfig, made once and valid until
  * the CA expires; its text never changes.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class KubeconfigScriptTest {
     /** A kubeconfig as kubeadm kubeconfig user prints it (the stand-in's output), with the CN it was asked for. */
     static final String USER_KUBECONFIG = "apiVersion: v1\nkind: Config\nusers:\n- name: kubeha-admin\n  user:\n"

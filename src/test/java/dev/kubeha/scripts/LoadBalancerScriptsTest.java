@@ -8,6 +8,8 @@ import dev.kubeha.testing.Netns;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The load balancer's node scripts, run with bash against recording stubs. */
+@Execution(ExecutionMode.CONCURRENT)
 class LoadBalancerScriptsTest {
     static final ClusterConfig CONFIG = Stacks.vagrant();
     static final Node LB1 = CONFIG.loadBalancers().get(0);

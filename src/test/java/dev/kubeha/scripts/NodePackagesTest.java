@@ -6,6 +6,8 @@ import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * have fails naming the repository and what it has; containerd is new enough for the minor, Docker's containerd.io
  * on a Docker host is used or refused but never removed; containerd's config is what containerd 1.x and 2.x read.
  */
+@Execution(ExecutionMode.CONCURRENT)
 public class NodePackagesTest {
 
     static ClusterConfig config(String... overrides) {

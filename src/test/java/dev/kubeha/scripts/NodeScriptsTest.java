@@ -8,6 +8,8 @@ import dev.kubeha.testing.Netns;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The Kubernetes node scripts, run with bash against stubbed system commands that record their calls. */
+@Execution(ExecutionMode.CONCURRENT)
 class NodeScriptsTest {
     static final ClusterConfig CONFIG = Stacks.config("vagrant", Map.of("kubernetesVersion", "1.31.4", "firewall", "true"));
     static final Node MASTER1 = CONFIG.controlPlane().get(0);

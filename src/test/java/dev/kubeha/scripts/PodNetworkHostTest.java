@@ -5,6 +5,8 @@ import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What a node's host needs for the pod network beyond open ports: forwarded pod traffic through firewalld and ufw,
  * NetworkManager leaving Calico's interfaces alone, and all of it undone when the node leaves, nothing else.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class PodNetworkHostTest {
     static final ClusterConfig CALICO = Stacks.config("vagrant", Map.of("kubernetesVersion", "1.31.4", "cni", "calico"));
     static final String PODS = CONFIG.podSubnet();

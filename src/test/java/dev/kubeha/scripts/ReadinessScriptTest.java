@@ -5,6 +5,8 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.util.Map;
 
@@ -20,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * DEAD (and from those nodes' pods), and for every lookup when NO_DNS is set. The clock jumps 5 minutes a reading, so
  * the gate's 15-minute deadline comes after a few rounds.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class ReadinessScriptTest {
     static final ClusterConfig CONFIG = Stacks.vagrant();
 

@@ -2,6 +2,8 @@ package dev.kubeha.scripts;
 
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ScriptHarness;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -30,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * join: preflight, control-plane-prepare, kubelet-start, control-plane-join), writing each phase's files on the
  * node and its objects in a pretend cluster, and can be told to fail at any phase.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class RetryScriptsTest {
     static final List<String> INIT_PHASES = List.of("preflight", "certs", "kubeconfig", "etcd", "control-plane",
             "wait-control-plane", "upload-config", "upload-certs", "mark-control-plane", "bootstrap-token",

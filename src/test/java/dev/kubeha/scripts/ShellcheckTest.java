@@ -3,6 +3,8 @@ package dev.kubeha.scripts;
 import dev.kubeha.testing.Netns;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Every shell script under components/ and .ci/ passes shellcheck. Rendered scripts are checked by their own tests. */
+@Execution(ExecutionMode.CONCURRENT)
 public class ShellcheckTest {
 
     static List<Path> scripts() throws IOException {

@@ -7,6 +7,8 @@ import dev.kubeha.testing.Golden;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The upgrade steps, run with bash against recording stubs: {@code <node>-upgrade} on a node that runs one version
  * and is asked for another, and {@code <node>-cordon} / {@code <node>-uncordon} around it.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class UpgradeScriptsTest {
     static ClusterConfig version(String v) {
         return Stacks.config("vagrant", Map.of("kubernetesVersion", v));

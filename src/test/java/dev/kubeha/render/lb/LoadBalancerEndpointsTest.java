@@ -7,6 +7,7 @@ import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * addresses lead nowhere there until the test starts a stand-in): what its stats port answers with and without
  * credentials, and what the real watcher makes of it for Keepalived.
  */
+@Isolated("HAProxy on fixed ports, timed checks")
 class LoadBalancerEndpointsTest {
     static final ClusterConfig CONFIG = Stacks.vagrant();
     static final String PASSWORD = "s3cretStatsPassw0rd";
