@@ -108,6 +108,17 @@ class LoadBalancerPairLabTest {
                 "a HAProxy process runs as haproxy with a root other than /: " + r.stdout());
     }
 
+    /** keepalived.conf's vrrp_rt_priority took effect: one Keepalived process (the VRRP child) runs round-robin realtime. */
+    @Test
+    @Order(4)
+    void keepalivedsVrrpProcessRunsUnderRealtimeScheduling() {
+        for (String lb : LBS) {
+            Ssh.Result r = lab.root(lb, "ps -C keepalived -o cls=,rtprio=");
+            assertTrue(r.stdout().lines().map(String::trim).anyMatch(l -> l.matches("RR\\s+50")),
+                    lb + ": a Keepalived process with scheduling class RR, priority 50: " + r.stdout());
+        }
+    }
+
     @Test
     @Order(5)
     void healthzFailsWhenNoApiServerAnswers() {
