@@ -238,7 +238,8 @@ final class Lab implements AutoCloseable {
     }
 
     void startWatcher(String lb) {
-        start(lb + "-watch", lb, "bash", dir.resolve("haproxy-watch.sh").toString(), HaproxyConfig.livenessUrl(config),
+        // At the unit's niceness (kubeha-haproxy-watch.service: Nice=).
+        start(lb + "-watch", lb, "nice", "-n", Integer.toString(KeepalivedConfig.WATCH_NICE), "bash", dir.resolve("haproxy-watch.sh").toString(), HaproxyConfig.livenessUrl(config),
                 paths(lb).trackFile(), Integer.toString(KeepalivedConfig.WATCH_INTERVAL_MS),
                 Integer.toString(KeepalivedConfig.WATCH_FAILURES));
     }

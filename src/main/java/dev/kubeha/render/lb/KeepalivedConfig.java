@@ -29,6 +29,11 @@ public final class KeepalivedConfig {
     public static final int WATCH_INTERVAL_MS = 100;
     /** Failed polls in a row (timeouts, error answers) that make HAProxy count as down; a refused connection counts at once. */
     public static final int WATCH_FAILURES = 3;
+    /**
+     * The watcher's scheduling niceness: ahead of ordinary work on a busy machine, so that a dead HAProxy is seen
+     * within a poll or two (its curl inherits it). Not realtime: a poll loop needs no guarantee, only priority.
+     */
+    public static final int WATCH_NICE = -10;
 
     /** Where things live on the node (the network-namespace lab uses its own per LB). */
     public record Paths(String stateDir, String notifyScript, String trackFile) {
@@ -120,6 +125,7 @@ public final class KeepalivedConfig {
                 "url", HaproxyConfig.livenessUrl(config),
                 "trackFile", paths.trackFile(),
                 "intervalMs", Integer.toString(WATCH_INTERVAL_MS),
-                "failures", Integer.toString(WATCH_FAILURES)));
+                "failures", Integer.toString(WATCH_FAILURES),
+                "nice", Integer.toString(WATCH_NICE)));
     }
 }
