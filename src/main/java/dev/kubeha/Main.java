@@ -27,6 +27,7 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length > 0) {
+            Cli.useCommonPool();
             OutOfMemoryExit.install();
             System.exit(Cli.run(args, System.out, System.err));
         }

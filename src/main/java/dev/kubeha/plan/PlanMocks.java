@@ -6,19 +6,27 @@ import dev.kubeha.config.Node;
 
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the providers would answer, for the offline plan: inputs echoed as state, commands print what kubeha's
+ * What the providers would answer, for the offline plan: inputs echoed as state (a command's scripts aside), commands print what kubeha's
  * scripts print (a VM's SSH details point at its configured address), and every secret a provider would make is a
  * recognisable placeholder of the right shape. {@link #secrets()} lists them so that output can show
  * {@code [secret]} instead.
  */
 final class PlanMocks implements Mocks {
     static final String CA_CERT_HASH = "sha256:" + "0".repeat(64);
+    /**
+     * A command's inputs that carry script text (tens of kB each, the node library included), which its state does
+     * not echo here: the program reads none of them back (only stdout), and the SDK formats every registration's
+     * whole answer as text for a debug message whatever the log level (com.pulumi:pulumi 1.36.1 DeploymentImpl,
+     * RegisterResource: "Registering resource monitor end: ... result=%s"), a third of a large plan's time.
+     */
+    private static final List<String> SCRIPTS = List.of("create", "update", "delete", "stdin");
     private final ClusterConfig config;
     private final Set<String> secrets = new LinkedHashSet<>();
     private int counter;
@@ -42,6 +50,7 @@ final class PlanMocks implements Mocks {
         Map<String, Object> state = new LinkedHashMap<>(args.inputs);
         switch (args.type) {
             case "command:remote:Command", "command:local:Command" -> {
+                SCRIPTS.forEach(state::remove);
                 state.put("stdout", stdout(args.name));
                 state.put("stderr", "");
             }

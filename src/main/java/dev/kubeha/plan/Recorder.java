@@ -105,7 +105,7 @@ public final class Recorder {
                     .mocks(capturing)
                     .config(config)
                     .standardLogger(SDK_LOG)
-                    .deploymentFactory(Recorder::withoutDebugLog)
+                    .deploymentFactory(Recorder::deployment)
                     .monitorDecorator(monitor -> new RecordingMonitor(capturing, requests,
                             mocks instanceof RequestObserver o ? o : request -> { }))
                     .build()
@@ -122,9 +122,13 @@ public final class Recorder {
         }
     }
 
-    /** The SDK's deployment, its debug messages dropped before anything formats or queues them ({@link WithoutDebugLog}). */
-    private static DeploymentImpl withoutDebugLog(DeploymentImpl.DeploymentState state) {
+    /**
+     * The SDK's deployment, its debug messages dropped before anything formats or queues them
+     * ({@link WithoutDebugLog}), its runner polling only once the program's tasks have settled ({@link SettledRunner}).
+     */
+    private static DeploymentImpl deployment(DeploymentImpl.DeploymentState state) {
         state.logger = new WithoutDebugLog(state.logger);
+        state.runner = new SettledRunner(state.runner);
         return new DeploymentImpl(state);
     }
 

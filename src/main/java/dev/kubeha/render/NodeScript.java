@@ -61,6 +61,13 @@ public final class NodeScript {
 
     /** A component file without its shebang and shellcheck directives (they belong to the file on disk). */
     public static String body(String path) {
+        return BODIES.computeIfAbsent(path, NodeScript::strip);
+    }
+
+    /** Each body made once: a large stack renders lib/os.sh (37 kB) into thousands of scripts. */
+    private static final Map<String, String> BODIES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String strip(String path) {
         StringBuilder out = new StringBuilder("\n# ---- ").append(path).append(" ----\n");
         for (String line : Templates.load(path).split("\n", -1)) {
             if (line.startsWith("#!") || line.startsWith("# shellcheck shell=") || line.startsWith("# shellcheck source=")) {
