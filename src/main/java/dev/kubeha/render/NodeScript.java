@@ -1,6 +1,7 @@
 package dev.kubeha.render;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -10,6 +11,9 @@ import java.util.regex.Pattern;
  * so secrets in parameters never appear on a command line.
  */
 public final class NodeScript {
+    /** Each body made once: a large stack renders lib/os.sh (37 kB) into thousands of scripts. */
+    private static final Map<String, String> BODIES = new ConcurrentHashMap<>();
+
     private static final Pattern PARAM_NAME = Pattern.compile("[A-Z][A-Z0-9_]*");
 
     private NodeScript() {
@@ -63,9 +67,6 @@ public final class NodeScript {
     public static String body(String path) {
         return BODIES.computeIfAbsent(path, NodeScript::strip);
     }
-
-    /** Each body made once: a large stack renders lib/os.sh (37 kB) into thousands of scripts. */
-    private static final Map<String, String> BODIES = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static String strip(String path) {
         StringBuilder out = new StringBuilder("\n# ---- ").append(path).append(" ----\n");
