@@ -38,6 +38,8 @@ if [ "$CONTROL_PLANE" = true ]; then
   # finish (the API server's --shutdown-delay-duration keeps it serving while it stops).
   lb_backend_drain "$NODE_NAME" || die "the load balancers did not drain $NODE_NAME's API server; nothing was \
 upgraded (check the stats credentials and that every load balancer lists $NODE_NAME)"
+  # From here a failure puts the API server back if it still serves (backend.sh); on success the trap is cleared.
+  trap 'lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT
 fi
 if [ "$FIRST" = true ]; then
   kubeadm upgrade apply -y "v${patch}" >&2 || die "kubeadm upgrade apply v${patch} failed on $NODE_NAME"
@@ -55,6 +57,7 @@ if [ "$CONTROL_PLANE" = true ]; then
 balancers until a run of kubeha finds it ready)"
 fi
 if [ "$CONTROL_PLANE" = true ]; then
+  trap - EXIT
   lb_backend_ready "$NODE_NAME" || die "the load balancers did not put $NODE_NAME's API server back"
 fi
 log "$NODE_NAME upgraded to Kubernetes $patch"

@@ -70,6 +70,21 @@ lb_backend_ready() {
   done
 }
 
+# lb_backend_ready_if_serving SERVER ADDRESS PORT: for a step that drained SERVER and then failed. Its API server
+# goes back into rotation if it answers /readyz (it serves, whatever failed after the drain); one that does not
+# stays drained, and the next run of the step puts it back once it is ready. Either way the step still fails.
+lb_backend_ready_if_serving() {
+  if api_server_ready "$2" "$3"; then
+    if lb_backend_ready "$1"; then
+      log "$1's API server answers /readyz: back on the load balancers although this step failed"
+    else
+      log "$1's API server answers /readyz but the load balancers did not take it back: it stays drained there"
+    fi
+  else
+    log "$1's API server does not answer /readyz: it stays drained on the load balancers until a run of kubeha finds it ready"
+  fi
+}
+
 # lb_reachable LB: the load balancer's stats page answers (with any status).
 lb_reachable() { curl -s -o /dev/null --max-time 5 "http://$1:${LB_STATS_PORT}/livez"; }
 

@@ -156,6 +156,35 @@ class UpgradeScriptsTest {
         assertTrue(passed.called("kubeadm upgrade node"));
     }
 
+    /**
+     * kubeadm fails after the drain: an API server that still answers /readyz goes back into rotation (else the LBs
+     * would run without it until the next run), one that does not stays drained; the step fails either way.
+     */
+    @Test
+    void aFailedUpgradePutsBackAnApiServerThatStillServesAndLeavesADeadOneDrained() throws Exception {
+        String failingKubeadm = "case \"$1\" in version) echo v1.32.1;; upgrade) echo 'preflight: etcd unhealthy' >&2; exit 1;; esac";
+        ScriptHarness serving = withLoadBalancers(memberAt(ScriptHarness.UBUNTU, "1.31.4"), "303 http://192.168.56.5:8404/stats;st=DONE")
+                .stub("kubeadm", failingKubeadm);
+        String back = "curl -sS -o /dev/null -w %{http_code} %{redirect_url} --max-time 5 -K " + serving.root().resolve("etc/kubeha/lb-admin.curlrc")
+                + " --data b=kube-apiservers&s=k8s-master2&action=ready http://192.168.56.5:8404/stats";
+        ScriptHarness.Run run = serving.run(NodeScripts.upgrade(version("1.32.1"), MASTER2, false));
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("kubeadm upgrade node failed on k8s-master2"), run.stderr());
+        assertTrue(indexOf(run, "kubeadm upgrade node") < indexOf(run, back), "back on the LBs after the failure: " + run.calls());
+        assertTrue(run.stderr().contains("k8s-master2's API server answers /readyz: back on the load balancers although this step failed"),
+                run.stderr());
+
+        ScriptHarness down = withLoadBalancers(memberAt(ScriptHarness.UBUNTU, "1.31.4"), "303 http://192.168.56.5:8404/stats;st=DONE")
+                .stub("kubeadm", failingKubeadm)
+                .stub("curl", "case \"$*\" in *readyz*) exit 7;; *action=*) printf '303 http://x/stats;st=DONE';; " + STATS_CSV
+                        + " *) printf '%s\\n' " + ScriptHarness.shellQuote(ScriptHarness.SIGNING_KEY) + ";; esac");
+        ScriptHarness.Run left = down.run(NodeScripts.upgrade(version("1.32.1"), MASTER2, false));
+        assertNotEquals(0, left.exitCode());
+        assertFalse(left.calls().stream().anyMatch(c -> c.contains("action=ready")), left.calls().toString());
+        assertTrue(left.stderr().contains("k8s-master2's API server does not answer /readyz: it stays drained on the load balancers"),
+                left.stderr());
+    }
+
     @Test
     void aWorkerTouchesNoLoadBalancer() throws Exception {
         ScriptHarness h = withLoadBalancers(memberAt(ScriptHarness.UBUNTU, "1.31.4"), "303 http://x/stats;st=DONE");
