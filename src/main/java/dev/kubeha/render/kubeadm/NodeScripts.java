@@ -34,7 +34,7 @@ public final class NodeScripts {
     public static String prepare(ClusterConfig config, Node node) {
         return NodeScript.render("node/prepare.sh", withPackages(config, Map.of(
                 "NODE_ADDRESS", node.address(),
-                "ROLE", node.role() == Role.CONTROL_PLANE ? "control-plane" : "worker",
+                "ROLE", node.role() == Role.WORKER ? "worker" : node.role().label(),
                 "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
                 "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "",
                 "FIREWALL", Boolean.toString(config.firewall()),
