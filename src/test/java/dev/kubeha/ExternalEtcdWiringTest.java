@@ -1,6 +1,9 @@
 package dev.kubeha;
 
+import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.plan.Recorder.Registration;
+import dev.kubeha.render.RemoteShell;
+import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
@@ -88,8 +91,10 @@ class ExternalEtcdWiringTest {
         assertTrue(RUN.dependenciesOf("k8s-master1-cordon").contains("k8s-etcd3-etcd-upgrade"),
                 "the control plane moves after etcd: " + RUN.dependenciesOf("k8s-master1-cordon"));
         assertTrue(stdin("k8s-master1-upgrade").contains("etcd/external-control-plane.sh"));
-        assertTrue(String.valueOf(RUN.inputs("k8s-master2-drain").get("delete")).contains("CONTROL_PLANE='false'"),
-                "a control-plane node's removal takes no etcd member with it");
+        ClusterConfig config = Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES));
+        String drain = NodeScripts.drain(config, config.controlPlane().get(1));
+        assertEquals(RemoteShell.runAsRoot(drain), RUN.inputs("k8s-master2-drain").get("delete"));
+        assertTrue(drain.contains("CONTROL_PLANE='false'"), "a control-plane node's removal takes no etcd member with it");
         assertTrue(RUN.dependenciesOf("cluster-readiness").containsAll(ETCD.stream().map(n -> n + "-etcd-member").toList()));
         assertFalse(names.stream().anyMatch(n -> n.startsWith("k8s-etcd") && (n.endsWith("-join") || n.endsWith("-init"))),
                 "etcd nodes never join Kubernetes");
