@@ -45,6 +45,20 @@ etcdctl_cluster() {
     --key=/etc/kubernetes/pki/etcd/healthcheck-client.key "$@"
 }
 
+# healthy_other IMAGE: the client URL of another member that answers and commits (none: returns 1). One at a time,
+# for `etcdctl endpoint health` fails when any endpoint it is given fails, a lost machine's included. A member that
+# is not started yet refuses at once, but etcdctl keeps dialling until its dial timeout: 2 s, plenty on a LAN.
+healthy_other() {
+  local e
+  for e in $(other_endpoints | tr ',' ' '); do
+    if etcdctl_cluster "$1" "$e" endpoint health --dial-timeout=2s --command-timeout=3s >/dev/null 2>&1; then
+      printf '%s\n' "$e"
+      return 0
+    fi
+  done
+  return 1
+}
+
 # member_healthy: this node's member answers and commits through its cluster (etcdctl in its own container).
 member_healthy() { etcdctl_in_pod endpoint health >/dev/null 2>&1; }
 

@@ -7,12 +7,16 @@
 if [ -f "$etcd_manifest" ]; then
   if [ -x "$etcd_snapshot_command" ]; then etcd_snapshot before-removal; fi
   image="$(etcd_image "$etcd_manifest")" || die "no etcd image in /etc/kubernetes/manifests/etcd.yaml on $NODE_NAME"
-  others="$(other_endpoints)"
+  others="$(healthy_other "$image")" || die "no other etcd member answers ($(other_endpoints)); $NODE_NAME stays a \
+member rather than leave a cluster without quorum"
   list="$(etcdctl_cluster "$image" "$others" member list -w simple)" \
     || die "cannot list the etcd members through $others; $NODE_NAME stays a member"
   ids="$(awk -F', ' -v peer="$peer_url" '$4 == peer { print $1 }' <<<"$list")"
+  # etcd refuses a removal that would leave a member that is not connected yet ("unhealthy cluster": the others must
+  # have been connected for a few seconds, etcd-io/etcd server/etcdserver/server.go mayRemoveMember), so it is retried.
   for id in $ids; do
-    etcdctl_cluster "$image" "$others" member remove "$id" >&2 || die "cannot remove the etcd member $id of $NODE_NAME"
+    wait_until 60 etcdctl_cluster "$image" "$others" member remove "$id" >&2 \
+      || die "cannot remove the etcd member $id of $NODE_NAME (etcdctl member list on another etcd node)"
     log "removed the etcd member $id of $NODE_NAME"
   done
 fi

@@ -42,22 +42,23 @@ if [ -f "$etcd_manifest" ] && [ -d "$etcd_data/member" ]; then
 else
   image="$(etcd_member_image)" || die "kubeadm config images list names no etcd image on $NODE_NAME"
   crictl_containerd pull "$image" >/dev/null || die "cannot pull $image on $NODE_NAME"
-  others="$(other_endpoints)"
   state=new
   cluster="$(configured_cluster)"
   # A running cluster (another member commits) takes this node as a new member; otherwise the members start together.
-  if etcdctl_cluster "$image" "$others" endpoint health >/dev/null 2>&1; then
+  if others="$(healthy_other "$image")"; then
     state=existing
     list="$(etcdctl_cluster "$image" "$others" member list -w simple)" || die "cannot list the etcd members through $others"
     # "ID, STATUS, NAME, PEER URLS, CLIENT URLS, LEARNER": a member at this peer URL that has client URLs started once,
     # on a machine that is gone (this node has no data): it goes, and this node joins afresh.
     stale="$(awk -F', ' -v peer="$peer_url" '$4 == peer && $5 != "" { print $1 }' <<<"$list")"
     for id in $stale; do
-      etcdctl_cluster "$image" "$others" member remove "$id" >&2 || die "cannot remove the etcd member $id that $NODE_NAME's old machine left"
+      wait_until 60 etcdctl_cluster "$image" "$others" member remove "$id" >&2 \
+        || die "cannot remove the etcd member $id that $NODE_NAME's old machine left"
       log "removed the etcd member $id of $NODE_NAME's lost machine"
     done
     if [ -n "$stale" ] || ! awk -F', ' -v peer="$peer_url" '$4 == peer { found = 1 } END { exit !found }' <<<"$list"; then
-      etcdctl_cluster "$image" "$others" member add "$NODE_NAME" --peer-urls="$peer_url" >&2 \
+      # (refused, as a removal is, while a member is not connected yet: retried)
+      wait_until 60 etcdctl_cluster "$image" "$others" member add "$NODE_NAME" --peer-urls="$peer_url" >&2 \
         || die "cannot add $NODE_NAME to the etcd cluster at $others"
       log "added $NODE_NAME to the etcd cluster"
       list="$(etcdctl_cluster "$image" "$others" member list -w simple)" || die "cannot list the etcd members through $others"
