@@ -1,6 +1,8 @@
 package dev.kubeha;
 
 import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.plan.PlanReport;
+import dev.kubeha.plan.Planner;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.render.RemoteShell;
 import dev.kubeha.render.kubeadm.NodeScripts;
@@ -108,5 +110,22 @@ class ExternalEtcdWiringTest {
                 || n.endsWith("-etcd-member") || n.endsWith("-etcd-upgrade")));
         assertFalse(String.valueOf(stacked.inputs("k8s-master1-init").get("stdin")).contains("external:"));
         assertTrue(String.valueOf(stacked.inputs("k8s-master2-join").get("stdin")).contains("STACKED_ETCD='true'"));
+    }
+
+    @Test
+    void thePlanShowsTheEtcdNodesBeforeKubeadmInit() {
+        Planner.Plan plan = Planner.plan("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)), Main::stack);
+        assertEquals(List.of(), plan.errors());
+        String text = PlanReport.text(plan);
+        assertTrue(text.contains("3 control-plane nodes, 3 etcd nodes (external etcd), 5 workers"), text);
+        Planner.Step init = plan.step("k8s-master1-init");
+        for (String n : ETCD) {
+            Planner.Step member = plan.step(n + "-etcd-member");
+            assertTrue(member.durationKnown() && member.end() > member.start(), n);
+            assertTrue(member.end() <= init.start(), n + " is healthy before kubeadm init starts");
+            assertTrue(text.contains(n + "-etcd-member"), text);
+        }
+        assertTrue(plan.step("k8s-etcd1-etcd-ca").end() <= plan.step("k8s-etcd2-etcd-member").start());
+        assertFalse(text.contains("RkFLRS1FVENELUNBLUtFWQ"), "no secret in the plan");
     }
 }
