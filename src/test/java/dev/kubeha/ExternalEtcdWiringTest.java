@@ -1,5 +1,6 @@
 package dev.kubeha;
 
+import dev.kubeha.components.ClusterIdentity;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.plan.PlanReport;
 import dev.kubeha.plan.Planner;
@@ -127,5 +128,21 @@ class ExternalEtcdWiringTest {
         }
         assertTrue(plan.step("k8s-etcd1-etcd-ca").end() <= plan.step("k8s-etcd2-etcd-member").start());
         assertFalse(text.contains("RkFLRS1FVENELUNBLUtFWQ"), "no secret in the plan");
+    }
+
+    @Test
+    void aLiveClusterNeitherMovesBetweenStackedAndExternalEtcdNorLosesItsEtcdCaNode() {
+        Map<String, String> stacked = ClusterIdentity.keepers(Stacks.config("vagrant", Map.of()));
+        Map<String, String> external = ClusterIdentity.keepers(Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES)));
+        assertFalse(stacked.containsKey("externalEtcd"), "a stacked cluster's identity is what it was");
+        assertEquals(stacked, external.entrySet().stream().filter(e -> !e.getKey().equals("externalEtcd"))
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        assertTrue(external.get("externalEtcd").startsWith("k8s-etcd1=192.168.56.30 vagrant sha256:"), external.toString());
+        Map<String, String> otherCaNode = ClusterIdentity.keepers(Stacks.config("vagrant", Map.of("etcdNodes",
+                "[\"k8s-etcd4=192.168.56.33\",\"k8s-etcd2=192.168.56.31\",\"k8s-etcd3=192.168.56.32\"]")));
+        assertFalse(otherCaNode.equals(external), "a new first etcd node (the etcd CA's) is a new cluster: refused while protected");
+        Map<String, String> otherMember = ClusterIdentity.keepers(Stacks.config("vagrant", Map.of("etcdNodes",
+                "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd4=192.168.56.33\",\"k8s-etcd3=192.168.56.32\"]")));
+        assertEquals(external, otherMember, "replacing another etcd node keeps the cluster");
     }
 }
