@@ -28,14 +28,19 @@ svc_enable_now kubelet
 if [ "$FIREWALL" = true ]; then firewall_open 2379-2380/tcp; fi
 
 # The node's certificates, from the etcd CA: kubeadm gives the server and peer certificates the node's name and
-# address (and localhost), and keeps those that exist and are valid. Only the first etcd node keeps the CA key.
+# address (and localhost), and keeps those that exist and are valid. Only the first etcd node keeps the CA key; the
+# others hold it only while a certificate of theirs is missing.
 base64 -d <<<"$ETCD_CA_CRT" | put_file /etc/kubernetes/pki/etcd/ca.crt 0644 || true
-base64 -d <<<"$ETCD_CA_KEY" | put_file /etc/kubernetes/pki/etcd/ca.key 0600 || true
 write_member_config new "$(configured_cluster)"
-for cert in etcd-server etcd-peer etcd-healthcheck-client; do
-  kubeadm init phase certs "$cert" --config "$work/kubeadm.yaml" >&2 || die "kubeadm could not make the $cert certificate on $NODE_NAME"
-done
-if [ "$FIRST" != true ]; then rm -f "$etcd_pki/ca.key"; fi
+missing=false
+for cert in server peer healthcheck-client; do [ -f "$etcd_pki/$cert.crt" ] || missing=true; done
+if [ "$missing" = true ] || [ "$FIRST" = true ]; then
+  base64 -d <<<"$ETCD_CA_KEY" | put_file /etc/kubernetes/pki/etcd/ca.key 0600 || true
+  for cert in etcd-server etcd-peer etcd-healthcheck-client; do
+    kubeadm init phase certs "$cert" --config "$work/kubeadm.yaml" >&2 || die "kubeadm could not make the $cert certificate on $NODE_NAME"
+  done
+  if [ "$FIRST" != true ]; then rm -f "$etcd_pki/ca.key"; fi
+fi
 
 if [ -f "$etcd_manifest" ] && [ -d "$etcd_data/member" ]; then
   log "$NODE_NAME is an etcd member already"

@@ -54,9 +54,12 @@ public record ClusterConfig(
         etcdNodes = List.copyOf(etcdNodes);
     }
 
-    /** Every machine, load balancers first, then control-plane nodes, then workers, then dedicated etcd nodes. */
+    /**
+     * Every machine, load balancers first, then control-plane nodes, then dedicated etcd nodes (kubeadm init waits for
+     * them: their VMs boot before the workers'), then workers.
+     */
     public List<Node> allNodes() {
-        return Stream.of(loadBalancers, controlPlane, workers, etcdNodes).flatMap(List::stream).toList();
+        return Stream.of(loadBalancers, controlPlane, etcdNodes, workers).flatMap(List::stream).toList();
     }
 
     /**

@@ -149,8 +149,8 @@ class ClusterConfigParserTest {
         assertTrue(three.externalEtcd());
         assertEquals(List.of("e1", "e2", "e3"), three.etcdMembers().stream().map(Node::name).toList());
         assertTrue(three.etcdNodes().stream().allMatch(n -> n.role() == Role.ETCD));
-        assertEquals(List.of("lb1", "lb2", "cp1", "cp2", "cp3", "w1", "e1", "e2", "e3"),
-                three.allNodes().stream().map(Node::name).toList(), "etcd nodes are machines too, after the workers");
+        assertEquals(List.of("lb1", "lb2", "cp1", "cp2", "cp3", "e1", "e2", "e3", "w1"),
+                three.allNodes().stream().map(Node::name).toList(), "etcd nodes are machines too, booted before the workers");
         assertEquals(List.of("cp1", "cp2", "cp3", "w1"), three.kubernetesNodes().stream().map(Node::name).toList(),
                 "etcd nodes never register as Kubernetes nodes");
         String five = "[\"e1=192.168.56.30\",\"e2=192.168.56.31\",\"e3=192.168.56.32\",\"e4=192.168.56.33\",\"e5=192.168.56.34\"]";
