@@ -90,7 +90,7 @@ class ExternalEtcdWiringTest {
     void controlPlaneNodesTakeNoSnapshotsAndUpgradeAfterTheEtcdNodes() {
         List<String> names = names(RUN);
         assertEquals(ETCD.stream().map(n -> n + "-etcd-backup").toList(),
-                names.stream().filter(n -> n.endsWith("-etcd-backup")).toList(), "snapshots on the etcd nodes only");
+                names.stream().filter(n -> n.endsWith("-etcd-backup")).sorted().toList(), "snapshots on the etcd nodes only");
         assertTrue(RUN.dependenciesOf("k8s-master1-cordon").contains("k8s-etcd3-etcd-upgrade"),
                 "the control plane moves after etcd: " + RUN.dependenciesOf("k8s-master1-cordon"));
         assertTrue(stdin("k8s-master1-upgrade").contains("etcd/external-control-plane.sh"));
