@@ -104,16 +104,6 @@ class ExternalEtcdWiringTest {
     }
 
     @Test
-    void withoutEtcdNodesNothingOfTheExternalTopologyIsThere() {
-        ProgramRun stacked = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
-        assertTrue(stacked.find("etcd").isEmpty());
-        assertFalse(names(stacked).stream().anyMatch(n -> n.endsWith("-etcd-ca") || n.endsWith("-etcd-client")
-                || n.endsWith("-etcd-member") || n.endsWith("-etcd-upgrade")));
-        assertFalse(String.valueOf(stacked.inputs("k8s-master1-init").get("stdin")).contains("external:"));
-        assertTrue(String.valueOf(stacked.inputs("k8s-master2-join").get("stdin")).contains("STACKED_ETCD='true'"));
-    }
-
-    @Test
     void thePlanShowsTheEtcdNodesBeforeKubeadmInit() {
         Planner.Plan plan = Planner.plan("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)), Main::stack);
         assertEquals(List.of(), plan.errors());

@@ -84,7 +84,7 @@ class ExternalEtcdScriptsTest {
                         + "exec) shift 2; [ \"$1\" = etcdctl ] || exit 1; shift; " + mapArgs + "exec /usr/bin/etcdctl \"${args[@]}\";; "
                         + "*) exit 1;; esac")
                 .stub("ctr", "while [ \"$1\" != etcdctl ]; do shift; done; shift; " + mapArgs + "exec /usr/bin/etcdctl \"${args[@]}\"")
-                .stub("sleep", "exec /bin/sleep 0.2")
+                .stub("sleep", "exec /bin/sleep 0.1")
                 .stubs("systemctl");
     }
 
