@@ -121,7 +121,8 @@ fi
 lb_backend_drain "$NODE_NAME" || die "the load balancers did not drain $NODE_NAME's API server; no pod was restarted \
 (check the stats credentials and that every load balancer lists $NODE_NAME)"
 trap 'lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT
-restart_static_pod etcd
+# (with etcdNodes its etcd is external: no etcd pod here)
+if [ -f "$manifests/etcd.yaml" ]; then restart_static_pod etcd; fi
 restart_static_pod kube-apiserver
 wait_until 300 api_server_ready "$NODE_ADDRESS" "$API_PORT" \
   || die "the API server of $NODE_NAME is not ready 5 minutes after its certificates were renewed"

@@ -5,8 +5,8 @@
 # marker, lib/os.sh): kubeadm writes kubelet.conf before a control-plane join adds and promotes its etcd member, so
 # a join that stopped half-way is reset and run again. Only when the cluster answers, though, and never a
 # control-plane node that kubeadm labelled (its last step): a node that cannot be checked is left alone.
-# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, API_ENDPOINT (VIP:port), CONTROL_PLANE (true|false), JOIN_CONFIG
-# (secret).
+# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, API_ENDPOINT (VIP:port), CONTROL_PLANE (true|false), STACKED_ETCD
+# (true|false: a control-plane node with its own etcd member; false with etcdNodes), JOIN_CONFIG (secret).
 kubelet_conf="${KUBEHA_ROOT}/etc/kubernetes/kubelet.conf"
 admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
 
@@ -14,10 +14,11 @@ admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
 # (system:node:<name>, group system:nodes) to read nodes (kubernetes/website
 # content/en/docs/reference/access-authn-authz/node.md, "Read operations: ... nodes").
 registered() { kubectl --kubeconfig "$kubelet_conf" get node "$NODE_NAME" >/dev/null 2>&1; }
-# This control-plane node's API server is ready and its etcd member (a static pod) is Ready.
+# This control-plane node's API server is ready and its etcd member (a static pod), when it has one, is Ready.
 member_healthy() {
-  api_server_ready "$NODE_ADDRESS" "$API_PORT" \
-    && kubectl --kubeconfig "$admin" -n kube-system wait --for=condition=Ready "pod/etcd-${NODE_NAME}" --timeout=5s >/dev/null 2>&1
+  api_server_ready "$NODE_ADDRESS" "$API_PORT" || return 1
+  [ "$STACKED_ETCD" = true ] || return 0
+  kubectl --kubeconfig "$admin" -n kube-system wait --for=condition=Ready "pod/etcd-${NODE_NAME}" --timeout=5s >/dev/null 2>&1
 }
 join_complete() {
   registered || return 1

@@ -7,6 +7,7 @@ import com.pulumi.resources.Resource;
 import dev.kubeha.components.ClusterSecrets;
 import dev.kubeha.components.ClusterIdentity;
 import dev.kubeha.components.Cni;
+import dev.kubeha.components.EtcdCluster;
 import dev.kubeha.components.ControlPlane;
 import dev.kubeha.components.Host;
 import dev.kubeha.components.LoadBalancerPair;
@@ -28,7 +29,7 @@ import java.util.Optional;
 
 /**
  * The order of everything, in one readable place: the cluster's identity (first; everything waits for it),
- * machines, secrets, load-balancer pair, control plane (each node prepared; init after the LB pair; joins one at a
+ * machines, secrets, load-balancer pair, the etcd nodes when etcd is external, control plane (each node prepared; init after the LB pair; joins one at a
  * time), workers (in parallel after init), upgrades (control-plane nodes one at a time, then the workers in batches;
  * nothing runs for them until kubernetesVersion changes), CNI through the VIP, readiness gate, stack outputs.
  */
@@ -47,14 +48,19 @@ public final class Cluster {
 
         LoadBalancerPair loadBalancers = new LoadBalancerPair("load-balancers", config,
                 machines.hosts(config.loadBalancers()), secrets, afterIdentity);
+        // etcdNodes set: etcd on its own nodes (kubeadm's external etcd), ready before kubeadm init.
+        Optional<EtcdCluster> externalEtcd = config.externalEtcd()
+                ? Optional.of(new EtcdCluster("etcd", config, machines.hosts(config.etcdNodes()), identity.hex(), afterIdentity))
+                : Optional.empty();
         ControlPlane controlPlane = new ControlPlane("control-plane", config, machines.hosts(config.controlPlane()),
-                secrets, identity.hex(), loadBalancers.ready(), today, afterIdentity);
+                secrets, identity.hex(), loadBalancers.ready(), externalEtcd, today, afterIdentity);
         WorkerPool workers = new WorkerPool("workers", config, machines.hosts(config.workers()), controlPlane,
                 afterIdentity);
         Cni cni = new Cni("cni", CniCharts.of(config), controlPlane.kubeconfig, List.of(controlPlane.init()),
                 !config.allowClusterDestroy(), afterIdentity);
 
         List<Resource> everything = new ArrayList<>(controlPlane.members());
+        externalEtcd.ifPresent(etcd -> everything.addAll(etcd.members()));
         everything.addAll(workers.members());
         everything.add(controlPlane.scheduling());
         everything.addAll(workers.upgraded());

@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * The cluster's identity: {@code cluster-identity}, a random id kept for as long as the settings kubeadm init fixed
  * for the cluster's life (its keepers) stay the same: cluster name, API port, VIP, pod and service subnets, which
- * node is first, and that node's machine. It is registered before anything else and everything waits for it; a
+ * node is first, and that node's machine; with etcdNodes also the first etcd node (it holds the etcd CA) and its
+ * machine. It is registered before anything else and everything waits for it; a
  * membership step (init, the admin kubeconfig, each node's credentials, join, drain and upgrade steps) is rebuilt
  * when it changes.
  *
@@ -53,10 +54,21 @@ public final class ClusterIdentity {
         keepers.put("serviceSubnet", config.serviceSubnet());
         keepers.put("firstControlPlane", first.name() + "=" + first.address());
         // Keepers are plain in the state: the VM's settings (a box URL may carry a token) only as a digest.
-        keepers.put("firstMachine", config.provisioner() == Provisioner.VAGRANT
-                ? "vagrant " + sha256(VagrantCommands.replaceTriggers(config, first).toString())
-                : "existing " + first.address());
+        keepers.put("firstMachine", machine(config, first));
+        // With etcdNodes, where the cluster's data is (kubeadm init's etcd.external) and the etcd node that holds the
+        // etcd CA: moving a live cluster between stacked and external etcd, or rebuilding that node, would rebuild the
+        // cluster. Stacked clusters have no such keeper (their identity stays what it was).
+        if (config.externalEtcd()) {
+            Node ca = config.etcdNodes().get(0);
+            keepers.put("externalEtcd", ca.name() + "=" + ca.address() + " " + machine(config, ca));
+        }
         return keepers;
+    }
+
+    private static String machine(ClusterConfig config, Node node) {
+        return config.provisioner() == Provisioner.VAGRANT
+                ? "vagrant " + sha256(VagrantCommands.replaceTriggers(config, node).toString())
+                : "existing " + node.address();
     }
 
     private static String sha256(String text) {

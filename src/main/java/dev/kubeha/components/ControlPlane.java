@@ -7,6 +7,7 @@ import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.providers.command.remote.Command;
+import dev.kubeha.render.etcd.EtcdNodeScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.render.kubeconfig.Kubeconfigs;
 import dev.kubeha.render.lb.LoadBalancerScripts;
@@ -15,9 +16,10 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The control plane with stacked etcd. The first node runs {@code kubeadm init} (protected: it holds the cluster)
+ * The control plane, with stacked etcd or, with etcdNodes, the {@link EtcdCluster}'s external etcd. The first node runs {@code kubeadm init} (protected: it holds the cluster)
  * once the load-balancer pair and its own preparation are done, then {@code <first>-kubeconfig} reads the CA hash
  * and the admin kubeconfig; every other node joins <b>one at a time</b>, each after the previous one is
  * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
@@ -51,15 +53,24 @@ public final class ControlPlane extends ComponentResource {
      * @param identity the cluster's identity ({@link ClusterIdentity}): every membership step is rebuilt with it
      * @param today    the UTC day of this run, the stamp of the daily certificate checks
      */
+    /**
+     * @param externalEtcd the etcd nodes' cluster with etcdNodes set (init waits for every member, after
+     *                     {@code <first>-etcd-client} put its client certificate on the first node; the nodes' upgrades
+     *                     after the etcd nodes'; no snapshots here), else empty: etcd stacked on these nodes
+     */
     public ControlPlane(String name, ClusterConfig config, List<Host> hosts, ClusterSecrets secrets,
-                        Output<String> identity, List<Resource> loadBalancerReady, LocalDate today,
-                        ComponentResourceOptions options) {
+                        Output<String> identity, List<Resource> loadBalancerReady, Optional<EtcdCluster> externalEtcd,
+                        LocalDate today, ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.first = hosts.get(0);
         this.identity = identity;
         Command firstPrepared = prepare(config, first, this);
         List<Resource> initAfter = new ArrayList<>(loadBalancerReady);
         initAfter.add(loadBalancerAccess(config, first, secrets, firstPrepared, this));
+        externalEtcd.ifPresent(etcd -> {
+            initAfter.addAll(etcd.members());
+            initAfter.add(etcdClient(first, etcd, firstPrepared, identity, this));
+        });
         this.init = RemoteScript.run(first, RemoteScript.Spec
                 .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
                         NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
@@ -85,8 +96,11 @@ public final class ControlPlane extends ComponentResource {
         Resource previous = admin;
         // One at a time: the joins and the upgrades are chains already.
         SessionLanes serial = SessionLanes.unbounded();
-        Command firstBackup = EtcdBackups.schedule(config, first, List.of(admin), identity, this);
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin, firstBackup), identity,
+        // Stacked: each node snapshots its own member, and its upgrade waits for that. External: the etcd nodes
+        // snapshot theirs and are upgraded first.
+        Resource firstEtcdReady = externalEtcd.map(EtcdCluster::upgraded)
+                .orElseGet(() -> EtcdBackups.schedule(config, first, List.of(admin), identity, this));
+        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin, firstEtcdReady), identity,
                 serial, this);
         for (Host host : hosts.subList(1, hosts.size())) {
             Command prepared = prepare(config, host, this);
@@ -98,9 +112,11 @@ public final class ControlPlane extends ComponentResource {
                             NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), serial, this);
             joins.add(joined.join());
             previous = joined.join();
-            Command backup = EtcdBackups.schedule(config, host, List.of(joined.join()), identity, this);
-            previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade, backup), identity, serial, this);
+            List<Resource> upgradeAfter = new ArrayList<>(List.of(joined.registered(), previousUpgrade));
+            if (externalEtcd.isEmpty()) {
+                upgradeAfter.add(EtcdBackups.schedule(config, host, List.of(joined.join()), identity, this));
+            }
+            previousUpgrade = NodeUpgrade.create(config, first, host, false, upgradeAfter, identity, serial, this);
         }
         this.upgraded = previousUpgrade;
         this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);
@@ -142,6 +158,20 @@ public final class ControlPlane extends ComponentResource {
                     .after(List.of(previous)), this);
         }
         return previous;
+    }
+
+    /**
+     * {@code <node>-etcd-client} on the first control-plane node with external etcd: the etcd CA's certificate and
+     * the API server's client certificate where init's etcd.external names them (a secret step), after its
+     * preparation. kubeadm init uploads them for the other control-plane nodes' joins.
+     */
+    private static Command etcdClient(Host first, EtcdCluster etcd, Resource prepared, Output<String> identity,
+                                      Resource parent) {
+        return RemoteScript.run(first, RemoteScript.Spec
+                .of("etcd-client", etcd.credentials().applyValue(c -> EtcdNodeScripts.client(first.node(), c)).asSecret())
+                .after(List.of(prepared))
+                .rebuildWhen(List.of(identity))
+                .withSecrets(), parent);
     }
 
     /** Node preparation (swap, modules, sysctls, containerd, pinned kubelet/kubeadm/kubectl): {@code <node>-prepare}. */

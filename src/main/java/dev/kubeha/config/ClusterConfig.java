@@ -36,7 +36,8 @@ public record ClusterConfig(
         KubernetesPackages kubernetesPackages,
         int certificateRenewalDays,
         UpgradeBatch upgradeWorkerBatch,
-        EtcdBackupSettings etcdBackups) {
+        EtcdBackupSettings etcdBackups,
+        List<Node> etcdNodes) {
 
     /**
      * Most load balancers a stack may list: their VRRP priorities are distinct and fall in list order from 101
@@ -50,11 +51,28 @@ public record ClusterConfig(
         controlPlane = List.copyOf(controlPlane);
         workers = List.copyOf(workers);
         warnings = List.copyOf(warnings);
+        etcdNodes = List.copyOf(etcdNodes);
     }
 
-    /** Every machine, load balancers first, then control-plane nodes, then workers. */
+    /**
+     * Every machine, load balancers first, then control-plane nodes, then dedicated etcd nodes (kubeadm init waits for
+     * them: their VMs boot before the workers'), then workers.
+     */
     public List<Node> allNodes() {
-        return Stream.of(loadBalancers, controlPlane, workers).flatMap(List::stream).toList();
+        return Stream.of(loadBalancers, controlPlane, etcdNodes, workers).flatMap(List::stream).toList();
+    }
+
+    /**
+     * etcd runs on its own nodes (etcdNodes set: kubeadm's external etcd) rather than stacked on the control-plane
+     * nodes.
+     */
+    public boolean externalEtcd() {
+        return !etcdNodes.isEmpty();
+    }
+
+    /** The nodes that hold etcd members: the etcd nodes with external etcd, else the control-plane nodes. */
+    public List<Node> etcdMembers() {
+        return externalEtcd() ? etcdNodes : controlPlane;
     }
 
     /** Control-plane nodes and workers: the machines that run Kubernetes. */

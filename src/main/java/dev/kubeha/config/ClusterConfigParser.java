@@ -96,8 +96,10 @@ public final class ClusterConfigParser {
         List<Node> loadBalancers = nodes("loadBalancers", Role.LOAD_BALANCER);
         List<Node> controlPlane = nodes("controlPlaneNodes", Role.CONTROL_PLANE);
         List<Node> workers = nodes("workers", Role.WORKER);
+        List<Node> etcdNodes = nodes("etcdNodes", Role.ETCD);
         boolean allowEven = bool("allowEvenControlPlane");
         checkCounts(loadBalancers, controlPlane, allowEven);
+        checkEtcdNodes();
 
         String vip = string("vip");
         int prefix = integer("vipPrefixLength", 8, 30);
@@ -105,8 +107,9 @@ public final class ClusterConfigParser {
         List<Node> all = new ArrayList<>(loadBalancers);
         all.addAll(controlPlane);
         all.addAll(workers);
-        checkUnique(all, loadBalancers, controlPlane, workers);
-        Optional<Cidr> nodeNetwork = checkVip(vip, prefix, all, loadBalancers, controlPlane, workers);
+        all.addAll(etcdNodes);
+        checkUnique(all);
+        Optional<Cidr> nodeNetwork = checkVip(vip, prefix, all);
 
         String version = string("kubernetesVersion");
         KubernetesVersion kubernetesVersion = KubernetesVersion.parse(version).orElse(null);
@@ -150,6 +153,11 @@ public final class ClusterConfigParser {
                     + " of the workers from 1% to 100% (10%)");
         }
         EtcdBackupSettings etcdBackups = etcdBackups();
+        if (!etcdNodes.isEmpty() && etcdBackups.restoreFrom().isPresent()) {
+            error("etcdRestoreFrom", "restores the stacked etcd of the control-plane nodes; with etcdNodes (external etcd)"
+                    + " kubeha does not restore yet: leave it unset and restore the etcd nodes by hand (see the README,"
+                    + " External etcd)");
+        }
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
@@ -159,7 +167,8 @@ public final class ClusterConfigParser {
                 firewall, ssh, vagrant, haproxy, keepalived, warnings, allowClusterDestroy, apiProxy, kubernetesPackages,
                 certificateRenewalDays,
                 upgradeWorkerBatch,
-                etcdBackups);
+                etcdBackups,
+                etcdNodes);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 
@@ -275,11 +284,25 @@ public final class ClusterConfigParser {
         }
     }
 
-    private void checkUnique(List<Node> all, List<Node> lbs, List<Node> cps, List<Node> workers) {
+    /**
+     * etcdNodes: empty (etcd stacked on the control-plane nodes), or 3 or 5 dedicated etcd nodes. An etcd cluster of
+     * n members needs n/2+1 of them for quorum, so an even count tolerates no more failures than one member fewer
+     * (etcd-io/website content/en/docs/v3.5/faq.md, "What is failure tolerance?"), and a single member none.
+     */
+    private void checkEtcdNodes() {
+        int count = list("etcdNodes").size();
+        if (count != 0 && count != 3 && count != 5) {
+            error("etcdNodes", "has " + count + " entries; give 3 or 5 dedicated etcd nodes (an odd count: etcd keeps quorum"
+                    + " with " + (count / 2 + 1) + " of " + count + " members, so an even count tolerates no more failures"
+                    + " than one fewer), or none for etcd stacked on the control-plane nodes");
+        }
+    }
+
+    private void checkUnique(List<Node> all) {
         Map<String, String> names = new HashMap<>();
         Map<String, String> addresses = new HashMap<>();
         for (Node n : all) {
-            String path = pathOf(n, lbs, cps, workers);
+            String path = pathOf(n, all);
             String firstName = names.putIfAbsent(n.name(), path);
             if (firstName != null) {
                 error(path + ".name", "'" + n.name() + "' is used twice (also " + firstName + "); names must be unique");
@@ -291,7 +314,7 @@ public final class ClusterConfigParser {
         }
     }
 
-    private Optional<Cidr> checkVip(String vip, int prefix, List<Node> all, List<Node> lbs, List<Node> cps, List<Node> workers) {
+    private Optional<Cidr> checkVip(String vip, int prefix, List<Node> all) {
         Optional<Long> vipAddress = Ipv4.parse(vip);
         if (vipAddress.isEmpty()) {
             error("vip", "'" + vip + "' is not an IPv4 address (for example 192.168.56.100)");
@@ -302,7 +325,7 @@ public final class ClusterConfigParser {
             error("vip", vip + " is the network or broadcast address of " + network + "; pick a free host address");
         }
         for (Node n : all) {
-            String path = pathOf(n, lbs, cps, workers);
+            String path = pathOf(n, all);
             long address = Ipv4.parse(n.address()).orElseThrow();
             if (n.address().equals(vip)) {
                 error("vip", vip + " is also the address of " + n.name() + " (" + path + "); the VIP must be a free address");
@@ -672,12 +695,16 @@ public final class ClusterConfigParser {
         return best == null ? "" : "; did you mean " + best + "?";
     }
 
-    private static String pathOf(Node n, List<Node> lbs, List<Node> cps, List<Node> workers) {
-        return switch (n.role()) {
-            case LOAD_BALANCER -> "loadBalancers[" + lbs.indexOf(n) + "]";
-            case CONTROL_PLANE -> "controlPlaneNodes[" + cps.indexOf(n) + "]";
-            case WORKER -> "workers[" + workers.indexOf(n) + "]";
+    /** {@code workers[2]}: the key of {@code n}'s list and its place there. */
+    private static String pathOf(Node n, List<Node> all) {
+        List<Node> sameRole = all.stream().filter(m -> m.role() == n.role()).toList();
+        String key = switch (n.role()) {
+            case LOAD_BALANCER -> "loadBalancers";
+            case CONTROL_PLANE -> "controlPlaneNodes";
+            case WORKER -> "workers";
+            case ETCD -> "etcdNodes";
         };
+        return key + "[" + sameRole.indexOf(n) + "]";
     }
 
     /** Records an error once: a key several checks read (a node list, say) is reported missing only once. */

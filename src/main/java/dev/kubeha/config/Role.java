@@ -4,7 +4,9 @@ package dev.kubeha.config;
 public enum Role {
     LOAD_BALANCER("load-balancer"),
     CONTROL_PLANE("control-plane"),
-    WORKER("worker");
+    WORKER("worker"),
+    /** A dedicated etcd member of the external etcd topology (etcdNodes). */
+    ETCD("etcd");
 
     private final String label;
 

@@ -20,7 +20,7 @@ public record VagrantSettings(
         return switch (role) {
             case LOAD_BALANCER -> loadBalancer;
             case CONTROL_PLANE -> controlPlane;
-            case WORKER -> worker;
+            case WORKER, ETCD -> worker;
         };
     }
 }

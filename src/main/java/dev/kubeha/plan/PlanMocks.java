@@ -76,6 +76,10 @@ final class PlanMocks implements Mocks {
                     + ":" + config.apiPort() + "\n  name: " + config.clusterName() + "\nusers:\n- name: admin\n  user:\n"
                     + "    client-key-data: " + key + "\n";
         }
+        if (name.endsWith("-etcd-ca")) {
+            return "KUBEHA_ETCD_CA_CRT=" + secret(24) + "\nKUBEHA_ETCD_CA_KEY=" + secret(24) + "\nKUBEHA_ETCD_CLIENT_CRT="
+                    + secret(24) + "\nKUBEHA_ETCD_CLIENT_KEY=" + secret(24) + "\n";
+        }
         if (name.endsWith("-vm")) {
             String node = name.substring(0, name.length() - 3);
             String address = config.allNodes().stream().filter(n -> n.name().equals(node)).map(Node::address).findFirst()

@@ -27,7 +27,8 @@ public final class PlanReport {
     /** One line about the cluster. */
     public static String summary(String stack, ClusterConfig c) {
         return "stack " + stack + ": " + c.loadBalancers().size() + " load balancers, " + c.controlPlane().size()
-                + " control-plane nodes, " + c.workers().size() + " workers; VIP " + c.apiEndpoint() + "; Kubernetes "
+                + " control-plane nodes, " + (c.externalEtcd() ? c.etcdNodes().size() + " etcd nodes (external etcd), " : "")
+                + c.workers().size() + " workers; VIP " + c.apiEndpoint() + "; Kubernetes "
                 + c.kubernetesVersion() + "; " + c.cni().name().toLowerCase() + "; machines: "
                 + c.provisioner().name().toLowerCase();
     }

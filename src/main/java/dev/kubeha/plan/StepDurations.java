@@ -41,6 +41,13 @@ public final class StepDurations {
             Map.entry("restore", 60),
             // Assumption: every member healthy and the API back after a restore (etcd-restored).
             Map.entry("restored", 60),
+            // Assumption: external etcd only: kubeadm makes the etcd CA and a client certificate (<first etcd>-etcd-ca).
+            Map.entry("ca", 5),
+            // Assumption: external etcd only: kubeadm's etcd image pulled (one image, a fraction of init's pulls) and
+            // the member started and healthy (<node>-etcd-member).
+            Map.entry("member", 30),
+            // Assumption: external etcd only: three files written on the first control-plane node (<node>-etcd-client).
+            Map.entry("client", 2),
             // Assumption: read the control-plane nodes' taints (changes them only when workers come or go).
             Map.entry("scheduling", 2),
             // Assumption: nodes Ready, CoreDNS, a probe DaemonSet (image pull), /healthz through the VIP and each LB.

@@ -123,7 +123,38 @@ class ClusterConfigParserTest {
                 Arguments.of("no snapshot kept", with("etcdBackupRetention", "0"), "etcdBackupRetention", "1 to 1000"),
                 Arguments.of("relative backup directory", with("etcdBackupDirectory", "backups"), "etcdBackupDirectory", "not an absolute path"),
                 Arguments.of("backups inside etcd's data", with("etcdBackupDirectory", "/var/lib/etcd/backups"), "etcdBackupDirectory", "etcd's own data directory"),
-                Arguments.of("restore path with a space", with("etcdRestoreFrom", "/root/my snapshot.db"), "etcdRestoreFrom", "not an absolute path"));
+                Arguments.of("restore path with a space", with("etcdRestoreFrom", "/root/my snapshot.db"), "etcdRestoreFrom", "not an absolute path"),
+                Arguments.of("one etcd node", with("etcdNodes", "[\"e1=192.168.56.30\"]"), "etcdNodes", "has 1 entries; give 3 or 5"),
+                Arguments.of("even etcd nodes", with("etcdNodes", ETCD_FOUR), "etcdNodes", "has 4 entries; give 3 or 5 dedicated etcd nodes (an odd count"),
+                Arguments.of("etcd node that is a control-plane node", with("etcdNodes", "[\"e1=192.168.56.30\",\"cp2=192.168.56.31\",\"e3=192.168.56.32\"]"),
+                        "etcdNodes[1].name", "'cp2' is used twice (also controlPlaneNodes[1])"),
+                Arguments.of("etcd node on a worker's address", with("etcdNodes", "[\"e1=192.168.56.30\",\"e2=192.168.56.31\",\"e3=192.168.56.20\"]"),
+                        "etcdNodes[2].address", "192.168.56.20 is used twice (also workers[0])"),
+                Arguments.of("etcd node outside the node network", with("etcdNodes", "[\"e1=192.168.56.30\",\"e2=10.1.0.31\",\"e3=192.168.56.32\"]"),
+                        "etcdNodes[1].address", "outside the VIP's network"),
+                Arguments.of("malformed etcd node", with("etcdNodes", "[\"e1=192.168.56.30\",\"e2\",\"e3=192.168.56.32\"]"), "etcdNodes[1]", "NAME=ADDRESS"),
+                Arguments.of("restore with external etcd", with("etcdNodes", ETCD_THREE, "etcdRestoreFrom", "/root/etcd.db"), "etcdRestoreFrom",
+                        "with etcdNodes (external etcd) kubeha does not restore yet"));
+    }
+
+    static final String ETCD_THREE = "[\"e1=192.168.56.30\",\"e2=192.168.56.31\",\"e3=192.168.56.32\"]";
+    static final String ETCD_FOUR = "[\"e1=192.168.56.30\",\"e2=192.168.56.31\",\"e3=192.168.56.32\",\"e4=192.168.56.33\"]";
+
+    @Test
+    void etcdNodesAreStackedWhenAbsentAndDedicatedWhenThreeOrFive() {
+        ClusterConfig stacked = parse(valid()).orThrow();
+        assertFalse(stacked.externalEtcd());
+        assertEquals(stacked.controlPlane(), stacked.etcdMembers(), "stacked: the control-plane nodes hold etcd");
+        ClusterConfig three = parse(with("etcdNodes", ETCD_THREE)).orThrow();
+        assertTrue(three.externalEtcd());
+        assertEquals(List.of("e1", "e2", "e3"), three.etcdMembers().stream().map(Node::name).toList());
+        assertTrue(three.etcdNodes().stream().allMatch(n -> n.role() == Role.ETCD));
+        assertEquals(List.of("lb1", "lb2", "cp1", "cp2", "cp3", "e1", "e2", "e3", "w1"),
+                three.allNodes().stream().map(Node::name).toList(), "etcd nodes are machines too, booted before the workers");
+        assertEquals(List.of("cp1", "cp2", "cp3", "w1"), three.kubernetesNodes().stream().map(Node::name).toList(),
+                "etcd nodes never register as Kubernetes nodes");
+        String five = "[\"e1=192.168.56.30\",\"e2=192.168.56.31\",\"e3=192.168.56.32\",\"e4=192.168.56.33\",\"e5=192.168.56.34\"]";
+        assertEquals(5, parse(with("etcdNodes", five)).orThrow().etcdNodes().size());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -109,6 +109,28 @@ class SecretsTest {
             assertTrue(program.registrations().stream().anyMatch(r -> String.valueOf(r.inputs()).contains(live)),
                     "the canary reaches some (secret) input: " + live);
         }
+        List<String> leaks = plainLeaks(mocks, program);
+        List<String> ran = new ArrayList<>();
+        for (Registration r : program.ofType(REMOTE)) {
+            if (!r.secretInputs().contains("stdin")) {
+                continue;
+            }
+            if (!r.additionalSecretOutputs().containsAll(List.of("stdout", "stderr")) || !"none".equals(r.inputs().get("logging"))) {
+                leaks.add(r.name() + ": its stdin is a secret, but its stdout and stderr are logged or plain: "
+                        + r.additionalSecretOutputs() + " logging " + r.inputs().get("logging"));
+            }
+            ScriptHarness h = node();
+            ScriptHarness.Run run = h.run((String) r.inputs().get("stdin"));
+            ran.add(r.name());
+            check(mocks, leaks, r.name(), run);
+        }
+        assertTrue(ran.containsAll(List.of("k8s-master1-init", "k8s-master2-credentials", "k8s-master2-join",
+                "k8s-worker1-join", "k8s-lb1-configure")), ran.toString());
+        assertEquals(List.of(), leaks);
+    }
+
+    /** Canaries in a plain stack output, a plain input or a plain provider output. */
+    private static List<String> plainLeaks(CanaryMocks mocks, ProgramRun program) {
         List<String> leaks = new ArrayList<>();
         program.result.outputs().forEach((key, value) -> {
             if (!ProgramRun.isSecret(value)) {
@@ -129,22 +151,41 @@ class SecretsTest {
                 }
             });
         }
+        return leaks;
+    }
+
+    /**
+     * With etcdNodes, the etcd CA's key and the API server's client key (as the etcd-ca step prints them, base64, and
+     * as the PEM files hold them) reach no plain input or output, and the steps that carry them (each etcd member,
+     * the first control-plane node's etcd-client) log them nowhere and pass them in no argv or environment.
+     */
+    @Test
+    void externalEtcdKeysReachNoPlainInputOrOutputLogArgvOrEnvironment() {
+        CanaryMocks mocks = new CanaryMocks();
+        mocks.canaries.addAll(List.of("RkFLRS1FVENELUNBLUtFWQ==", "FAKE-ETCD-CA-KEY", "RkFLRS1FVENELUNMSUVOVC1LRVk=", "FAKE-ETCD-CLIENT-KEY"));
+        ProgramRun program = ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes",
+                "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd2=192.168.56.31\",\"k8s-etcd3=192.168.56.32\"]")), mocks, Main::stack);
+        assertEquals(0, program.result.exitCode(), program.result.errors().toString());
+        List<String> leaks = plainLeaks(mocks, program);
         List<String> ran = new ArrayList<>();
         for (Registration r : program.ofType(REMOTE)) {
-            if (!r.secretInputs().contains("stdin")) {
+            if (!r.name().endsWith("-etcd-member") && !r.name().endsWith("-etcd-client")) {
                 continue;
             }
-            if (!r.additionalSecretOutputs().containsAll(List.of("stdout", "stderr")) || !"none".equals(r.inputs().get("logging"))) {
-                leaks.add(r.name() + ": its stdin is a secret, but its stdout and stderr are logged or plain: "
-                        + r.additionalSecretOutputs() + " logging " + r.inputs().get("logging"));
-            }
-            ScriptHarness h = node();
+            assertTrue(r.secretInputs().contains("stdin") && r.additionalSecretOutputs().containsAll(List.of("stdout", "stderr"))
+                    && "none".equals(r.inputs().get("logging")), r.name());
+            ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU)
+                    .stub("kubeadm", "echo registry.k8s.io/etcd:3.6.5-0")
+                    .stub("crictl", "case \"$*\" in *' ps '*) echo etcd-standin;; esac; exit 0")
+                    .stub("ctr", "exit 1")
+                    .stubs("systemctl", "sleep");
             ScriptHarness.Run run = h.run((String) r.inputs().get("stdin"));
+            assertEquals(0, run.exitCode(), r.name() + ": " + run.stderr());
             ran.add(r.name());
             check(mocks, leaks, r.name(), run);
         }
-        assertTrue(ran.containsAll(List.of("k8s-master1-init", "k8s-master2-credentials", "k8s-master2-join",
-                "k8s-worker1-join", "k8s-lb1-configure")), ran.toString());
+        assertEquals(List.of("k8s-master1-etcd-client", "k8s-etcd1-etcd-member", "k8s-etcd2-etcd-member", "k8s-etcd3-etcd-member"),
+                ran.stream().sorted(java.util.Comparator.comparing((String n) -> !n.contains("master")).thenComparing(n -> n)).toList());
         assertEquals(List.of(), leaks);
     }
 

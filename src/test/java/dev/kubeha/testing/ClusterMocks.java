@@ -63,8 +63,15 @@ public class ClusterMocks implements Mocks {
         if (args.name.endsWith("-kubeconfig")) {
             return "KUBEHA_CA_CERT_HASH=" + CA_CERT_HASH + "\n" + ADMIN_KUBECONFIG;
         }
+        if (args.name.endsWith("-etcd-ca")) {
+            return ETCD_CREDENTIALS;
+        }
         return "";
     }
+
+    /** What components/etcd/ca.sh prints: base64 lines, recognisable in a test that looks for leaks. */
+    public static final String ETCD_CREDENTIALS = "KUBEHA_ETCD_CA_CRT=RkFLRS1FVENELUNBLUNSVA==\nKUBEHA_ETCD_CA_KEY=RkFLRS1FVENELUNBLUtFWQ==\n"
+            + "KUBEHA_ETCD_CLIENT_CRT=RkFLRS1FVENELUNMSUVOVC1DUlQ=\nKUBEHA_ETCD_CLIENT_KEY=RkFLRS1FVENELUNMSUVOVC1LRVk=\n";
 
     /** What components/vagrant/up.sh prints for a VM. */
     public static String vagrantUp(String node) {

@@ -14,6 +14,9 @@ import dev.kubeha.render.kubeadm.KubeadmTypes.BootstrapToken;
 import dev.kubeha.render.kubeadm.KubeadmTypes.BootstrapTokenDiscovery;
 import dev.kubeha.render.kubeadm.KubeadmTypes.ClusterConfiguration;
 import dev.kubeha.render.kubeadm.KubeadmTypes.Discovery;
+import dev.kubeha.render.kubeadm.KubeadmTypes.Etcd;
+import dev.kubeha.render.kubeadm.KubeadmTypes.ExternalEtcd;
+import dev.kubeha.render.kubeadm.KubeadmTypes.LocalEtcd;
 import dev.kubeha.render.kubeadm.KubeadmTypes.InitConfiguration;
 import dev.kubeha.render.kubeadm.KubeadmTypes.JoinConfiguration;
 import dev.kubeha.render.kubeadm.KubeadmTypes.JoinControlPlane;
@@ -40,6 +43,13 @@ public final class KubeadmConfigs {
      */
     public static final String INSTALLED_VERSION = "KUBEHA_INSTALLED_KUBEADM_VERSION";
     static final String CRI_SOCKET = "unix:///var/run/containerd/containerd.sock";
+    /** etcd-member.sh replaces these with the member list and the state it found the etcd cluster in. */
+    public static final String INITIAL_CLUSTER = "KUBEHA_MEMBER_LIST";
+    public static final String INITIAL_CLUSTER_STATE = "KUBEHA_INITIAL_CLUSTER_STATE";
+    /** The etcd CA and the API server's client certificate, where kubeadm keeps them (constants.go). */
+    public static final String ETCD_CA_FILE = "/etc/kubernetes/pki/etcd/ca.crt";
+    public static final String ETCD_CLIENT_CERT_FILE = "/etc/kubernetes/pki/apiserver-etcd-client.crt";
+    public static final String ETCD_CLIENT_KEY_FILE = "/etc/kubernetes/pki/apiserver-etcd-client.key";
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -62,7 +72,7 @@ public final class KubeadmConfigs {
                 kubernetesVersion(config.kubernetesVersion()), config.apiEndpoint(),
                 new Networking(config.podSubnet(), config.serviceSubnet()),
                 new ApiServer(List.of(config.vip()), args(config, Map.of("shutdown-delay-duration",
-                        shutdownDelaySeconds(config) + "s"))));
+                        shutdownDelaySeconds(config) + "s"))), externalEtcd(config));
         KubeletConfiguration kubelet = new KubeletConfiguration("kubelet.config.k8s.io/v1beta1", "KubeletConfiguration", "systemd");
         return documents(init, cluster, kubelet);
     }
@@ -79,10 +89,71 @@ public final class KubeadmConfigs {
         return documents(join(config, node, token, caCertHash, null));
     }
 
-    /** The InitConfiguration that re-uploads the control-plane certificates with the known key. */
+    /**
+     * The InitConfiguration that re-uploads the control-plane certificates with the known key; with external etcd also
+     * the ClusterConfiguration that says so, for kubeadm uploads the external etcd's CA and client certificate instead
+     * of a local etcd CA (kubernetes/kubernetes cmd/kubeadm/app/phases/copycerts/copycerts.go, certsToTransfer:
+     * external-etcd-ca.crt, external-etcd.crt, external-etcd.key), which joining control-plane nodes download.
+     */
     public static String uploadCerts(ClusterConfig config, String certificateKey) {
-        return documents(new InitConfiguration(config.kubernetesVersion().kubeadmApiVersion(), "InitConfiguration",
-                null, certificateKey, null, null));
+        String api = config.kubernetesVersion().kubeadmApiVersion();
+        InitConfiguration init = new InitConfiguration(api, "InitConfiguration", null, certificateKey, null, null);
+        if (!config.externalEtcd()) {
+            return documents(init);
+        }
+        return documents(init, new ClusterConfiguration(api, "ClusterConfiguration", null, null, null, null, null,
+                externalEtcd(config)));
+    }
+
+    /**
+     * The control plane's etcd with etcdNodes set: kubeadm's "External etcd nodes" (kubernetes/website
+     * content/en/docs/setup/production-environment/tools/kubeadm/high-availability.md, "Set up the first control plane
+     * node": etcd.external with endpoints, caFile, certFile, keyFile). Null (kubeadm's local etcd) when stacked.
+     */
+    private static Etcd externalEtcd(ClusterConfig config) {
+        if (!config.externalEtcd()) {
+            return null;
+        }
+        return new Etcd(null, new ExternalEtcd(config.etcdNodes().stream().map(KubeadmConfigs::clientUrl).toList(),
+                ETCD_CA_FILE, ETCD_CLIENT_CERT_FILE, ETCD_CLIENT_KEY_FILE));
+    }
+
+    /**
+     * The kubeadm configuration of a dedicated etcd node, as kubeadm's "Set up a High Availability etcd cluster with
+     * kubeadm" writes it (kubernetes/website content/en/docs/setup/production-environment/tools/kubeadm/
+     * setup-ha-etcd-with-kubeadm.md, "Create configuration files for kubeadm"): the member's name and addresses, its
+     * certificates' SANs, and the whole member list. Its client URLs add 127.0.0.1, as kubeadm's stacked members have
+     * (cmd/kubeadm/app/phases/etcd/local.go, getEtcdCommand), so kubeha's snapshot command (etcdctl in the etcd
+     * container, lib/os.sh) works on it as on a control-plane node. kubernetesVersion picks kubeadm's etcd image
+     * (the installed kubeadm's, like init); {@link #INITIAL_CLUSTER} and {@link #INITIAL_CLUSTER_STATE} are filled in
+     * by etcd-member.sh, which finds out whether the member starts a new cluster or joins a running one.
+     */
+    public static String etcdMember(ClusterConfig config, Node node) {
+        String api = config.kubernetesVersion().kubeadmApiVersion();
+        InitConfiguration init = new InitConfiguration(api, "InitConfiguration", null, null,
+                new ApiEndpoint(node.address(), null), new NodeRegistration(node.name(), CRI_SOCKET, null, null));
+        Map<String, String> args = Map.of(
+                "name", node.name(),
+                "initial-cluster", INITIAL_CLUSTER,
+                "initial-cluster-state", INITIAL_CLUSTER_STATE,
+                "listen-peer-urls", peerUrl(node),
+                "initial-advertise-peer-urls", peerUrl(node),
+                "listen-client-urls", "https://127.0.0.1:2379," + clientUrl(node),
+                "advertise-client-urls", clientUrl(node));
+        ClusterConfiguration cluster = new ClusterConfiguration(api, "ClusterConfiguration", null,
+                kubernetesVersion(config.kubernetesVersion()), null, null, null,
+                new Etcd(new LocalEtcd(args(config, args), List.of(node.address()), List.of(node.address())), null));
+        return documents(init, cluster);
+    }
+
+    /** https://ADDRESS:2379, where a member serves its clients. */
+    public static String clientUrl(Node node) {
+        return "https://" + node.address() + ":2379";
+    }
+
+    /** https://ADDRESS:2380, where a member talks to its peers (kubeadm's GetPeerURL). */
+    public static String peerUrl(Node node) {
+        return "https://" + node.address() + ":2380";
     }
 
     private static JoinConfiguration join(ClusterConfig config, Node node, String token, String caCertHash,

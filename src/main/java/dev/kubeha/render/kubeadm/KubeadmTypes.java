@@ -23,7 +23,30 @@ final class KubeadmTypes {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"apiVersion", "kind"})
     record ClusterConfiguration(String apiVersion, String kind, String clusterName, String kubernetesVersion,
-                                String controlPlaneEndpoint, Networking networking, ApiServer apiServer) {
+                                String controlPlaneEndpoint, Networking networking, ApiServer apiServer, Etcd etcd) {
+    }
+
+    /**
+     * Where the cluster's etcd is: null (left out) for kubeadm's default, a local (stacked) member; {@code local} with
+     * the member's settings on a dedicated etcd node; {@code external} on the control plane of the external topology.
+     * Local and External are mutually exclusive (kubernetes/kubernetes cmd/kubeadm/app/apis/kubeadm/v1beta4/types.go,
+     * Etcd; the same in v1beta3).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Etcd(LocalEtcd local, ExternalEtcd external) {
+    }
+
+    /**
+     * extraArgs: a list of {name, value} in v1beta4, a map in v1beta3 (as kubeletExtraArgs), hence Object. The SANs are
+     * added to those kubeadm always gives (v1beta4/types.go, LocalEtcd.ServerCertSANs and PeerCertSANs).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record LocalEtcd(Object extraArgs, List<String> serverCertSANs, List<String> peerCertSANs) {
+    }
+
+    /** The external etcd's client URLs and the files the API server uses to reach it (v1beta4/types.go, ExternalEtcd). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ExternalEtcd(List<String> endpoints, String caFile, String certFile, String keyFile) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

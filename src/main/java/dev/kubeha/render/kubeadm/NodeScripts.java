@@ -4,6 +4,7 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.config.Role;
 import dev.kubeha.render.NodeScript;
+import dev.kubeha.render.etcd.EtcdNodeScripts;
 import dev.kubeha.render.lb.LoadBalancerScripts;
 
 import java.time.LocalDate;
@@ -34,7 +35,7 @@ public final class NodeScripts {
     public static String prepare(ClusterConfig config, Node node) {
         return NodeScript.render("node/prepare.sh", withPackages(config, Map.of(
                 "NODE_ADDRESS", node.address(),
-                "ROLE", node.role() == Role.CONTROL_PLANE ? "control-plane" : "worker",
+                "ROLE", node.role() == Role.WORKER ? "worker" : node.role().label(),
                 "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
                 "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "",
                 "FIREWALL", Boolean.toString(config.firewall()),
@@ -94,6 +95,7 @@ public final class NodeScripts {
                 "API_PORT", Integer.toString(config.apiPort()),
                 "API_ENDPOINT", config.apiEndpoint(),
                 "CONTROL_PLANE", Boolean.toString(controlPlane),
+                "STACKED_ETCD", Boolean.toString(controlPlane && !config.externalEtcd()),
                 "JOIN_CONFIG", joinConfig));
     }
 
@@ -110,7 +112,17 @@ public final class NodeScripts {
                 "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
                 "KUBERNETES_MINOR", config.kubernetesVersion().minorVersion(),
                 "KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : ""))),
-                List.of(LoadBalancerScripts.BACKEND_LIBRARY));
+                node.role() == Role.CONTROL_PLANE && config.externalEtcd()
+                        ? List.of(LoadBalancerScripts.BACKEND_LIBRARY, EtcdNodeScripts.EXTERNAL_CONTROL_PLANE_LIBRARY)
+                        : List.of(LoadBalancerScripts.BACKEND_LIBRARY));
+    }
+
+    /**
+     * node-object.sh's CONTROL_PLANE (drain, delete) says the node takes an etcd member with it: a snapshot before it
+     * goes, its member removed after. A control-plane node whose etcd is external (etcdNodes) has none.
+     */
+    private static boolean holdsEtcdMember(ClusterConfig config, Node node) {
+        return node.role() == Role.CONTROL_PLANE && !config.externalEtcd();
     }
 
     /** A script's parameters plus what the load balancers' backend functions need (LoadBalancerScripts.BACKEND_LIBRARY). */
@@ -175,7 +187,7 @@ public final class NodeScripts {
 
     /** On the first control-plane node: drain {@code node} before it leaves (a control-plane node: after a snapshot). */
     public static String drain(ClusterConfig config, Node node) {
-        return nodeObject("drain", node, Map.of("CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE)));
+        return nodeObject("drain", node, Map.of("CONTROL_PLANE", Boolean.toString(holdsEtcdMember(config, node))));
     }
 
     /**
@@ -184,7 +196,7 @@ public final class NodeScripts {
      */
     public static String deleteNode(ClusterConfig config, Node node) {
         return nodeObject("delete", node, Map.of(
-                "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
+                "CONTROL_PLANE", Boolean.toString(holdsEtcdMember(config, node)),
                 "NODE_ADDRESS", node.address(),
                 "ETCD_POD", "etcd-" + config.firstControlPlane().name()));
     }

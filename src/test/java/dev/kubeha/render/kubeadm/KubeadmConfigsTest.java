@@ -141,4 +141,65 @@ class KubeadmConfigsTest {
         assertTrue(tainted.path("nodeRegistration").path("taints").isMissingNode(),
                 "left out: kubeadm gives control-plane nodes their NoSchedule taint");
     }
+
+    static final String ETCD_NODES = "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd2=192.168.56.31\",\"k8s-etcd3=192.168.56.32\"]";
+
+    /** args in either API's form (v1beta4: a list of {name, value}; v1beta3: a map), as a map. */
+    static Map<String, String> args(JsonNode args) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        if (args.isArray()) {
+            args.forEach(a -> out.put(a.path("name").asText(), a.path("value").asText()));
+        } else {
+            args.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "Kubernetes {0}")
+    @ValueSource(strings = {"1.31", "1.30.4"})
+    void anEtcdNodesMemberIsConfiguredAsKubeadmsHaEtcdGuideConfiguresIt(String version) throws Exception {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("kubernetesVersion", version, "etcdNodes", ETCD_NODES));
+        Node e2 = c.etcdNodes().get(1);
+        String yaml = KubeadmConfigs.etcdMember(c, e2);
+        Golden.assertMatches("KubeadmConfigsTest", "etcd-member-" + version, yaml);
+        List<JsonNode> docs = documents(yaml);
+        assertEquals(2, docs.size());
+        assertEquals("k8s-etcd2", docs.get(0).path("nodeRegistration").path("name").asText());
+        assertEquals("192.168.56.31", docs.get(0).path("localAPIEndpoint").path("advertiseAddress").asText());
+        JsonNode local = docs.get(1).path("etcd").path("local");
+        assertEquals("192.168.56.31", local.path("serverCertSANs").get(0).asText());
+        assertEquals("192.168.56.31", local.path("peerCertSANs").get(0).asText());
+        assertEquals(version.startsWith("1.31"), local.path("extraArgs").isArray());
+        assertEquals(Map.of(
+                "name", "k8s-etcd2",
+                "initial-cluster", KubeadmConfigs.INITIAL_CLUSTER,
+                "initial-cluster-state", KubeadmConfigs.INITIAL_CLUSTER_STATE,
+                "listen-peer-urls", "https://192.168.56.31:2380",
+                "initial-advertise-peer-urls", "https://192.168.56.31:2380",
+                "listen-client-urls", "https://127.0.0.1:2379,https://192.168.56.31:2379",
+                "advertise-client-urls", "https://192.168.56.31:2379"), args(local.path("extraArgs")));
+        assertEquals(version.startsWith("1.31") ? KubeadmConfigs.INSTALLED_VERSION : "v1.30.4",
+                docs.get(1).path("kubernetesVersion").asText(), "kubeadm picks the etcd image of this version");
+    }
+
+    @ParameterizedTest(name = "Kubernetes {0}")
+    @ValueSource(strings = {"1.31", "1.30.4"})
+    void withEtcdNodesTheControlPlaneUsesThemAsExternalEtcd(String version) throws Exception {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("kubernetesVersion", version, "etcdNodes", ETCD_NODES));
+        String yaml = KubeadmConfigs.init(c, c.firstControlPlane(), TOKEN, KEY);
+        Golden.assertMatches("KubeadmConfigsTest", "init-external-etcd-" + version, yaml);
+        JsonNode external = documents(yaml).get(1).path("etcd").path("external");
+        assertEquals(List.of("https://192.168.56.30:2379", "https://192.168.56.31:2379", "https://192.168.56.32:2379"),
+                YAML.convertValue(external.path("endpoints"), List.class));
+        assertEquals("/etc/kubernetes/pki/etcd/ca.crt", external.path("caFile").asText());
+        assertEquals("/etc/kubernetes/pki/apiserver-etcd-client.crt", external.path("certFile").asText());
+        assertEquals("/etc/kubernetes/pki/apiserver-etcd-client.key", external.path("keyFile").asText());
+        assertTrue(documents(yaml).get(1).path("etcd").path("local").isMissingNode(), "local and external exclude each other");
+        List<JsonNode> upload = documents(KubeadmConfigs.uploadCerts(c, KEY));
+        assertEquals(2, upload.size(), "the upload names the external etcd, so kubeadm uploads its client certificate");
+        assertEquals(external, upload.get(1).path("etcd").path("external"));
+        ClusterConfig stacked = config(version);
+        assertTrue(documents(KubeadmConfigs.init(stacked, stacked.firstControlPlane(), TOKEN, KEY)).get(1).path("etcd").isMissingNode());
+        assertEquals(1, documents(KubeadmConfigs.uploadCerts(stacked, KEY)).size());
+    }
 }

@@ -1,0 +1,84 @@
+package dev.kubeha.components;
+
+import com.pulumi.core.Output;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.Resource;
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.providers.command.remote.Command;
+import dev.kubeha.render.etcd.EtcdNodeScripts;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The external etcd (etcdNodes), kubeadm's "Set up a High Availability etcd cluster with kubeadm": every etcd node is
+ * prepared ({@code <node>-prepare}, as a Kubernetes node: containerd, kubelet, kubeadm); the first makes the etcd CA
+ * and the API server's client certificate ({@code <first>-etcd-ca}, protected: it holds the etcd CA; its stdout is a
+ * secret); then every node starts its member at once ({@code <node>-etcd-member}: a new cluster's members must start
+ * together; a node added or rebuilt later joins the running cluster, and its delete removes the member first), with
+ * the snapshot timer of {@link EtcdBackups} ({@code <node>-etcd-backup}), and the upgrade to the etcd of a new
+ * kubernetesVersion, one node at a time ({@code <node>-etcd-upgrade}, only on a change), before the control plane's.
+ * The control plane waits for every member ({@link #members()}) and takes the client certificate from
+ * {@link #credentials()}.
+ */
+public final class EtcdCluster extends ComponentResource {
+    public static final String TYPE = "kubeha:index:EtcdCluster";
+
+    private final Output<EtcdNodeScripts.Credentials> credentials;
+    private final List<Resource> members = new ArrayList<>();
+    private final Resource upgraded;
+
+    /** @param identity the cluster's identity ({@link ClusterIdentity}): every member is rebuilt with it */
+    public EtcdCluster(String name, ClusterConfig config, List<Host> hosts, Output<String> identity,
+                       ComponentResourceOptions options) {
+        super(TYPE, name, options);
+        List<Command> prepared = hosts.stream().map(h -> ControlPlane.prepare(config, h, this)).toList();
+        Command ca = RemoteScript.run(hosts.get(0), RemoteScript.Spec
+                .of("etcd-ca", Output.of(EtcdNodeScripts.ca(config)))
+                .after(List.of(prepared.get(0)))
+                .rebuildWhen(List.of(identity))
+                .protect(!config.allowClusterDestroy())
+                .withSecrets(), this);
+        this.credentials = ca.stdout().applyValue(EtcdNodeScripts.Credentials::parse).asSecret();
+        Resource previousUpgrade = null;
+        for (int i = 0; i < hosts.size(); i++) {
+            Host host = hosts.get(i);
+            Command member = RemoteScript.run(host, RemoteScript.Spec
+                    .of("etcd-member", credentials.applyValue(c -> EtcdNodeScripts.member(config, host.node(), c)).asSecret())
+                    .after(List.of(prepared.get(i), ca))
+                    .rebuildWhen(List.of(identity))
+                    .onDelete(EtcdNodeScripts.memberRemove(config, host.node()))
+                    .withSecrets(), this);
+            members.add(member);
+            Command backup = EtcdBackups.schedule(config, host, List.of(member), identity, this);
+            List<Resource> upgradeAfter = new ArrayList<>(List.of(member, backup));
+            if (previousUpgrade != null) {
+                upgradeAfter.add(previousUpgrade);
+            }
+            previousUpgrade = RemoteScript.run(host, RemoteScript.Spec
+                    .of("etcd-upgrade", Output.of(EtcdNodeScripts.upgrade(config, host.node())))
+                    .after(upgradeAfter)
+                    .rebuildWhen(List.of(identity))
+                    .onlyOnChange(), this);
+        }
+        this.upgraded = previousUpgrade;
+        registerOutputs(Map.of("etcdNodes", Output.of(hosts.stream().map(Host::name).toList())));
+    }
+
+    /** The etcd CA and the API server's client certificate (a secret). */
+    public Output<EtcdNodeScripts.Credentials> credentials() {
+        return credentials;
+    }
+
+    /** Every node's member step: done when that member is healthy. */
+    public List<Resource> members() {
+        return List.copyOf(members);
+    }
+
+    /** The last etcd node's upgrade: the control plane's upgrades wait for it. */
+    public Resource upgraded() {
+        return upgraded;
+    }
+}
