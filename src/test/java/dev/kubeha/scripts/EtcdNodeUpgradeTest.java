@@ -7,6 +7,8 @@ import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
 import dev.kubeha.testing.TempDirs;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link UpgradeScriptsTest}): kubeadm's etcd image follows the installed kubeadm's version, as kubeadm's does
  * (kubernetes/kubernetes cmd/kubeadm/app/constants/constants.go, SupportedEtcdVersion; the tags here are examples).
  */
+@Execution(ExecutionMode.CONCURRENT)
 class EtcdNodeUpgradeTest {
     static final String ETCD_NODES = "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd2=192.168.56.31\",\"k8s-etcd3=192.168.56.32\"]";
 

@@ -9,8 +9,12 @@ import dev.kubeha.testing.LocalEtcd;
 import dev.kubeha.testing.Netns;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.TempDirs;
+import dev.kubeha.testing.TestLanes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,6 +47,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code ctr run ... etcdctl} run the host's etcdctl 3.4 with the same flags, the container's /etc/kubernetes being the
  * node's, and the member's own 127.0.0.1 URL being its address: every member here shares one loopback).
  */
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(TestLanes.LOOPBACK_PORTS)
 class ExternalEtcdScriptsTest {
     static final Map<String, String> ADDRESSES = new LinkedHashMap<>();
     static final Path KUBEADM = Path.of("src/test/resources/etcd/kubeadm-stand-in.sh").toAbsolutePath();
