@@ -6,15 +6,19 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
 import dev.kubeha.providers.command.remote.Command;
+import dev.kubeha.render.etcd.EtcdScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.render.kubeconfig.Kubeconfigs;
 import dev.kubeha.render.lb.LoadBalancerScripts;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The control plane with stacked etcd. The first node runs {@code kubeadm init} (protected: it holds the cluster)
@@ -38,7 +42,8 @@ public final class ControlPlane extends ComponentResource {
     @Export(name = "kubeconfig", refs = {String.class}, tree = "[0]")
     public final Output<String> kubeconfig;
 
-    private final Host first;
+    private final Map<Node, Host> hosts = new LinkedHashMap<>();
+    private final ClusterConfig config;
     private final Output<String> identity;
     private final Command init;
     private final Command admin;
@@ -55,60 +60,101 @@ public final class ControlPlane extends ComponentResource {
                         Output<String> identity, List<Resource> loadBalancerReady, LocalDate today,
                         ComponentResourceOptions options) {
         super(TYPE, name, options);
-        this.first = hosts.get(0);
+        this.config = config;
+        hosts.forEach(h -> this.hosts.put(h.node(), h));
         this.identity = identity;
-        Command firstPrepared = prepare(config, first, this);
-        List<Resource> initAfter = new ArrayList<>(loadBalancerReady);
-        initAfter.add(loadBalancerAccess(config, first, secrets, firstPrepared, this));
-        this.init = RemoteScript.run(first, RemoteScript.Spec
-                .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
-                        NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
-                .after(initAfter)
-                .rebuildWhen(List.of(identity))
-                .protect(!config.allowClusterDestroy())
-                .onDelete(NodeScripts.reset(config, first.node()))
-                .withSecrets(), this);
-        // The CA hash and the kubeconfig come from a read-only step whose script never changes, so it is never
-        // updated and its output stays known in a preview (an updated init's stdout is unknown there:
-        // pulumi/pulumi-go-provider v1.3.0:infer/resource.go, markComputed). Only rebuilt with the cluster.
-        this.admin = RemoteScript.run(first, RemoteScript.Spec
-                .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
-                .after(List.of(init))
-                .rebuildWhen(List.of(identity))
-                .readOnly()
-                .withSecrets(), this);
+        Optional<Host> initHost = config.initNode().map(this.hosts::get);
+        Host acting = actingFor(null);
+        Command initialised;
+        if (initHost.isPresent()) {
+            Host first = initHost.get();
+            Command firstPrepared = prepare(config, first, this);
+            List<Resource> initAfter = new ArrayList<>(loadBalancerReady);
+            initAfter.add(loadBalancerAccess(config, first, secrets, firstPrepared, this));
+            this.init = RemoteScript.run(first, RemoteScript.Spec
+                    .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
+                            NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
+                    .after(initAfter)
+                    .rebuildWhen(List.of(identity))
+                    .protect(config.holdsTheCluster(first.node()))
+                    .onDelete(NodeScripts.reset(config, first.node()))
+                    .withSecrets(), this);
+            initialised = init;
+            // The CA hash and the kubeconfig come from a read-only step whose script never changes, so it is never
+            // updated and its output stays known in a preview (an updated init's stdout is unknown there:
+            // pulumi/pulumi-go-provider v1.3.0:infer/resource.go, markComputed). Only rebuilt with the cluster.
+            this.admin = RemoteScript.run(first, RemoteScript.Spec
+                    .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
+                    .after(List.of(init))
+                    .rebuildWhen(List.of(identity))
+                    .readOnly()
+                    .withSecrets(), this);
+        } else {
+            // The node that ran init has left: no node runs kubeadm init again. Its kubeconfig step stays, under
+            // its name, as the record of what it read (the CA hash, kubeha's own admin credential, valid as long as
+            // the CA), registered on the acting member and never run again.
+            this.init = null;
+            this.admin = RemoteScript.run(config.initNodeName() + "-kubeconfig", acting, RemoteScript.Spec
+                    .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
+                    .rebuildWhen(List.of(identity))
+                    .keptAfterItsNodeLeft()
+                    .withSecrets(), this);
+            initialised = admin;
+        }
         this.caCertHash = admin.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
         this.kubeconfig = admin.stdout().applyValue(NodeScripts::parseKubeconfig)
                 .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint(), config.kubernetesApiProxy()))
                 .asSecret();
+        // Before any control-plane node joins or leaves, when the list changes: etcd's members, read from etcd.
+        Command membershipChecked = RemoteScript.run("control-plane-members", acting, RemoteScript.Spec
+                .of("control-plane-members", Output.of(EtcdScripts.membership(config)))
+                .after(List.of(admin))
+                .rebuildWhen(List.of(identity)), this);
 
-        Resource previous = admin;
+        Resource previous = membershipChecked;
         // One at a time: the joins and the upgrades are chains already.
         SessionLanes serial = SessionLanes.unbounded();
-        Command firstBackup = EtcdBackups.schedule(config, first, List.of(admin), identity, this);
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin, firstBackup), identity,
-                serial, this);
-        for (Host host : hosts.subList(1, hosts.size())) {
+        Map<Host, Command> members = new LinkedHashMap<>();
+        Map<Host, Command> registered = new LinkedHashMap<>();
+        initHost.ifPresent(first -> {
+            members.put(first, init);
+            registered.put(first, NodeJoin.departure(config, actingFor(first.node()), first, init, identity, serial, this));
+        });
+        for (Host host : hosts) {
+            if (initHost.isPresent() && host.equals(initHost.get())) {
+                continue;
+            }
             Command prepared = prepare(config, host, this);
             Command access = loadBalancerAccess(config, host, secrets, prepared, this);
-            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, access), identity,
+            NodeJoin.Joined joined = NodeJoin.create(config, actingFor(host.node()), host, List.of(previous, access),
+                    identity,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), serial, this);
             joins.add(joined.join());
             previous = joined.join();
-            Command backup = EtcdBackups.schedule(config, host, List.of(joined.join()), identity, this);
-            previousUpgrade = NodeUpgrade.create(config, first, host, false,
-                    List.of(joined.registered(), previousUpgrade, backup), identity, serial, this);
+            members.put(host, joined.join());
+            registered.put(host, joined.registered());
+        }
+        // Upgrades one node at a time, from the acting member (kubeadm upgrade apply) on.
+        Resource previousUpgrade = initialised;
+        List<Host> upgradeOrder = new ArrayList<>(List.of(acting));
+        hosts.stream().filter(h -> !h.equals(acting)).forEach(upgradeOrder::add);
+        for (Host host : upgradeOrder) {
+            Command backup = EtcdBackups.schedule(config, host, List.of(members.get(host)), identity, this);
+            List<Resource> after = host.equals(initHost.orElse(null))
+                    ? List.of(admin, backup) : List.of(registered.get(host), previousUpgrade, backup);
+            previousUpgrade = NodeUpgrade.create(config, actingFor(host.node()), host, host.equals(acting), after,
+                    identity, serial, this);
         }
         this.upgraded = previousUpgrade;
         this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);
         // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).
-        this.scheduling = RemoteScript.run(first, RemoteScript.Spec
+        this.scheduling = RemoteScript.run(acting, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
                 .after(members()), this);
-        EtcdBackups.restore(config, hosts, members(), this);
+        EtcdBackups.restore(config, hosts, acting, members(), this);
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
     }
 
@@ -164,14 +210,17 @@ public final class ControlPlane extends ComponentResource {
                 .withSecrets(), parent);
     }
 
-    /** The host that ran kubeadm init, where credentials are refreshed and nodes drained. */
-    public Host firstHost() {
-        return first;
+    /**
+     * The control-plane node that acts for {@code subject} (null: for the cluster): its credentials, drains, cordons
+     * and removal run there. Decided by {@link ClusterConfig#actingMember}.
+     */
+    public Host actingFor(Node subject) {
+        return hosts.get(config.actingMember(subject));
     }
 
-    /** The kubeadm init step. */
+    /** The kubeadm init step; once the node that ran it has left, the record of its kubeconfig. */
     public Command init() {
-        return init;
+        return init == null ? admin : init;
     }
 
     /** The step that read the CA hash and the admin kubeconfig after init: workers wait for this, and only this. */
@@ -202,7 +251,9 @@ public final class ControlPlane extends ComponentResource {
     /** Every node's init or join, in order. */
     public List<Resource> members() {
         List<Resource> all = new ArrayList<>();
-        all.add(init);
+        if (init != null) {
+            all.add(init);
+        }
         all.addAll(joins);
         return all;
     }
