@@ -257,7 +257,7 @@ public final class ClusterConfigParser {
      * or a node name no longer in the stack (the node that ran init has been removed: every listed node joins).
      */
     private String controlPlaneInitNode(List<Node> all, List<Node> controlPlane) {
-        String name = string("controlPlaneInitNode");
+        String name = optional("controlPlaneInitNode").orElse("");
         if (name.isEmpty() || !checkLabel("controlPlaneInitNode", name)) {
             return name;
         }
