@@ -19,10 +19,11 @@ etcd_members() {
   list="$(etcdctl_local member list -w simple)" || die "cannot list the etcd members through $ETCD_POD"
   awk -F', ' 'NF >= 5 { print $1, ($3 == "" ? "-" : $3), ($4 == "" ? "-" : $4), ($5 == "" ? "-" : $5) }' <<<"$list"
 }
-# etcd_healthy_clients: the client URLs of the members that answer (`endpoint health --cluster` prints a healthy
-# endpoint on stdout, an unhealthy one on stderr, and fails when any is unhealthy).
+# etcd_healthy_clients: the client URLs of the members that answer. `endpoint health --cluster -w simple` prints
+# "URL is healthy: ..." or "URL is unhealthy: ..." per member, on stderr (seen with Debian's etcdctl 3.4 and 3.5, in
+# ControlPlaneRotationTest), and fails when any is unhealthy: both streams are read, and the failure is expected.
 etcd_healthy_clients() {
-  etcdctl_local endpoint health --cluster -w simple 2>/dev/null | awk '/ is healthy/ { print $1 }' || true
+  { etcdctl_local endpoint health --cluster -w simple 2>&1 || true; } | awk '/ is healthy/ { print $1 }'
 }
 # etcd_member_ids NAME ADDRESS: the IDs of that node's member, by name or by peer URL.
 etcd_member_ids() {
