@@ -21,16 +21,19 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The control plane with stacked etcd. The first node runs {@code kubeadm init} (protected: it holds the cluster)
- * once the load-balancer pair and its own preparation are done, then {@code <first>-kubeconfig} reads the CA hash
- * and the admin kubeconfig; every other node joins <b>one at a time</b>, each after the previous one is
- * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
- * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
- * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
- * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first (the workers' wait for the last),
- * then a daily check of its kubeadm certificates ({@code <node>-certificates}), one node at a time, and the etcd
- * snapshots of {@link EtcdBackups} (taken before its upgrade too), which also restores every member when
- * etcdRestoreFrom is set.
+ * The control plane with stacked etcd. The node that runs kubeadm init ({@link ClusterConfig#initNode}, the first by
+ * default) does so once the load-balancer pair and its own preparation are done, then {@code <node>-kubeconfig} reads
+ * the CA hash and the admin kubeconfig; once that node has left the stack (controlPlaneInitNode names it), that
+ * read step stays as the record of what it read and no node runs init again. {@code control-plane-members} checks
+ * etcd's membership against the list before any node joins or leaves. Every other node joins <b>one at a time</b>,
+ * each after the previous one is a healthy etcd member and API server (concurrent joins race on etcd learner
+ * promotion); right before each join, {@code <node>-credentials} on its acting member ({@link #actingFor}) creates that
+ * join's own short-lived token and re-uploads the certificates with the known key, so a node added weeks later joins
+ * as well as one added today. Each node has a {@code <node>-drain} on its acting member, whose delete takes it out of
+ * the cluster before its own teardown ({@link NodeJoin#departure}), and the upgrade steps of {@link NodeUpgrade}, one
+ * node at a time from the cluster's acting member (the workers' wait for the last), then a daily check of its kubeadm
+ * certificates ({@code <node>-certificates}), one node at a time, and the etcd snapshots of {@link EtcdBackups}
+ * (taken before its upgrade too), which also restores every member when etcdRestoreFrom is set.
  */
 public final class ControlPlane extends ComponentResource {
     public static final String TYPE = "kubeha:index:ControlPlane";
@@ -114,10 +117,11 @@ public final class ControlPlane extends ComponentResource {
         Resource previous = membershipChecked;
         // One at a time: the joins and the upgrades are chains already.
         SessionLanes serial = SessionLanes.unbounded();
+        // Each node's step after which it is a member: its snapshot timer waits for it.
         Map<Host, Command> members = new LinkedHashMap<>();
         Map<Host, Command> registered = new LinkedHashMap<>();
         initHost.ifPresent(first -> {
-            members.put(first, init);
+            members.put(first, admin);
             registered.put(first, NodeJoin.departure(config, actingFor(first.node()), first, init, identity, serial, this));
         });
         for (Host host : hosts) {

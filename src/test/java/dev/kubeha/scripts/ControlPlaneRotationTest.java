@@ -4,6 +4,7 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
 import dev.kubeha.render.etcd.EtcdScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
+import dev.kubeha.testing.CommandProvider;
 import dev.kubeha.testing.LocalEtcd;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
@@ -97,7 +98,7 @@ class ControlPlaneRotationTest {
         return etcd.memberList().stream().map(l -> l.split(", ")[2]).sorted().toList();
     }
 
-    /** Writes and reads a key every 100 ms through every member's client URL until stopped; counts what failed. */
+    /** Writes and reads a key every 300 ms through every member's client URL until stopped; counts what failed. */
     static final class Client implements AutoCloseable {
         final AtomicInteger ok = new AtomicInteger();
         private final AtomicInteger started = new AtomicInteger();
@@ -122,7 +123,7 @@ class ControlPlaneRotationTest {
                     } else {
                         ok.incrementAndGet();
                     }
-                    sleep(100);
+                    sleep(300);
                 }
             });
             thread.start();
@@ -215,7 +216,7 @@ class ControlPlaneRotationTest {
             }
             assertEquals(List.of(), client.failures, "every write and read succeeded (" + client.ok + " of them)");
             System.out.println("rotation: " + client.ok + " writes and reads, the slowest call " + client.slowest + " ms");
-            assertTrue(client.ok.get() > 20, "the client kept writing: " + client.ok);
+            assertTrue(client.ok.get() > 10, "the client kept writing: " + client.ok);
         }
     }
 
@@ -266,6 +267,13 @@ class ControlPlaneRotationTest {
             assertTrue(removal.calls().stream().anyMatch(c -> c.contains(" cordon m1")), removal.calls().toString());
             assertFalse(removal.calls().stream().anyMatch(c -> c.contains(" drain m1")), "no drain waits for its pods");
             assertTrue(removal.calls().stream().anyMatch(c -> c.contains(" delete node m1")), removal.calls().toString());
+            // Then Pulumi deletes m1's own steps: their deletes dial m1, which does not answer, and fail without
+            // running anything; the cluster is whole already.
+            CommandProvider.Run reset = new CommandProvider.Remote(new CommandProvider.Unreachable(ADDRESSES.get("m1"), 5))
+                    .delete(new CommandProvider.State(ScriptHarness.step("init").delete(
+                            dev.kubeha.render.RemoteShell.runAsRoot(NodeScripts.reset(config, node(config, "m1")))), "", ""))
+                    .orElseThrow();
+            assertTrue(reset.error().orElseThrow().contains("failed attempts"), reset.error().toString());
             etcd.forget("m1");
             assertEquals(List.of("m2", "m3"), memberNames(etcd));
 
