@@ -123,7 +123,9 @@ class ClusterConfigParserTest {
                 Arguments.of("no snapshot kept", with("etcdBackupRetention", "0"), "etcdBackupRetention", "1 to 1000"),
                 Arguments.of("relative backup directory", with("etcdBackupDirectory", "backups"), "etcdBackupDirectory", "not an absolute path"),
                 Arguments.of("backups inside etcd's data", with("etcdBackupDirectory", "/var/lib/etcd/backups"), "etcdBackupDirectory", "etcd's own data directory"),
-                Arguments.of("restore path with a space", with("etcdRestoreFrom", "/root/my snapshot.db"), "etcdRestoreFrom", "not an absolute path"));
+                Arguments.of("restore path with a space", with("etcdRestoreFrom", "/root/my snapshot.db"), "etcdRestoreFrom", "not an absolute path"),
+                Arguments.of("init node that is a worker", with("controlPlaneInitNode", "w1"), "controlPlaneInitNode", "'w1' is a worker"),
+                Arguments.of("init node that is no name", with("controlPlaneInitNode", "CP_1"), "controlPlaneInitNode", "CP_1"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -134,6 +136,25 @@ class ClusterConfigParserTest {
         assertTrue(r.errors().stream().anyMatch(e -> e.path().equals("kubeha:" + path) && e.message().contains(says)),
                 "expected an error at " + path + " saying '" + says + "', got:\n" + r.errors().stream()
                         .map(ConfigError::toString).collect(Collectors.joining("\n")));
+    }
+
+    @Test
+    void theInitNodeIsTheFirstUnlessNamedAndActsForTheOthersWhileItIsThere() {
+        ClusterConfig c = parse(valid()).orThrow();
+        assertEquals("cp1", c.initNode().orElseThrow().name());
+        assertEquals("cp1", c.actingMember(c.workers().get(0)).name());
+        assertEquals("cp2", c.actingMember(c.controlPlane().get(0)).name(), "never the node acted on");
+        assertTrue(c.holdsTheCluster(c.controlPlane().get(0)));
+
+        ClusterConfig named = parse(with("controlPlaneInitNode", "cp1")).orThrow();
+        assertFalse(named.holdsTheCluster(named.controlPlane().get(0)), "named: managed like any member");
+
+        ClusterConfig left = parse(with("controlPlaneInitNode", "cp1",
+                "controlPlaneNodes", "[\"cp2=192.168.56.11\",\"cp3=192.168.56.12\",\"cp4=192.168.56.13\"]")).orThrow();
+        assertTrue(left.initNode().isEmpty(), "it has left");
+        assertEquals("cp2", left.actingMember(null).name());
+        assertEquals("cp2", left.actingMember(left.controlPlane().get(2)).name(), "cp4 joins through cp2");
+        assertEquals("cp3", left.actingMember(left.controlPlane().get(0)).name());
     }
 
     @Test

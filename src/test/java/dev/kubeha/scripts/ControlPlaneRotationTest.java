@@ -98,7 +98,10 @@ class ControlPlaneRotationTest {
         return etcd.memberList().stream().map(l -> l.split(", ")[2]).sorted().toList();
     }
 
-    /** Writes and reads a key every 300 ms through every member's client URL until stopped; counts what failed. */
+    /**
+     * The API's clients: writes and reads a key every 300 ms, each time through the next ready API server (its etcd
+     * member), until stopped; counts what failed.
+     */
     static final class Client implements AutoCloseable {
         final AtomicInteger ok = new AtomicInteger();
         private final AtomicInteger started = new AtomicInteger();
@@ -116,10 +119,14 @@ class ControlPlaneRotationTest {
                 for (int i = 0; running && System.nanoTime() < end; i++) {
                     started.incrementAndGet();
                     String value = "v" + i;
-                    String put = etcdctl("put", "rotation/key", value);
-                    String get = put == null ? null : etcdctl("get", "rotation/key", "--print-value-only");
+                    // As the load balancers do: each request to one of the ready API servers in turn, and each API
+                    // server asks its own etcd member (kubeadm's kube-apiserver --etcd-servers=https://127.0.0.1:2379).
+                    String[] ready = endpoints.split(",");
+                    String server = ready[i % ready.length];
+                    String put = etcdctl(server, "put", "rotation/key", value);
+                    String get = put == null ? null : etcdctl(server, "get", "rotation/key", "--print-value-only");
                     if (put == null || get == null || !get.strip().equals(value)) {
-                        failures.add(i + ": put " + put + ", get " + get + " (" + endpoints + "): " + lastError);
+                        failures.add(i + ": put " + put + ", get " + get + " (" + server + "): " + lastError);
                     } else {
                         ok.incrementAndGet();
                     }
@@ -129,10 +136,10 @@ class ControlPlaneRotationTest {
             thread.start();
         }
 
-        private String etcdctl(String... args) {
+        private String etcdctl(String endpoint, String... args) {
             // As long as kube-apiserver lets a request take (its --request-timeout, 1m0s by default): a request that
             // waits out a leader election or a busy machine's fsync still answers.
-            List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoints, "--command-timeout=60s"));
+            List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoint, "--command-timeout=60s"));
             command.addAll(List.of(args));
             try {
                 // Its warnings (a retry after a leader change) go to stderr; what was read is on stdout.
