@@ -2,15 +2,19 @@
 # shellcheck shell=bash
 # kubeha: on the first control-plane node, act on a node's Kubernetes object. ACTION is one of:
 #   await   wait until the node has registered (update of <node>-drain; when a node is created, its join waits)
-#   drain   cordon and evict it before it leaves (delete of <node>-drain); before a control-plane node, an etcd snapshot
+#   drain   before it leaves (delete of <node>-drain, which runs before the teardown on the node itself): cordon and
+#           evict it (only cordon it when its kubelet has stopped answering: its pods go with its Node object);
+#           for a control-plane node first an etcd snapshot, and after the drain its API server drained on the load
+#           balancers and its etcd member removed from here, as `kubeadm reset` on the node would; then its Node
+#           object is deleted. So a dead node leaves the cluster whole even though its own teardown cannot run.
 #   delete  remove its Node object after it left (delete of <node>-credentials) and, for a control-plane node, its
-#           etcd member if `kubeadm reset` on the node could not (it only warns when its local etcd does not answer)
+#           etcd member if it is still there (for a node that left before drain removed members)
 #   cordon    before an upgrade (<node>-cordon): drain it, marked as kubeha's, unless its kubelet runs VERSION
 #   uncordon  after an upgrade (<node>-uncordon): once its kubelet runs VERSION and it is Ready, uncordon it if
 #             kubeha drained it (a node cordoned by someone else stays cordoned)
 # Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS, VERSION (cordon and uncordon: 1.32 or 1.32.1), CONTROL_PLANE (drain,
-# delete), NODE_ADDRESS and ETCD_POD (delete: the etcd static pod of this node, whose etcdctl asks the surviving members).
-kubectl_admin() { kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" "$@"; }
+# delete), NODE_ADDRESS and ETCD_POD (drain, delete: the etcd static pod of this node, whose etcdctl asks the
+# surviving members: etcd/members.sh), LB_ADDRESSES and LB_STATS_PORT (drain: loadbalancer/backend.sh).
 upgrade_mark="kubeha.dev/drained-for-upgrade"
 kubelet_runs_version() {
   local v
@@ -19,18 +23,20 @@ kubelet_runs_version() {
   runs_version "${v#v}" "$VERSION"
 }
 registered() { kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; }
-# etcd_member_ids: the IDs of NODE_NAME's etcd member: by name (kubeadm names it after the node), or by peer URL
-# (https://ADDRESS:2380, kubernetes/kubernetes cmd/kubeadm/app/util/etcd/etcd.go GetPeerURL) for a member that never
-# started and so has no name. `etcdctl member list -w simple` prints "ID, STATUS, NAME, PEER URLS, CLIENT URLS, LEARNER".
-etcdctl_local() {
-  kubectl_admin -n kube-system exec "$ETCD_POD" -- etcdctl --endpoints=https://127.0.0.1:2379 \
-    --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt \
-    --key=/etc/kubernetes/pki/etcd/server.key "$@"
+# A node whose kubelet stopped posting its status: the node lifecycle controller sets its Ready condition to
+# Unknown after node-monitor-grace-period (kubernetes/kubernetes pkg/controller/nodelifecycle/
+# node_lifecycle_controller.go, tryUpdateNodeHealth). Draining it would wait out the timeout: its pods can never
+# confirm their end.
+node_unreachable() {
+  [ "$(kubectl_admin get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = Unknown ]
 }
-etcd_member_ids() {
-  local members
-  members="$(etcdctl_local member list -w simple)" || die "cannot list the etcd members through $ETCD_POD"
-  awk -F', ' -v name="$NODE_NAME" -v peer="https://${NODE_ADDRESS}:2380" '$3 == name || $4 == peer { print $1 }' <<<"$members"
+remove_etcd_member() {
+  local ids id
+  ids="$(etcd_member_ids "$NODE_NAME" "$NODE_ADDRESS")" || exit 1
+  for id in $ids; do
+    etcdctl_local member remove "$id" >&2 || die "cannot remove the etcd member $id of $NODE_NAME"
+    log "removed the etcd member $id of $NODE_NAME"
+  done
 }
 back_on_version() {
   kubelet_runs_version && kubectl_admin wait --for=condition=Ready "node/$NODE_NAME" --timeout=5s >/dev/null 2>&1
@@ -42,22 +48,38 @@ case "$ACTION" in
     log "$NODE_NAME registered"
     ;;
   drain)
-    # A control-plane node takes an etcd member with it: a snapshot on this node first (lib/os.sh).
-    if [ "$CONTROL_PLANE" = true ]; then etcd_snapshot before-removal; fi
-    if kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; then
-      kubectl_admin drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --force \
-        --timeout="${TIMEOUT_SECONDS}s" >&2 || die "cannot drain $NODE_NAME"
+    if [ "$CONTROL_PLANE" = true ]; then
+      # It takes an etcd member with it: a snapshot on this node first (lib/os.sh), and no removal that would leave
+      # etcd without quorum (the membership check refused such a change already; members may have died since).
+      etcd_snapshot before-removal
+      ids="$(etcd_member_ids "$NODE_NAME" "$NODE_ADDRESS")" || exit 1
+      if [ -n "$ids" ]; then
+        total="$(etcd_members | wc -l)"
+        up="$(etcd_healthy_clients | wc -l)"
+        own="$(etcd_members | awk -v name="$NODE_NAME" '$2 == name { print $4 }')"
+        if [ -n "$own" ] && etcd_healthy_clients | grep -qxF "$own"; then up=$((up - 1)); fi
+        [ "$up" -ge "$(etcd_quorum $((total - 1)))" ] \
+          || die "removing $NODE_NAME would leave etcd without quorum ($up of $((total - 1)) remaining members answer); nothing was changed"
+      fi
     fi
+    if kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; then
+      if node_unreachable; then
+        kubectl_admin cordon "$NODE_NAME" >&2 || die "cannot cordon $NODE_NAME"
+        log "$NODE_NAME does not answer (its Ready condition is Unknown): cordoned, not drained; its pods go with its Node object"
+      else
+        kubectl_admin drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --force \
+          --timeout="${TIMEOUT_SECONDS}s" >&2 || die "cannot drain $NODE_NAME"
+      fi
+    fi
+    if [ "$CONTROL_PLANE" = true ]; then
+      lb_backend_drain "$NODE_NAME" || log "the load balancers did not drain $NODE_NAME's API server; it leaves anyway"
+      remove_etcd_member
+    fi
+    kubectl_admin delete node "$NODE_NAME" --ignore-not-found >&2 || die "cannot delete node $NODE_NAME"
     ;;
   delete)
     kubectl_admin delete node "$NODE_NAME" --ignore-not-found >&2 || die "cannot delete node $NODE_NAME"
-    if [ "$CONTROL_PLANE" = true ]; then
-      ids="$(etcd_member_ids)" || exit 1
-      for id in $ids; do
-        etcdctl_local member remove "$id" >&2 || die "cannot remove the etcd member $id of $NODE_NAME"
-        log "removed the etcd member $id that $NODE_NAME left behind"
-      done
-    fi
+    if [ "$CONTROL_PLANE" = true ]; then remove_etcd_member; fi
     ;;
   cordon)
     if kubelet_runs_version; then

@@ -65,7 +65,7 @@ public final class Cluster {
         everything.add(controlPlane.scheduling());
         everything.addAll(workers.upgraded());
         everything.add(cni.release());
-        Readiness.gate(config, controlPlane.firstHost(), machines.hosts(config.allNodes()), identity.hex(), everything,
+        Readiness.gate(config, controlPlane.actingFor(null), machines.hosts(config.allNodes()), identity.hex(), everything,
                 null);
 
         ctx.export("apiEndpoint", Output.of("https://" + config.apiEndpoint()));

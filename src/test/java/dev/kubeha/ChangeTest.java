@@ -119,9 +119,11 @@ class ChangeTest {
         assertEquals(Set.of("k8s-master3-vm", "k8s-master3-prepare", "k8s-master3-join-token", "k8s-master3-credentials",
                 "k8s-master3-join", "k8s-master3-drain", "k8s-master3-cordon", "k8s-master3-upgrade", "k8s-master3-uncordon",
                 "k8s-master3-certificates", "k8s-master3-etcd-backup", "k8s-master3-lb-access"), d.removed());
-        assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "k8s-master1-scheduling", "cluster-readiness"), d.changed(),
+        assertEquals(Set.of("k8s-lb1-configure", "k8s-lb2-configure", "k8s-master1-scheduling", "cluster-readiness",
+                "control-plane-members"), d.changed(),
                 "the backend list changes the LB configure scripts' stdin (and the control-plane list the scheduling "
-                        + "step's): in-place updates, not re-creations");
+                        + "step's and the membership check's, which runs before k8s-master4 joins): in-place updates, "
+                        + "not re-creations");
         assertEquals(Set.of("k8s-worker1-cordon", "k8s-master1-certificates", "k8s-worker1-vm"), d.rewired(),
                 "the workers' upgrades and the certificate checks now wait for k8s-master4's upgrade, and the first "
                         + "worker's VM boots after k8s-master4's (VirtualBox boots in stack order)");

@@ -48,8 +48,9 @@ class ProgramTest {
     @Test
     void controlPlaneJoinsOneAtATime() {
         ProgramRun run = vagrant();
-        assertTrue(run.dependenciesOf("k8s-master2-credentials").contains("k8s-master1-kubeconfig"),
-                "the first join waits for init and the CA hash read after it");
+        assertTrue(run.dependenciesOf("k8s-master2-credentials").contains("control-plane-members")
+                        && run.dependenciesOf("control-plane-members").contains("k8s-master1-kubeconfig"),
+                "the first join waits for the membership check, which waits for init and the CA hash read after it");
         assertTrue(run.dependenciesOf("k8s-master2-join").contains("k8s-master2-credentials"));
         assertTrue(run.dependenciesOf("k8s-master3-credentials").contains("k8s-master2-join"),
                 "master3's join starts only after master2's join finished");
@@ -61,8 +62,10 @@ class ProgramTest {
         ProgramRun run = vagrant();
         List<String> order = List.of("k8s-master1", "k8s-master2", "k8s-master3",
                 "k8s-worker1", "k8s-worker2", "k8s-worker3", "k8s-worker4", "k8s-worker5");
-        assertEquals(List.of("cluster-identity", "k8s-master1-etcd-backup", "k8s-master1-kubeconfig", "k8s-master1-vm"),
-                run.dependenciesOf("k8s-master1-cordon"), "the first node's upgrade steps wait only for its init and its snapshot command");
+        assertEquals(List.of("cluster-identity", "k8s-master1-etcd-backup", "k8s-master1-kubeconfig", "k8s-master1-vm",
+                        "k8s-master2-vm"), run.dependenciesOf("k8s-master1-cordon"),
+                "the first node's upgrade steps wait only for its init and its snapshot command (and its cordon runs on"
+                        + " its acting member, k8s-master2, once that machine is up)");
         for (int i = 0; i < order.size(); i++) {
             String n = order.get(i);
             assertTrue(run.dependenciesOf(n + "-upgrade").contains(n + "-cordon"), n);

@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,20 +39,39 @@ public final class ClusterIdentity {
     private ClusterIdentity() {
     }
 
+    /** The keepers that name the node that ran kubeadm init, and its machine. */
+    static final List<String> INIT_NODE_KEEPERS = List.of("keepers.firstControlPlane", "keepers.firstMachine");
+
     public static RandomId create(ClusterConfig config) {
-        return new RandomId(NAME, RandomIdArgs.builder().byteLength(8).keepers(keepers(config)).build(),
-                CustomResourceOptions.builder().protect(!config.allowClusterDestroy()).deleteBeforeReplace(true).build());
+        CustomResourceOptions.Builder options = CustomResourceOptions.builder()
+                .protect(!config.allowClusterDestroy()).deleteBeforeReplace(true);
+        if (config.initNode().isEmpty()) {
+            // The node that ran kubeadm init has left (controlPlaneInitNode names it): its keepers keep the values
+            // the state has (the engine sets an ignored path back to its old value before the diff:
+            // pulumi/pulumi pkg/resource/deploy/step_generator.go processIgnoreChanges), so its departure is no
+            // change of the cluster's identity.
+            options.ignoreChanges(INIT_NODE_KEEPERS);
+        }
+        return new RandomId(NAME, RandomIdArgs.builder().byteLength(8).keepers(keepers(config)).build(), options.build());
     }
 
-    /** What kubeadm init fixed for the life of the cluster (pure). */
+    /**
+     * What kubeadm init fixed for the life of the cluster (pure). The node that ran init and its machine are keepers
+     * while that node is in the stack: moving or rebuilding it in place, or another node taking its place as
+     * controlPlaneInitNode (its default, the first of the list, changes when the list is reordered), is refused.
+     * Once it has left, they are absent here and ignored ({@link #create}).
+     */
     public static Map<String, String> keepers(ClusterConfig config) {
-        Node first = config.firstControlPlane();
         Map<String, String> keepers = new LinkedHashMap<>();
         keepers.put("clusterName", config.clusterName());
         keepers.put("apiPort", Integer.toString(config.apiPort()));
         keepers.put("vip", config.vip());
         keepers.put("podSubnet", config.podSubnet());
         keepers.put("serviceSubnet", config.serviceSubnet());
+        if (config.initNode().isEmpty()) {
+            return keepers;
+        }
+        Node first = config.initNode().get();
         keepers.put("firstControlPlane", first.name() + "=" + first.address());
         // Keepers are plain in the state: the VM's settings (a box URL may carry a token) only as a digest.
         keepers.put("firstMachine", machine(config, first));

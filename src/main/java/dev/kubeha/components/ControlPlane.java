@@ -6,29 +6,35 @@ import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.Resource;
 import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
 import dev.kubeha.providers.command.remote.Command;
 import dev.kubeha.render.etcd.EtcdNodeScripts;
+import dev.kubeha.render.etcd.EtcdScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.render.kubeconfig.Kubeconfigs;
 import dev.kubeha.render.lb.LoadBalancerScripts;
 
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The control plane, with stacked etcd or, with etcdNodes, the {@link EtcdCluster}'s external etcd. The first node runs {@code kubeadm init} (protected: it holds the cluster)
- * once the load-balancer pair and its own preparation are done, then {@code <first>-kubeconfig} reads the CA hash
- * and the admin kubeconfig; every other node joins <b>one at a time</b>, each after the previous one is
- * a healthy etcd member and API server (concurrent joins race on etcd learner promotion). Right before each join,
- * {@code <node>-credentials} on the first node creates that join's own short-lived token and re-uploads the
- * certificates with the known key, so a node added weeks later joins as well as one added today. Each node also has
- * the upgrade steps of {@link NodeUpgrade}, one node at a time from the first (the workers' wait for the last),
- * then a daily check of its kubeadm certificates ({@code <node>-certificates}), one node at a time, and the etcd
- * snapshots of {@link EtcdBackups} (taken before its upgrade too), which also restores every member when
- * etcdRestoreFrom is set.
+ * The control plane, with stacked etcd or, with etcdNodes, the {@link EtcdCluster}'s external etcd. The node that runs kubeadm init ({@link ClusterConfig#initNode}, the first by
+ * default) does so once the load-balancer pair and its own preparation are done, then {@code <node>-kubeconfig} reads
+ * the CA hash and the admin kubeconfig; once that node has left the stack (controlPlaneInitNode names it), that
+ * read step stays as the record of what it read and no node runs init again. {@code control-plane-members} checks
+ * etcd's membership against the list before any node joins or leaves. Every other node joins <b>one at a time</b>,
+ * each after the previous one is a healthy etcd member and API server (concurrent joins race on etcd learner
+ * promotion); right before each join, {@code <node>-credentials} on its acting member ({@link #actingFor}) creates that
+ * join's own short-lived token and re-uploads the certificates with the known key, so a node added weeks later joins
+ * as well as one added today. Each node has a {@code <node>-drain} on its acting member, whose delete takes it out of
+ * the cluster before its own teardown ({@link NodeJoin#departure}), and the upgrade steps of {@link NodeUpgrade}, one
+ * node at a time from the cluster's acting member (the workers' wait for the last), then a daily check of its kubeadm
+ * certificates ({@code <node>-certificates}), one node at a time, and the etcd snapshots of {@link EtcdBackups}
+ * (taken before its upgrade too), which also restores every member when etcdRestoreFrom is set.
  */
 public final class ControlPlane extends ComponentResource {
     public static final String TYPE = "kubeha:index:ControlPlane";
@@ -40,7 +46,8 @@ public final class ControlPlane extends ComponentResource {
     @Export(name = "kubeconfig", refs = {String.class}, tree = "[0]")
     public final Output<String> kubeconfig;
 
-    private final Host first;
+    private final Map<Node, Host> hosts = new LinkedHashMap<>();
+    private final ClusterConfig config;
     private final Output<String> identity;
     private final Command init;
     private final Command admin;
@@ -52,8 +59,6 @@ public final class ControlPlane extends ComponentResource {
     /**
      * @param identity the cluster's identity ({@link ClusterIdentity}): every membership step is rebuilt with it
      * @param today    the UTC day of this run, the stamp of the daily certificate checks
-     */
-    /**
      * @param externalEtcd the etcd nodes' cluster with etcdNodes set (init waits for every member, after
      *                     {@code <first>-etcd-client} put its client certificate on the first node; the nodes' upgrades
      *                     after the etcd nodes'; no snapshots here), else empty: etcd stacked on these nodes
@@ -62,69 +67,108 @@ public final class ControlPlane extends ComponentResource {
                         Output<String> identity, List<Resource> loadBalancerReady, Optional<EtcdCluster> externalEtcd,
                         LocalDate today, ComponentResourceOptions options) {
         super(TYPE, name, options);
-        this.first = hosts.get(0);
+        this.config = config;
+        hosts.forEach(h -> this.hosts.put(h.node(), h));
         this.identity = identity;
-        Command firstPrepared = prepare(config, first, this);
-        List<Resource> initAfter = new ArrayList<>(loadBalancerReady);
-        initAfter.add(loadBalancerAccess(config, first, secrets, firstPrepared, this));
-        externalEtcd.ifPresent(etcd -> {
-            initAfter.addAll(etcd.members());
-            initAfter.add(etcdClient(first, etcd, firstPrepared, identity, this));
-        });
-        this.init = RemoteScript.run(first, RemoteScript.Spec
-                .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
-                        NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
-                .after(initAfter)
-                .rebuildWhen(List.of(identity))
-                .protect(!config.allowClusterDestroy())
-                .onDelete(NodeScripts.reset(config, first.node()))
-                .withSecrets(), this);
-        // The CA hash and the kubeconfig come from a read-only step whose script never changes, so it is never
-        // updated and its output stays known in a preview (an updated init's stdout is unknown there:
-        // pulumi/pulumi-go-provider v1.3.0:infer/resource.go, markComputed). Only rebuilt with the cluster.
-        this.admin = RemoteScript.run(first, RemoteScript.Spec
-                .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
-                .after(List.of(init))
-                .rebuildWhen(List.of(identity))
-                .readOnly()
-                .withSecrets(), this);
+        Optional<Host> initHost = config.initNode().map(this.hosts::get);
+        Host acting = actingFor(null);
+        Command initialised;
+        if (initHost.isPresent()) {
+            Host first = initHost.get();
+            Command firstPrepared = prepare(config, first, this);
+            List<Resource> initAfter = new ArrayList<>(loadBalancerReady);
+            initAfter.add(loadBalancerAccess(config, first, secrets, firstPrepared, this));
+            externalEtcd.ifPresent(etcd -> {
+                initAfter.addAll(etcd.members());
+                initAfter.add(etcdClient(first, etcd, firstPrepared, identity, this));
+            });
+            this.init = RemoteScript.run(first, RemoteScript.Spec
+                    .of("init", Output.tuple(secrets.bootstrapToken(), secrets.certificateKey()).applyValue(t ->
+                            NodeScripts.init(config, first.node(), t.t1, t.t2)).asSecret())
+                    .after(initAfter)
+                    .rebuildWhen(List.of(identity))
+                    .protect(config.holdsTheCluster(first.node()))
+                    .onDelete(NodeScripts.reset(config, first.node()))
+                    .withSecrets(), this);
+            initialised = init;
+            // The CA hash and the kubeconfig come from a read-only step whose script never changes, so it is never
+            // updated and its output stays known in a preview (an updated init's stdout is unknown there:
+            // pulumi/pulumi-go-provider v1.3.0:infer/resource.go, markComputed). Only rebuilt with the cluster.
+            this.admin = RemoteScript.run(first, RemoteScript.Spec
+                    .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
+                    .after(List.of(init))
+                    .rebuildWhen(List.of(identity))
+                    .readOnly()
+                    .withSecrets(), this);
+        } else {
+            // The node that ran init has left: no node runs kubeadm init again. Its kubeconfig step stays, under
+            // its name, as the record of what it read (the CA hash, kubeha's own admin credential, valid as long as
+            // the CA), registered on the acting member and never run again.
+            this.init = null;
+            this.admin = RemoteScript.run(config.initNodeName() + "-kubeconfig", acting, RemoteScript.Spec
+                    .of("kubeconfig", Output.of(NodeScripts.kubeconfig()))
+                    .rebuildWhen(List.of(identity))
+                    .keptAfterItsNodeLeft()
+                    .withSecrets(), this);
+            initialised = admin;
+        }
         this.caCertHash = admin.stdout().applyValue(NodeScripts::parseCaCertHash).asSecret();
         this.kubeconfig = admin.stdout().applyValue(NodeScripts::parseKubeconfig)
                 .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint(), config.kubernetesApiProxy()))
                 .asSecret();
-
-        Resource previous = admin;
+        // Before any control-plane node joins or leaves, when the list changes: etcd's members, read from etcd.
+        // (Stacked etcd only: with etcdNodes the control-plane nodes hold no member.)
+        Resource previous = config.externalEtcd() ? admin : RemoteScript.run("control-plane-members", acting, RemoteScript.Spec
+                .of("control-plane-members", Output.of(EtcdScripts.membership(config)))
+                .after(List.of(admin))
+                .rebuildWhen(List.of(identity)), this);
         // One at a time: the joins and the upgrades are chains already.
         SessionLanes serial = SessionLanes.unbounded();
-        // Stacked: each node snapshots its own member, and its upgrade waits for that. External: the etcd nodes
-        // snapshot theirs and are upgraded first.
-        Resource firstEtcdReady = externalEtcd.map(EtcdCluster::upgraded)
-                .orElseGet(() -> EtcdBackups.schedule(config, first, List.of(admin), identity, this));
-        Resource previousUpgrade = NodeUpgrade.create(config, first, first, true, List.of(admin, firstEtcdReady), identity,
-                serial, this);
-        for (Host host : hosts.subList(1, hosts.size())) {
+        // Each node's step after which it is a member: its snapshot timer waits for it.
+        Map<Host, Command> members = new LinkedHashMap<>();
+        Map<Host, Command> registered = new LinkedHashMap<>();
+        initHost.ifPresent(first -> {
+            members.put(first, admin);
+            registered.put(first, NodeJoin.departure(config, actingFor(first.node()), first, init, identity, serial, this));
+        });
+        for (Host host : hosts) {
+            if (initHost.isPresent() && host.equals(initHost.get())) {
+                continue;
+            }
             Command prepared = prepare(config, host, this);
             Command access = loadBalancerAccess(config, host, secrets, prepared, this);
-            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(previous, access), identity,
+            NodeJoin.Joined joined = NodeJoin.create(config, actingFor(host.node()), host, List.of(previous, access),
+                    identity,
                     token -> Output.tuple(token, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.refreshCredentials(config, host.node(), t.t1, t.t2)),
                     token -> Output.tuple(token, caCertHash, secrets.certificateKey()).applyValue(t ->
                             NodeScripts.joinControlPlane(config, host.node(), t.t1, t.t2, t.t3)), serial, this);
             joins.add(joined.join());
             previous = joined.join();
-            List<Resource> upgradeAfter = new ArrayList<>(List.of(joined.registered(), previousUpgrade));
-            if (externalEtcd.isEmpty()) {
-                upgradeAfter.add(EtcdBackups.schedule(config, host, List.of(joined.join()), identity, this));
-            }
-            previousUpgrade = NodeUpgrade.create(config, first, host, false, upgradeAfter, identity, serial, this);
+            members.put(host, joined.join());
+            registered.put(host, joined.registered());
+        }
+        // Upgrades one node at a time, from the acting member (kubeadm upgrade apply) on.
+        Resource previousUpgrade = initialised;
+        List<Host> upgradeOrder = new ArrayList<>(List.of(acting));
+        hosts.stream().filter(h -> !h.equals(acting)).forEach(upgradeOrder::add);
+        for (Host host : upgradeOrder) {
+            List<Resource> after = new ArrayList<>(host.equals(initHost.orElse(null))
+                    ? List.of(admin) : List.of(registered.get(host), previousUpgrade));
+            // Stacked: each node snapshots its own member, and its upgrade waits for that. External: the etcd nodes
+            // snapshot theirs and are upgraded first.
+            after.add(externalEtcd.<Resource>map(EtcdCluster::upgraded)
+                    .orElseGet(() -> EtcdBackups.schedule(config, host, List.of(members.get(host)), identity, this)));
+            previousUpgrade = NodeUpgrade.create(config, actingFor(host.node()), host, host.equals(acting), after,
+                    identity, serial, this);
         }
         this.upgraded = previousUpgrade;
         this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);
         // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).
-        this.scheduling = RemoteScript.run(first, RemoteScript.Spec
+        this.scheduling = RemoteScript.run(acting, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
                 .after(members()), this);
-        EtcdBackups.restore(config, hosts, members(), this);
+        EtcdBackups.restore(config, hosts, acting, members(), this);
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
     }
 
@@ -194,14 +238,17 @@ public final class ControlPlane extends ComponentResource {
                 .withSecrets(), parent);
     }
 
-    /** The host that ran kubeadm init, where credentials are refreshed and nodes drained. */
-    public Host firstHost() {
-        return first;
+    /**
+     * The control-plane node that acts for {@code subject} (null: for the cluster): its credentials, drains, cordons
+     * and removal run there. Decided by {@link ClusterConfig#actingMember}.
+     */
+    public Host actingFor(Node subject) {
+        return hosts.get(config.actingMember(subject));
     }
 
-    /** The kubeadm init step. */
+    /** The kubeadm init step; once the node that ran it has left, the record of its kubeconfig. */
     public Command init() {
-        return init;
+        return init == null ? admin : init;
     }
 
     /** The step that read the CA hash and the admin kubeconfig after init: workers wait for this, and only this. */
@@ -232,7 +279,9 @@ public final class ControlPlane extends ComponentResource {
     /** Every node's init or join, in order. */
     public List<Resource> members() {
         List<Resource> all = new ArrayList<>();
-        all.add(init);
+        if (init != null) {
+            all.add(init);
+        }
         all.addAll(joins);
         return all;
     }

@@ -13,7 +13,7 @@ import java.util.List;
  * etcd backups and disaster recovery on the control plane. {@code <node>-etcd-backup} on every control-plane node,
  * once it is a member: the snapshot command and its systemd timer (the upgrade and the removal of a control-plane
  * node call the same command first). With etcdRestoreFrom set, {@code <node>-etcd-restore} restores every member
- * from that snapshot, one node after the other from the first, then {@code etcd-restored} on the first node waits
+ * from that snapshot, one node after the other from the first, then {@code etcd-restored} on the acting member waits
  * for the whole cluster and the API.
  */
 final class EtcdBackups {
@@ -29,7 +29,8 @@ final class EtcdBackups {
     }
 
     /** The restore steps when etcdRestoreFrom is set (none otherwise), after every member joined. */
-    static List<Command> restore(ClusterConfig config, List<Host> hosts, List<Resource> members, Resource parent) {
+    static List<Command> restore(ClusterConfig config, List<Host> hosts, Host acting, List<Resource> members,
+                                 Resource parent) {
         if (config.etcdBackups().restoreFrom().isEmpty()) {
             return List.of();
         }
@@ -42,7 +43,7 @@ final class EtcdBackups {
             steps.add(restored);
             after = List.of(restored);
         }
-        steps.add(RemoteScript.run("etcd-restored", hosts.get(0), RemoteScript.Spec
+        steps.add(RemoteScript.run("etcd-restored", acting, RemoteScript.Spec
                 .of("etcd-restored", Output.of(EtcdScripts.restored(config)))
                 .after(after), parent));
         return steps;

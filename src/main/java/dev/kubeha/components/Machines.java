@@ -98,7 +98,7 @@ public final class Machines extends ComponentResource {
                 // A Vagrant VM is known by its name: the new one cannot be created beside the old one.
                 .deleteBeforeReplace(true)
                 // The first control-plane node's VM holds the cluster (see ClusterIdentity).
-                .protect(node.equals(config.firstControlPlane()) && !config.allowClusterDestroy()).build());
+                .protect(config.holdsTheCluster(node)).build());
         vms.put(node, vm);
         Output<ConnectionArgs> connection = vm.stdout().applyValue(VagrantCommands::parseSshDetails)
                 .applyValue(d -> connection(config.ssh(), d, Optional.empty(), STEP));

@@ -12,14 +12,14 @@ import java.util.function.Function;
 
 /**
  * The steps that bring one node into the cluster, the same for control-plane nodes and workers:
- * {@code <node>-join-token} (its own bootstrap token); {@code <node>-credentials} on the first control-plane node
- * (creates that token, re-uploads certificates for control-plane joins; delete removes the Node object);
+ * {@code <node>-join-token} (its own bootstrap token); {@code <node>-credentials} on the node's acting member
+ * ({@link ClusterConfig#actingMember}: creates that token, re-uploads certificates for control-plane joins; delete
+ * makes sure the Node object and etcd member are gone);
  * {@code <node>-join} on the node (done once the node registered its Node, which the join asks with the node's own
- * kubelet credentials; delete: kubeadm reset); {@code <node>-drain} on the first control-plane node (no session when
- * created: the join waited for the registration already, {@link RemoteScript.Spec#onlyOnChange()}; delete drains the
- * node, which the provider runs whether or not the step had a create command: pulumi/pulumi-command v1.2.1
- * provider/pkg/provider/remote/commandController.go, Delete runs {@code delete} when set). Pulumi deletes in reverse:
- * drain, reset, delete the Node.
+ * kubelet credentials; delete: kubeadm reset); {@code <node>-drain} on the acting member ({@link #departure}). Pulumi deletes in reverse: drain
+ * (and, for a control-plane node, its etcd member removed from the acting member), reset on the node, the Node object
+ * deleted again. The acting member's steps are updated in place when the acting member changes (their connection),
+ * before anything of a node that left is deleted, so their deletes run on a live member.
  * All of them belong to the node's machine and to the cluster ({@link ClusterIdentity}): a new machine, or a
  * cluster built afresh, tears the node's membership down (in reverse) and joins it again with fresh credentials.
  * The trigger is the identity, never the CA hash: that comes from a step's output, unknown in a preview whenever
@@ -33,16 +33,17 @@ final class NodeJoin {
      * @param credentials the credentials script for a join token
      * @param join        the join script for a join token
      * @param cluster     the cluster's identity
-     * @param lanes       bounds the credentials and registration sessions on {@code first}
+     * @param acting      the node's acting member, where its credentials and drain run
+     * @param lanes       bounds the credentials and registration sessions on {@code acting}
      * @return the join, and the step after which the node is registered
      */
-    static Joined create(ClusterConfig config, Host first, Host host, List<Resource> after, Output<String> cluster,
+    static Joined create(ClusterConfig config, Host acting, Host host, List<Resource> after, Output<String> cluster,
                           Function<Output<String>, Output<String>> credentials,
                           Function<Output<String>, Output<String>> join, SessionLanes lanes, Resource parent) {
         Output<String> token = ClusterSecrets.bootstrapToken(host.name() + "-join-token",
                 CustomResourceOptions.builder().parent(parent).build());
         List<Output<String>> membership = List.of(host.machine(), cluster);
-        Command refreshed = lanes.add("credentials", lane -> RemoteScript.run(host.name() + "-credentials", first,
+        Command refreshed = lanes.add("credentials", lane -> RemoteScript.run(host.name() + "-credentials", acting,
                 RemoteScript.Spec.of("credentials", credentials.apply(token).asSecret())
                         .after(after)
                         .after(lane)
@@ -55,14 +56,31 @@ final class NodeJoin {
                 .rebuildWhen(List.of(cluster))
                 .onDelete(NodeScripts.reset(config, host.node()))
                 .withSecrets(), parent);
-        Command registered = lanes.add("drain", lane -> RemoteScript.run(host.name() + "-drain", first, RemoteScript.Spec
+        Command registered = departure(config, acting, host, joined, cluster, lanes, parent);
+        return new Joined(joined, registered);
+    }
+
+    /**
+     * {@code <node>-drain} on the node's acting member: no session when created (the join waited for the
+     * registration already, {@link RemoteScript.Spec#onlyOnChange()}); its delete, which runs before the node's own
+     * teardown and whether or not the step had a create command (pulumi/pulumi-command v1.2.1
+     * provider/pkg/provider/remote/commandController.go, Delete runs {@code delete} when set), takes the node out of
+     * the cluster from the acting member: drain, etcd member, Node object ({@link NodeScripts#drain}). So a node that
+     * does not answer any more still leaves the cluster whole; only its own teardown fails (the provider dials before
+     * it runs a delete: remote/connection.go).
+     *
+     * @param member the node's init or join
+     */
+    static Command departure(ClusterConfig config, Host acting, Host host, Command member, Output<String> cluster,
+                             SessionLanes lanes, Resource parent) {
+        List<Output<String>> membership = List.of(host.machine(), cluster);
+        return lanes.add("drain", lane -> RemoteScript.run(host.name() + "-drain", acting, RemoteScript.Spec
                 .of("drain", Output.of(NodeScripts.awaitNode(config, host.node())))
-                .after(List.of(joined))
+                .after(List.of(member))
                 .after(lane)
                 .rebuildWhen(membership)
                 .onlyOnChange()
                 .onDelete(NodeScripts.drain(config, host.node())), parent));
-        return new Joined(joined, registered);
     }
 
     /** A node's join, and the step after which its Node object exists. */

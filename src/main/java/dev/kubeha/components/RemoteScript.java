@@ -27,20 +27,20 @@ public final class RemoteScript {
      * rebuilds the step when it changes (its replace triggers).
      */
     public record Spec(String step, Output<String> script, Optional<String> deleteScript, List<Resource> dependsOn,
-                       boolean secrets, List<Output<String>> rebuildWhen, boolean protect, boolean onlyReads,
+                       boolean secrets, List<Output<String>> rebuildWhen, boolean protect, List<String> ignored,
                        boolean changesOnly) {
         public static Spec of(String step, Output<String> script) {
-            return new Spec(step, script, Optional.empty(), List.of(), false, List.of(), false, false, false);
+            return new Spec(step, script, Optional.empty(), List.of(), false, List.of(), false, List.of(), false);
         }
 
         public Spec onDelete(String script) {
-            return new Spec(step, this.script, Optional.of(script), dependsOn, secrets, rebuildWhen, protect, onlyReads, changesOnly);
+            return new Spec(step, this.script, Optional.of(script), dependsOn, secrets, rebuildWhen, protect, ignored, changesOnly);
         }
 
         public Spec after(List<? extends Resource> resources) {
             List<Resource> all = new ArrayList<>(dependsOn);
             all.addAll(resources);
-            return new Spec(step, script, deleteScript, all, secrets, rebuildWhen, protect, onlyReads, changesOnly);
+            return new Spec(step, script, deleteScript, all, secrets, rebuildWhen, protect, ignored, changesOnly);
         }
 
         /**
@@ -52,7 +52,7 @@ public final class RemoteScript {
          * print no secret either.
          */
         public Spec withSecrets() {
-            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen, protect, onlyReads, changesOnly);
+            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen, protect, ignored, changesOnly);
         }
 
         /**
@@ -60,7 +60,22 @@ public final class RemoteScript {
          * it again (ignoreChanges), so its output stays what it was, and known in a preview.
          */
         public Spec readOnly() {
-            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, true, changesOnly);
+            return ignoring("connection");
+        }
+
+        /**
+         * The record a read-only step left, kept after the node it read has left the stack: it is registered on
+         * another node, and neither that connection nor its new triggers (the machine it read is gone) change it;
+         * its output stays what it read.
+         */
+        public Spec keptAfterItsNodeLeft() {
+            return readOnly().ignoring("triggers");
+        }
+
+        private Spec ignoring(String input) {
+            List<String> all = new ArrayList<>(ignored);
+            all.add(input);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, all, changesOnly);
         }
 
         /**
@@ -74,12 +89,12 @@ public final class RemoteScript {
          * plain error), so the next {@code pulumi up} runs it again.
          */
         public Spec onlyOnChange() {
-            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, onlyReads, true);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, ignored, true);
         }
 
         /** The engine refuses to delete or replace it (the step that holds the cluster). */
         public Spec protect(boolean protect) {
-            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, onlyReads, changesOnly);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, ignored, changesOnly);
         }
 
         /**
@@ -89,7 +104,7 @@ public final class RemoteScript {
         public Spec rebuildWhen(List<Output<String>> values) {
             List<Output<String>> all = new ArrayList<>(rebuildWhen);
             all.addAll(values);
-            return new Spec(step, script, deleteScript, dependsOn, secrets, all, protect, onlyReads, changesOnly);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, all, protect, ignored, changesOnly);
         }
     }
 
@@ -122,8 +137,8 @@ public final class RemoteScript {
         // A node is known by its name: its old membership is torn down before the new one is built.
         CustomResourceOptions.Builder options = CustomResourceOptions.builder().dependsOn(dependsOn)
                 .deleteBeforeReplace(true).protect(spec.protect());
-        if (spec.onlyReads()) {
-            options.ignoreChanges("connection");
+        if (!spec.ignored().isEmpty()) {
+            options.ignoreChanges(spec.ignored());
         }
         if (parent != null) {
             options.parent(parent);

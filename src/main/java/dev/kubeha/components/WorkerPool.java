@@ -19,7 +19,7 @@ import java.util.Map;
  * workers in stack order: a batch starts when every node of the previous one is uncordoned, so a failed node stops
  * the roll (the engine starts no step after a failure, pulumi/pulumi pkg/resource/deploy/step_executor.go
  * cancelDueToError; with continue-on-error, nothing that waits for the failed step) and the next {@code pulumi up}
- * resumes it (what is done has nothing left to change). The steps a worker runs on the first control-plane node are spread over
+ * resumes it (what is done has nothing left to change). The steps a worker runs on its acting member are spread over
  * {@link SessionLanes}.
  */
 public final class WorkerPool extends ComponentResource {
@@ -31,7 +31,6 @@ public final class WorkerPool extends ComponentResource {
     public WorkerPool(String name, ClusterConfig config, List<Host> hosts, ControlPlane controlPlane,
                       ComponentResourceOptions options) {
         super(TYPE, name, options);
-        Host first = controlPlane.firstHost();
         SessionLanes lanes = SessionLanes.bounded();
         int batchSize = config.upgradeWorkerBatch().size(hosts.size());
         List<Resource> previousBatch = List.of(controlPlane.upgraded());
@@ -42,7 +41,7 @@ public final class WorkerPool extends ComponentResource {
                 batch = new ArrayList<>();
             }
             Command prepared = ControlPlane.prepare(config, host, this);
-            NodeJoin.Joined joined = NodeJoin.create(config, first, host, List.of(controlPlane.initialised(), prepared),
+            NodeJoin.Joined joined = NodeJoin.create(config, controlPlane.actingFor(host.node()), host, List.of(controlPlane.initialised(), prepared),
                     controlPlane.identity(),
                     token -> token.applyValue(t -> NodeScripts.refreshCredentials(config, host.node(), t, null)),
                     token -> Output.tuple(token, controlPlane.caCertHash).applyValue(t ->
@@ -50,7 +49,7 @@ public final class WorkerPool extends ComponentResource {
             joins.add(joined.join());
             List<Resource> after = new ArrayList<>(previousBatch);
             after.add(0, joined.registered());
-            batch.add(NodeUpgrade.create(config, first, host, false, after, controlPlane.identity(), lanes, this));
+            batch.add(NodeUpgrade.create(config, controlPlane.actingFor(host.node()), host, false, after, controlPlane.identity(), lanes, this));
         }
         this.upgraded = batch.isEmpty() ? previousBatch : List.copyOf(batch);
         registerOutputs(Map.of("workers", Output.of(hosts.stream().map(Host::name).toList())));

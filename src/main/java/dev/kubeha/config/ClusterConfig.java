@@ -37,7 +37,8 @@ public record ClusterConfig(
         int certificateRenewalDays,
         UpgradeBatch upgradeWorkerBatch,
         EtcdBackupSettings etcdBackups,
-        List<Node> etcdNodes) {
+        List<Node> etcdNodes,
+        String controlPlaneInitNode) {
 
     /**
      * Most load balancers a stack may list: their VRRP priorities are distinct and fall in list order from 101
@@ -80,9 +81,51 @@ public record ClusterConfig(
         return Stream.of(controlPlane, workers).flatMap(List::stream).toList();
     }
 
-    /** The node that runs kubeadm init. */
+    /** The first of controlPlaneNodes. */
     public Node firstControlPlane() {
         return controlPlane.get(0);
+    }
+
+    /**
+     * The name of the control-plane node that ran (or, for a new cluster, runs) kubeadm init: controlPlaneInitNode,
+     * else the first of controlPlaneNodes.
+     */
+    public String initNodeName() {
+        return controlPlaneInitNode.isEmpty() ? controlPlane.get(0).name() : controlPlaneInitNode;
+    }
+
+    /** The node that ran kubeadm init, while it is in the cluster; empty once it has been removed. */
+    public Optional<Node> initNode() {
+        return controlPlane.stream().filter(n -> n.name().equals(initNodeName())).findFirst();
+    }
+
+    /**
+     * Whether {@code node}'s machine and kubeadm init are protected (the engine refuses to delete them): the node that
+     * ran init, unless allowClusterDestroy lifts the protection or controlPlaneInitNode is set, which says that the
+     * user means to manage that node like any other member (replace or remove it). The cluster's identity stays
+     * protected either way.
+     */
+    public boolean holdsTheCluster(Node node) {
+        return !allowClusterDestroy && controlPlaneInitNode.isEmpty() && node.name().equals(initNodeName());
+    }
+
+    /**
+     * The one place that decides which control-plane node drives the work kubeha does <i>for</i> another node
+     * (a join's credentials, drains, cordons, the upgrade's kubectl calls, the removal of a node's etcd member and
+     * Node object, the cluster-wide steps): the first control-plane node of the list that is not {@code subject}
+     * ({@code subject} itself only when it is the only one). A node added to the list joins through a member that
+     * was there before it as long as new nodes go after the first; a node removed from the list is no longer anyone's
+     * acting member, and the steps that acted from it move to the new first (their connection is updated in place,
+     * before the node's own steps are deleted, so their deletes run on a live member).
+     *
+     * While the node that ran kubeadm init is in the list, it acts for every other node, as it did when they joined
+     * (a new cluster's joins can only go through it); once it has left, the first of the list does.
+     *
+     * @param subject the node acted on, or null for cluster-wide steps
+     */
+    public Node actingMember(Node subject) {
+        return initNode().filter(n -> !n.equals(subject))
+                .orElseGet(() -> controlPlane.stream().filter(n -> !n.equals(subject)).findFirst().orElse(controlPlane.get(0)));
     }
 
     /** "192.168.56.100:6443". */

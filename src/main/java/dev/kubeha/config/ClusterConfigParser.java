@@ -158,6 +158,7 @@ public final class ClusterConfigParser {
                     + " kubeha does not restore yet: leave it unset and restore the etcd nodes by hand (see the README,"
                     + " External etcd)");
         }
+        String initNode = controlPlaneInitNode(all, controlPlane);
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
@@ -168,7 +169,8 @@ public final class ClusterConfigParser {
                 certificateRenewalDays,
                 upgradeWorkerBatch,
                 etcdBackups,
-                etcdNodes);
+                etcdNodes,
+                initNode);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 
@@ -257,6 +259,21 @@ public final class ClusterConfigParser {
             }
         }
         return nodes;
+    }
+
+    /**
+     * controlPlaneInitNode: empty (the first control-plane node runs kubeadm init), a control-plane node of the list,
+     * or a node name no longer in the stack (the node that ran init has been removed: every listed node joins).
+     */
+    private String controlPlaneInitNode(List<Node> all, List<Node> controlPlane) {
+        String name = optional("controlPlaneInitNode").orElse("");
+        if (name.isEmpty() || !checkLabel("controlPlaneInitNode", name)) {
+            return name;
+        }
+        all.stream().filter(n -> n.name().equals(name) && n.role() != Role.CONTROL_PLANE).findFirst().ifPresent(n ->
+                error("controlPlaneInitNode", "'" + name + "' is a " + n.role().label() + "; name the control-plane node"
+                        + " that ran kubeadm init (one of controlPlaneNodes, or one that has been removed from it)"));
+        return name;
     }
 
     private void checkCounts(List<Node> loadBalancers, List<Node> controlPlane, boolean allowEven) {

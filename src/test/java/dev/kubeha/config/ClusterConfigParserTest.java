@@ -134,7 +134,9 @@ class ClusterConfigParserTest {
                         "etcdNodes[1].address", "outside the VIP's network"),
                 Arguments.of("malformed etcd node", with("etcdNodes", "[\"e1=192.168.56.30\",\"e2\",\"e3=192.168.56.32\"]"), "etcdNodes[1]", "NAME=ADDRESS"),
                 Arguments.of("restore with external etcd", with("etcdNodes", ETCD_THREE, "etcdRestoreFrom", "/root/etcd.db"), "etcdRestoreFrom",
-                        "with etcdNodes (external etcd) kubeha does not restore yet"));
+                        "with etcdNodes (external etcd) kubeha does not restore yet"),
+                Arguments.of("init node that is a worker", with("controlPlaneInitNode", "w1"), "controlPlaneInitNode", "'w1' is a worker"),
+                Arguments.of("init node that is no name", with("controlPlaneInitNode", "CP_1"), "controlPlaneInitNode", "CP_1"));
     }
 
     static final String ETCD_THREE = "[\"e1=192.168.56.30\",\"e2=192.168.56.31\",\"e3=192.168.56.32\"]";
@@ -165,6 +167,25 @@ class ClusterConfigParserTest {
         assertTrue(r.errors().stream().anyMatch(e -> e.path().equals("kubeha:" + path) && e.message().contains(says)),
                 "expected an error at " + path + " saying '" + says + "', got:\n" + r.errors().stream()
                         .map(ConfigError::toString).collect(Collectors.joining("\n")));
+    }
+
+    @Test
+    void theInitNodeIsTheFirstUnlessNamedAndActsForTheOthersWhileItIsThere() {
+        ClusterConfig c = parse(valid()).orThrow();
+        assertEquals("cp1", c.initNode().orElseThrow().name());
+        assertEquals("cp1", c.actingMember(c.workers().get(0)).name());
+        assertEquals("cp2", c.actingMember(c.controlPlane().get(0)).name(), "never the node acted on");
+        assertTrue(c.holdsTheCluster(c.controlPlane().get(0)));
+
+        ClusterConfig named = parse(with("controlPlaneInitNode", "cp1")).orThrow();
+        assertFalse(named.holdsTheCluster(named.controlPlane().get(0)), "named: managed like any member");
+
+        ClusterConfig left = parse(with("controlPlaneInitNode", "cp1",
+                "controlPlaneNodes", "[\"cp2=192.168.56.11\",\"cp3=192.168.56.12\",\"cp4=192.168.56.13\"]")).orThrow();
+        assertTrue(left.initNode().isEmpty(), "it has left");
+        assertEquals("cp2", left.actingMember(null).name());
+        assertEquals("cp2", left.actingMember(left.controlPlane().get(2)).name(), "cp4 joins through cp2");
+        assertEquals("cp3", left.actingMember(left.controlPlane().get(0)).name());
     }
 
     @Test

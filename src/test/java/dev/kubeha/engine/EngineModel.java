@@ -76,7 +76,20 @@ public final class EngineModel implements Mocks, Recorder.RequestObserver {
         if (bailed) {
             return CompletableFuture.failedFuture(new IllegalStateException(String.join("\n", errors)));
         }
-        return providers.newResourceAsync(args).thenApply(result -> answer(change, args, result));
+        return providers.newResourceAsync(asAnswered(change, args, now)).thenApply(result -> answer(change, args, result));
+    }
+
+    /**
+     * A step that stays the same keeps the outputs of the state (pulumi/pulumi pkg/resource/deploy/step.go, SameStep
+     * Apply: {@code s.new.Outputs = s.old.Outputs}): what the provider returned for the old inputs. They differ from
+     * what the new inputs would give when an ignoreChanges path changed (a random id's ignored keeper).
+     */
+    private ResourceArgs asAnswered(Change change, ResourceArgs args, Registration now) {
+        Optional<Registration> found = old(now);
+        if (change != Change.SAME || found.isEmpty()) {
+            return args;
+        }
+        return new ResourceArgs(args.type, args.name, found.get().inputs(), args.provider, args.id);
     }
 
     /** The engine's steps for one registration (GenerateSteps). */

@@ -22,7 +22,9 @@ class FirstUpPlanTest {
         assertEquals(java.util.List.of(), plan.errors());
         Map<String, Integer> peaks = plan.peakSessions();
         assertTrue(peaks.values().stream().allMatch(p -> p <= 10), "peak SSH sessions per host: " + peaks);
-        assertTrue(peaks.get("cp1") >= Math.min(workers, 8), "the first control-plane node is used in parallel: " + peaks);
+        // The workers' credentials take 6 lanes there (SessionLanes.CHAINS); the control plane's own joins, which wait
+        // for the membership check (control-plane-members), overlap them by one more.
+        assertTrue(peaks.get("cp1") >= Math.min(workers, 7), "the first control-plane node is used in parallel: " + peaks);
         for (Planner.Step s : plan.steps()) {
             if (s.name().matches(".*-(cordon|upgrade|uncordon|drain)")) {
                 assertEquals(s.start(), s.end(), s.name() + " takes no time: no SSH session on creation");

@@ -142,6 +142,14 @@ public final class CommandProvider {
         Session session(String command, Map<String, String> setenv, String stdin);
     }
 
+    /** A machine that is gone: nothing answers its SSH port; every dial times out. */
+    public record Unreachable(String address, int dialErrorLimit) implements SshServer {
+        @Override
+        public Session session(String command, Map<String, String> setenv, String stdin) {
+            throw new IllegalStateException("no session on a machine that does not answer");
+        }
+    }
+
     /** A session as the SSH server ran it; {@code refused}: the Setenv requests it did not accept. */
     public record Session(List<String> argv, Map<String, String> env, List<String> refused, Executed executed) {
     }
@@ -228,6 +236,13 @@ public final class CommandProvider {
             Map<String, String> previous = previousOutputs(state, in);
             setenv.putAll(previous);
             String stdin = in.stdin().isEmpty() ? null : in.stdin();
+            if (server instanceof Unreachable gone) {
+                // Every run dials first (remote/commandOutputs.go, run: c.Connection.Dial), a delete too; when the
+                // limit of dials is reached, the error is "after N failed attempts: <dial error>" (remote/connection.go,
+                // dialWithRetry) and nothing ran: the resource keeps its state (a failed delete leaves it in the stack).
+                return failure(command, List.of(), Map.of(), stdin, state, "after " + gone.dialErrorLimit()
+                        + " failed attempts: dial tcp " + gone.address() + ":22: i/o timeout");
+            }
             Session s = server.session(command, setenv, stdin);
             List<String> warnings = new ArrayList<>();
             for (String name : s.refused()) {

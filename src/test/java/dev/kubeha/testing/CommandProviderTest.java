@@ -18,6 +18,18 @@ class CommandProviderTest {
     static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin");
 
     @Test
+    void aDeleteOnAMachineThatIsGoneFailsAfterItsDialsAndRunsNothing() {
+        CommandProvider.Remote gone = new CommandProvider.Remote(new CommandProvider.Unreachable("10.0.10.11", 5));
+        CommandProvider.State state = new CommandProvider.State(
+                CommandProvider.Inputs.create("true").delete("touch /should-not-run"), "out", "");
+        CommandProvider.Run run = gone.delete(state).orElseThrow();
+        assertFalse(run.ok());
+        assertFalse(run.ran(), "no session was opened");
+        assertEquals("after 5 failed attempts: dial tcp 10.0.10.11:22: i/o timeout", run.error().orElseThrow());
+        assertEquals(state, run.state(), "the resource keeps its state: it stays in the stack");
+    }
+
+    @Test
     void localRunsShDashCUnlessAnInterpreterIsSet() {
         CommandProvider.Local local = new CommandProvider.Local(ENV);
         String bashism = "set -o pipefail; x=$(cat <<<hello); echo \"$x\"";

@@ -97,6 +97,47 @@ public final class LocalEtcd implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds a member as {@code kubeadm join --control-plane} does with its etcd learner mode (kubernetes/kubernetes
+     * cmd/kubeadm/app/util/etcd/etcd.go AddMemberAsLearner, then MemberPromote once the learner caught up): added as a
+     * learner through the cluster, started with --initial-cluster-state existing and the whole membership, promoted
+     * (retried until etcd accepts it: a learner is promoted only once it is in sync), on ADDRESS:2379/2380; waits
+     * (30 s at most per step). A stand-in for the join, which is not what the callers test.
+     */
+    public void join(String name, String address) {
+        String[] own = {"http://" + address + ":2379", "http://" + address + ":2380"};
+        String added = etcdctlUntilOk("member", "add", name, "--learner", "--peer-urls=" + own[1]).output();
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("Member\\s+([0-9a-f]+) added").matcher(added);
+        if (!id.find()) {
+            throw new AssertionError("no member ID in: " + added);
+        }
+        urls.put(name, own);
+        start(name, dir.resolve(name), "existing");
+        etcdctlUntilOk("member", "promote", id.group(1));
+        etcdctlUntilOk("endpoint", "health", "--cluster");
+        for (int tries = 0; tries < 60 && memberList().stream().noneMatch(l -> l.contains(", " + name + ", ")); tries++) {
+            sleep(500);  // a started member publishes its name through raft
+        }
+    }
+
+    /**
+     * After a member was removed from the cluster: stops its process (etcd ends itself once removed; a dead node's
+     * is gone already) and forgets it, so that later joins list only the members there are.
+     */
+    public void forget(String name) {
+        Process p = members.remove(name);
+        if (p != null) {
+            p.destroyForcibly();
+            waitFor(p);
+        }
+        urls.remove(name);
+    }
+
+    /** Every member's client URL, comma separated: for a client that fails over between them, as the API server's. */
+    public String endpoints() {
+        return urls.values().stream().map(u -> u[0]).collect(java.util.stream.Collectors.joining(","));
+    }
+
     /** Stops a member's process (the kubelet stopping its static pod, or a dead node) and waits until it is gone. */
     public void stop(String name) {
         Process p = members.get(name);
@@ -156,9 +197,9 @@ public final class LocalEtcd implements AutoCloseable {
     public record Result(int exitCode, String output) {
     }
 
-    /** Runs etcdctl against the first member (bounded to 20 s). */
+    /** Runs etcdctl against every member, as a client that fails over between them (bounded to 20 s). */
     public Result etcdctl(String... args) {
-        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoint(), "--command-timeout=5s"));
+        List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoints(), "--command-timeout=5s"));
         command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -4,8 +4,10 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.EtcdBackupSettings;
 import dev.kubeha.config.Node;
 import dev.kubeha.render.NodeScript;
+import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.render.Templates;
 
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -58,15 +60,26 @@ public final class EtcdScripts {
                 "INITIAL_CLUSTER", initialCluster(config)));
     }
 
-    /** On the first control-plane node, after every restore: the restored cluster is whole and the API is back. */
+    /** On the acting member, after every restore: the restored cluster is whole and the API is back. */
     public static String restored(ClusterConfig config) {
-        Node first = config.firstControlPlane();
+        Node first = config.actingMember(null);
         return NodeScript.render("etcd/restored.sh", Map.of(
                 "NODE_NAME", first.name(),
                 "NODE_ADDRESS", first.address(),
                 "API_PORT", Integer.toString(config.apiPort()),
                 "MEMBERS", Integer.toString(config.controlPlane().size()),
                 "TIMEOUT_SECONDS", Integer.toString(RESTORE_TIMEOUT_SECONDS)));
+    }
+
+    /**
+     * On the acting member, when controlPlaneNodes changes and before any control-plane node joins or leaves: refuses
+     * a change that takes more than one etcd member away at once or leaves etcd without quorum (etcd/membership.sh).
+     */
+    public static String membership(ClusterConfig config) {
+        return NodeScript.render("etcd/membership.sh", Map.of(
+                "CONTROL_PLANE", config.controlPlane().stream().map(n -> n.name() + "=" + n.address())
+                        .collect(Collectors.joining(" ")),
+                "ETCD_POD", "etcd-" + config.actingMember(null).name()), List.of(NodeScripts.ETCD_MEMBERS_LIBRARY));
     }
 
     /**

@@ -23,6 +23,8 @@ public final class NodeScripts {
     /** How long a join's own bootstrap token stays valid after its credentials step ran. */
     static final int JOIN_TOKEN_TTL_MINUTES = 120;
     static final int NODE_TIMEOUT_SECONDS = 600;
+    /** The etcd membership functions node-object.sh and the membership check share. */
+    public static final String ETCD_MEMBERS_LIBRARY = "etcd/members.sh";
     private static final Pattern CA_HASH = Pattern.compile("^KUBEHA_CA_CERT_HASH=(sha256:[0-9a-f]{64})$", Pattern.MULTILINE);
 
     private NodeScripts() {
@@ -101,7 +103,7 @@ public final class NodeScripts {
 
     /**
      * On the node: move it to the configured version (kubeadm, then kubelet and kubectl) unless it runs it already;
-     * {@code first}: the node that ran kubeadm init, where {@code kubeadm upgrade apply} runs.
+     * {@code first}: the node where {@code kubeadm upgrade apply} runs (the cluster-wide acting member).
      */
     public static String upgrade(ClusterConfig config, Node node, boolean first) {
         return NodeScript.render("kubeadm/upgrade.sh", withBackends(config, withPackages(config, Map.of(
@@ -185,20 +187,34 @@ public final class NodeScripts {
         return nodeObject("await", node);
     }
 
-    /** On the first control-plane node: drain {@code node} before it leaves (a control-plane node: after a snapshot). */
+    /**
+     * On {@code node}'s acting member ({@link ClusterConfig#actingMember}), before {@code node}'s own teardown: drain it
+     * (cordon it only, when it does not answer) and delete its Node object; a control-plane node: after a snapshot,
+     * with its API server drained on the load balancers and its etcd member removed from the acting member.
+     */
     public static String drain(ClusterConfig config, Node node) {
-        return nodeObject("drain", node, Map.of("CONTROL_PLANE", Boolean.toString(holdsEtcdMember(config, node))));
+        Map<String, String> params = new java.util.HashMap<>(etcdMember(config, node));
+        params.putAll(LoadBalancerScripts.backendParameters(config));
+        return nodeObject("drain", node, params, List.of(LoadBalancerScripts.BACKEND_LIBRARY));
     }
 
     /**
-     * On the first control-plane node: delete {@code node}'s Node object after it left and, for a control-plane node,
-     * make sure its etcd member is gone (kubeadm reset only warns when it cannot remove it).
+     * On {@code node}'s acting member: delete {@code node}'s Node object after it left and, for a control-plane node,
+     * make sure its etcd member is gone.
      */
     public static String deleteNode(ClusterConfig config, Node node) {
-        return nodeObject("delete", node, Map.of(
+        return nodeObject("delete", node, etcdMember(config, node), List.of());
+    }
+
+    /**
+     * What a removal needs to find {@code node}'s etcd member through its acting member's etcd static pod (none with
+     * external etcd: the control-plane nodes hold no member; CONTROL_PLANE false).
+     */
+    private static Map<String, String> etcdMember(ClusterConfig config, Node node) {
+        return Map.of(
                 "CONTROL_PLANE", Boolean.toString(holdsEtcdMember(config, node)),
                 "NODE_ADDRESS", node.address(),
-                "ETCD_POD", "etcd-" + config.firstControlPlane().name()));
+                "ETCD_POD", "etcd-" + config.actingMember(node).name());
     }
 
     private static String nodeObject(String action, Node node) {
@@ -206,11 +222,17 @@ public final class NodeScripts {
     }
 
     private static String nodeObject(String action, Node node, Map<String, String> more) {
+        return nodeObject(action, node, more, List.of());
+    }
+
+    private static String nodeObject(String action, Node node, Map<String, String> more, List<String> libraries) {
         Map<String, String> params = new java.util.HashMap<>(more);
         params.put("ACTION", action);
         params.put("NODE_NAME", node.name());
         params.put("TIMEOUT_SECONDS", Integer.toString(NODE_TIMEOUT_SECONDS));
-        return NodeScript.render("kubeadm/node-object.sh", params);
+        List<String> all = new java.util.ArrayList<>(List.of(ETCD_MEMBERS_LIBRARY));
+        all.addAll(libraries);
+        return NodeScript.render("kubeadm/node-object.sh", params, all);
     }
 
     /**
