@@ -8,8 +8,12 @@ import dev.kubeha.testing.CommandProvider;
 import dev.kubeha.testing.LocalEtcd;
 import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.Stacks;
+import dev.kubeha.testing.TestLanes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +43,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code kubectl exec etcd-<node> -- etcdctl ...} into the real etcdctl against that node's member and answers the
  * Node-object calls.
  */
+@Execution(ExecutionMode.CONCURRENT)
+@ResourceLock(TestLanes.LOOPBACK_PORTS)
 class ControlPlaneRotationTest {
     static final Map<String, String> ADDRESSES = new LinkedHashMap<>();
 
