@@ -134,6 +134,14 @@ case "$name" in
           i=$((i + 1)); echo "$n 10.244.$i.2 kubeha-network-probe-$n"
         done ;;
       *" exec kubeha-network-probe-"*) ;;  # STAND-IN: every probe reaches every other one and resolves DNS
+      *" exec etcd-"*"member list"*)
+        # STAND-IN for etcd's membership as the etcd pod on this machine sees it (no etcd runs in the lab): itself
+        # alone, named after the machine, with kubeadm's peer and client URLs on its address (`member list -w simple`).
+        address="$(ip -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')"
+        echo "8e9e05c52164694d, started, $(hostname), https://${address}:2380, https://${address}:2379, false" ;;
+      *" exec etcd-"*"endpoint health"*)
+        address="$(ip -4 -o addr show dev eth0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }')"
+        echo "https://${address}:2379 is healthy: successfully committed proposal: took = 1ms" >&2 ;;
       *) ;;
     esac
     ;;
