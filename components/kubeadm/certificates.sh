@@ -18,11 +18,17 @@ k8s="${KUBEHA_ROOT}/etc/kubernetes"
 manifests="$k8s/manifests"
 parked="$k8s/kubeha-parked-manifests"
 
+# stacked_etcd: this node runs an etcd pod (its manifest in place, or parked by a restart below). With external etcd
+# (etcdNodes) kubeadm's renewal manager leaves the etcd certificates out (renewal/manager.go: GetCertsWithoutEtcd):
+# the API server's etcd client certificate is signed by the etcd CA, which is not on this node.
+stacked_etcd() { [ -f "$manifests/etcd.yaml" ] || [ -f "$parked/etcd.yaml" ]; }
+
 # The certificates of kubeadm's renewal manager, as files (a kubeconfig's certificate is its client-certificate-data).
 certificate_files() {
   local f
   for f in apiserver apiserver-kubelet-client apiserver-etcd-client front-proxy-client \
     etcd/server etcd/peer etcd/healthcheck-client; do
+    if [ "$f" = apiserver-etcd-client ] && ! stacked_etcd; then continue; fi
     [ -f "$k8s/pki/$f.crt" ] && echo "$k8s/pki/$f.crt"
   done
   # (a kubeconfig that names its certificate by path instead is not one kubeadm made, nor renews)
@@ -95,6 +101,11 @@ if [ -d "$parked" ]; then
 fi
 
 [ -f "$k8s/pki/ca.crt" ] || die "$NODE_NAME is not a control-plane node of a kubeadm cluster ($k8s/pki/ca.crt does not exist)"
+etcd_client="$k8s/pki/apiserver-etcd-client.crt"
+if ! stacked_etcd && [ -f "$etcd_client" ] && expires_within "$etcd_client" $((RENEW_DAYS * 86400)); then
+  log "WARNING: $NODE_NAME's client certificate for the external etcd ends $(end_date "$etcd_client"); kubeadm does not \
+renew it (it is signed by the etcd CA): see the README, External etcd"
+fi
 first="$(certificate_files)"
 first="${first%%$'\n'*}"  # (not `| head -n 1`: under pipefail the list would fail on the closed pipe)
 # Written once the certificates are renewed, removed once every pod restarted: a run that stopped in between (an API
@@ -118,9 +129,9 @@ fi
 
 # etcd first (this API server talks only to its own etcd, so it is drained from the load balancers for both:
 # components/loadbalancer/backend.sh), then the API server, then the components that use it.
+trap 'lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT
 lb_backend_drain "$NODE_NAME" || die "the load balancers did not drain $NODE_NAME's API server; no pod was restarted \
 (check the stats credentials and that every load balancer lists $NODE_NAME)"
-trap 'lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT
 # (with etcdNodes its etcd is external: no etcd pod here)
 if [ -f "$manifests/etcd.yaml" ]; then restart_static_pod etcd; fi
 restart_static_pod kube-apiserver

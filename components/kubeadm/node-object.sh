@@ -13,8 +13,10 @@
 #   uncordon  after an upgrade (<node>-uncordon): once its kubelet runs VERSION and it is Ready, uncordon it if
 #             kubeha drained it (a node cordoned by someone else stays cordoned)
 # Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS, VERSION (cordon and uncordon: 1.32 or 1.32.1), CONTROL_PLANE (drain,
-# delete), NODE_ADDRESS and ETCD_POD (drain, delete: the etcd static pod of this node, whose etcdctl asks the
-# surviving members: etcd/members.sh), LB_ADDRESSES and LB_STATS_PORT (drain: loadbalancer/backend.sh).
+# delete: a control-plane node, whose API server is drained on the load balancers), HOLDS_ETCD (drain, delete: it
+# holds a stacked etcd member; false for every node with external etcd), NODE_ADDRESS and ETCD_POD (drain, delete:
+# the etcd static pod of this node, whose etcdctl asks the surviving members: etcd/members.sh), LB_ADDRESSES and
+# LB_STATS_PORT (drain: loadbalancer/backend.sh).
 upgrade_mark="kubeha.dev/drained-for-upgrade"
 kubelet_runs_version() {
   local v
@@ -48,7 +50,7 @@ case "$ACTION" in
     log "$NODE_NAME registered"
     ;;
   drain)
-    if [ "$CONTROL_PLANE" = true ]; then
+    if [ "$HOLDS_ETCD" = true ]; then
       # It takes an etcd member with it: a snapshot on this node first (lib/os.sh), and no removal that would leave
       # etcd without quorum (the membership check refused such a change already; members may have died since).
       etcd_snapshot before-removal
@@ -73,13 +75,13 @@ case "$ACTION" in
     fi
     if [ "$CONTROL_PLANE" = true ]; then
       lb_backend_drain "$NODE_NAME" || log "the load balancers did not drain $NODE_NAME's API server; it leaves anyway"
-      remove_etcd_member
     fi
+    if [ "$HOLDS_ETCD" = true ]; then remove_etcd_member; fi
     kubectl_admin delete node "$NODE_NAME" --ignore-not-found >&2 || die "cannot delete node $NODE_NAME"
     ;;
   delete)
     kubectl_admin delete node "$NODE_NAME" --ignore-not-found >&2 || die "cannot delete node $NODE_NAME"
-    if [ "$CONTROL_PLANE" = true ]; then remove_etcd_member; fi
+    if [ "$HOLDS_ETCD" = true ]; then remove_etcd_member; fi
     ;;
   cordon)
     if kubelet_runs_version; then

@@ -36,10 +36,11 @@ if [ "$CONTROL_PLANE" = true ]; then etcd_snapshot before-upgrade; fi
 if [ "$CONTROL_PLANE" = true ]; then
   # kubeadm replaces the API server's static pod: no new connection goes to it from here on; the ones it has
   # finish (the API server's --shutdown-delay-duration keeps it serving while it stops).
+  # From here a failure (a drain refused by one LB after another took it, too) puts the API server back if it
+  # still serves (backend.sh); on success the trap is cleared.
+  trap 'lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT
   lb_backend_drain "$NODE_NAME" || die "the load balancers did not drain $NODE_NAME's API server; nothing was \
 upgraded (check the stats credentials and that every load balancer lists $NODE_NAME)"
-  # From here a failure puts the API server back if it still serves (backend.sh); on success the trap is cleared.
-  trap 'lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT
 fi
 if [ "$FIRST" = true ]; then
   kubeadm upgrade apply -y "v${patch}" >&2 || die "kubeadm upgrade apply v${patch} failed on $NODE_NAME"

@@ -97,7 +97,8 @@ class ExternalEtcdWiringTest {
         ClusterConfig config = Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES));
         String drain = NodeScripts.drain(config, config.controlPlane().get(1));
         assertEquals(RemoteShell.runAsRoot(drain), RUN.inputs("k8s-master2-drain").get("delete"));
-        assertTrue(drain.contains("CONTROL_PLANE='false'"), "a control-plane node's removal takes no etcd member with it");
+        assertTrue(drain.contains("HOLDS_ETCD='false'"), "a control-plane node's removal takes no etcd member with it");
+        assertTrue(drain.contains("CONTROL_PLANE='true'"), "but its API server leaves the load balancers first");
         assertTrue(RUN.dependenciesOf("cluster-readiness").containsAll(ETCD.stream().map(n -> n + "-etcd-member").toList()));
         assertFalse(names.stream().anyMatch(n -> n.startsWith("k8s-etcd") && (n.endsWith("-join") || n.endsWith("-init"))),
                 "etcd nodes never join Kubernetes");

@@ -144,8 +144,12 @@ class ControlPlaneRotationTest {
 
         private String etcdctl(String endpoint, String... args) {
             // As long as kube-apiserver lets a request take (its --request-timeout, 1m0s by default): a request that
-            // waits out a leader election or a busy machine's fsync still answers.
-            List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoint, "--command-timeout=60s"));
+            // waits out a leader election or a busy machine's fsync still answers. And it dials its etcd as patiently
+            // (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/storage/storagebackend/factory/etcd3.go:
+            // dialTimeout = 20 * time.Second, "shorter than that will cause TLS connections to fail on heavily
+            // loaded" machines); etcdctl's own default, 2 s, failed a request here under load.
+            List<String> command = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoint, "--dial-timeout=20s",
+                    "--command-timeout=60s"));
             command.addAll(List.of(args));
             try {
                 // Its warnings (a retry after a leader change) go to stderr; what was read is on stdout.

@@ -207,12 +207,13 @@ public final class NodeScripts {
     }
 
     /**
-     * What a removal needs to find {@code node}'s etcd member through its acting member's etcd static pod (none with
-     * external etcd: the control-plane nodes hold no member; CONTROL_PLANE false).
+     * What a removal needs: whether {@code node}'s API server leaves the load balancers, and where to find its etcd
+     * member, through its acting member's etcd static pod (none with external etcd: HOLDS_ETCD false).
      */
     private static Map<String, String> etcdMember(ClusterConfig config, Node node) {
         return Map.of(
-                "CONTROL_PLANE", Boolean.toString(holdsEtcdMember(config, node)),
+                "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
+                "HOLDS_ETCD", Boolean.toString(holdsEtcdMember(config, node)),
                 "NODE_ADDRESS", node.address(),
                 "ETCD_POD", "etcd-" + config.actingMember(node).name());
     }
