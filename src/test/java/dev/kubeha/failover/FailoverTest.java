@@ -216,7 +216,8 @@ class FailoverTest {
         double moved = lab.vipAddedOn("lb2", run.t0()) - run.t0();
         Measure m = run.measure(moved);
         record(scenario, m);
-        assertTrue(moved <= bound, scenario + ": VIP on lb2 after " + fmt(moved) + " s; bound " + bound + " s");
+        assertTrue(moved <= bound, () -> scenario + ": VIP on lb2 after " + fmt(moved) + " s; bound " + bound + " s\n"
+                + lab.logTail("lb1-keepalived", 25) + "\n" + lab.logTail("lb2-keepalived", 25));
         run.assertRecoveredWithin(moved + 1.0, scenario);
         return m;
     }

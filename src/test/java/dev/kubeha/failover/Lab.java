@@ -192,6 +192,58 @@ final class Lab implements AutoCloseable {
         for (String lb : lbs.subList(1, lbs.size())) {
             startKeepalived(lb);
         }
+        awaitSettled(8);
+    }
+
+    /**
+     * Waits until the load balancers are as a pair in service is: lb1 MASTER, every other BACKUP (as their notify
+     * scripts report), and no transition for a second. A fresh Keepalived waits in INIT for its first check of HAProxy
+     * (acassen/keepalived keepalived/vrrp/vrrp_track.c initialise_track_script_state: num_script_init), and a check
+     * that fails once while HAProxy starts sends the holder through FAULT and back; a fault struck before all this is
+     * over measures Keepalived's start, not a failover.
+     */
+    private void awaitSettled(double timeoutSeconds) {
+        double start = now();
+        String settled = null;
+        double since = 0;
+        while (now() - start < timeoutSeconds) {
+            String states = lbs.stream().map(this::vrrpTransitions).collect(java.util.stream.Collectors.joining("|"));
+            boolean expected = vrrpState("lb1").equals("MASTER")
+                    && lbs.subList(1, lbs.size()).stream().allMatch(lb -> vrrpState(lb).equals("BACKUP"));
+            if (!expected || !states.equals(settled)) {
+                settled = expected ? states : null;
+                since = now();
+            } else if (now() - since >= 1.0) {
+                return;
+            }
+            sleep(0.05);
+        }
+        throw new IllegalStateException("the load balancers did not settle (lb1 MASTER, the others BACKUP, a second without"
+                + " a transition) within " + timeoutSeconds + " s: " + lbs.stream().map(lb -> lb + " " + vrrpState(lb)).toList());
+    }
+
+    /** The last {@code lines} lines a daemon wrote (its log in the lab's directory), for a failure's message. */
+    String logTail(String key, int lines) {
+        List<String> all = read(dir.resolve(key + ".log")).lines().toList();
+        return key + ":\n  " + String.join("\n  ", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    /** Every VRRP transition {@code lb}'s Keepalived reported through kubeha's notify script. */
+    private String vrrpTransitions(String lb) {
+        return read(Path.of(paths(lb).stateDir(), "vrrp-transitions.log"));
+    }
+
+    /** The VRRP state {@code lb}'s Keepalived last reported through kubeha's notify script, or "" before any. */
+    String vrrpState(String lb) {
+        return read(Path.of(paths(lb).stateDir(), "vrrp-state")).trim();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     void startApiServer(String m) {
@@ -356,7 +408,8 @@ final class Lab implements AutoCloseable {
         for (String lb : lbs) {
             sh("ip netns exec " + ns(lb) + " iptables -F INPUT");
             sh("ip -n " + ns(lb) + " addr del " + VIP + "/24 dev eth1");
-            sh("rm -f " + paths(lb).trackFile());
+            // As after a reboot (/run is a tmpfs): no track file, no VRRP state or transitions of an earlier run.
+            sh("rm -rf " + paths(lb).trackFile() + " " + paths(lb).stateDir());
         }
         vipEvents.clear();
         sleep(0.3);

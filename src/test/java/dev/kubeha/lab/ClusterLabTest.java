@@ -36,14 +36,16 @@ class ClusterLabTest {
         assumeTrue(reason == null, reason);
         List<String> all = new java.util.ArrayList<>(NODES);
         all.add("bastion");
+        long t0 = System.nanoTime();
         lab = new MachineLab(all);
+        long t1 = System.nanoTime();
         runner = new StepRunner(lab.ssh, lab.dir, 900);
-        for (String m : NODES) {
-            // The operator's hosts come with ufw on, SSH allowed.
-            Ssh.Result r = lab.root(m, "DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive"
-                    + " apt-get install -y -q --no-install-recommends ufw >/dev/null && ufw allow 22/tcp >/dev/null && ufw --force enable");
-            assertTrue(r.ok(), m + ": " + r);
-        }
+        // The operator's hosts come with ufw on, SSH allowed (installed on every machine at once).
+        lab.rootOnEach(NODES, "DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive"
+                + " apt-get install -y -q --no-install-recommends ufw >/dev/null && ufw allow 22/tcp >/dev/null && ufw --force enable")
+                .forEach((m, r) -> assertTrue(r.ok(), m + ": " + r));
+        System.out.printf("machine lab: %d machines booted in %.0f s, ufw on in %.0f s%n", all.size(), (t1 - t0) / 1e9,
+                (System.nanoTime() - t1) / 1e9);
         for (String cp : List.of("cp1", "cp2", "cp3")) {
             StandInApiServer.install(lab, cp, 6443, false);
         }
@@ -70,7 +72,7 @@ class ClusterLabTest {
         assertFalse(lab.network.inHub("bash -c 'exec 3<>/dev/tcp/" + MachineLab.address("cp1") + "/22'", 10).ok(),
                 "the operator's side cannot reach cp1 directly");
         StepRunner.Run run = up(settings);
-        System.out.printf("machine lab: cluster up in %.0f s, %d steps%n", run.seconds(), run.ops().size());
+        report("cluster up", run);
         for (StepRunner.Op op : run.ops()) {
             for (String dep : run.dependencies().getOrDefault(op.name(), List.of())) {
                 run.ops().stream().filter(d -> d.name().equals(dep)).forEach(d ->
@@ -113,6 +115,7 @@ class ClusterLabTest {
         Map<String, String> less = new HashMap<>(settings);
         less.put("workers", MachineLab.nodes("worker1"));
         StepRunner.Run run = up(less);
+        report("worker2 removed", run);
         assertFalse(run.ops().isEmpty());
         for (StepRunner.Op op : run.ops()) {
             assertTrue(op.name().startsWith("worker2-") || op.name().equals("cluster-readiness"), "only worker2's steps changed (and the readiness gate, which waits for the nodes there are): " + run.changed());
@@ -130,6 +133,7 @@ class ClusterLabTest {
         Map<String, String> next = new HashMap<>(settings);
         next.put("kubernetesVersion", "1.34");
         StepRunner.Run run = up(next);
+        report("upgrade to 1.34", run);
         List<String> upgrades = run.ops().stream().filter(o -> o.name().endsWith("-upgrade")).map(StepRunner.Op::name).toList();
         assertEquals(List.of("cp1-upgrade", "cp2-upgrade", "cp3-upgrade", "worker1-upgrade"), upgrades, "one node at a time, control plane first");
         assertTrue(run.ops().stream().filter(o -> o.name().matches(".*-(cordon|upgrade|uncordon)")).allMatch(o -> o.action().equals("update")),
@@ -150,6 +154,7 @@ class ClusterLabTest {
     void destroyLeavesTheMachinesReachable() {
         StepRunner.Run run = runner.destroy();
         assertTrue(run.ok(), () -> String.join("\n", run.errors()));
+        report("destroy", run);
         assertEquals(List.of(), lab.vipHolders(List.of("lb1", "lb2")));
         assertReachable();
     }
@@ -158,6 +163,10 @@ class ClusterLabTest {
         StepRunner.Run run = runner.up("lab", lab.stack(stack), Main::stack);
         assertTrue(run.ok(), () -> String.join("\n", run.errors()));
         return run;
+    }
+
+    private static void report(String what, StepRunner.Run run) {
+        System.out.printf("machine lab: %s in %.0f s, %d steps; longest: %s%n", what, run.seconds(), run.ops().size(), run.slowest(5));
     }
 
     private void assertReachable() {

@@ -62,6 +62,12 @@ final class Machine implements AutoCloseable {
 
     /** Boots the machine; returns when its sshd accepts connections (at most 60 s). */
     void boot() {
+        start();
+        awaitSsh();
+    }
+
+    /** Starts the machine's boot (systemd-nspawn); {@link #awaitSsh} waits for it. */
+    void start() {
         if (nspawn != null) {
             throw new IllegalStateException(name + " is running");
         }
@@ -76,6 +82,10 @@ final class Machine implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Waits for the booting machine's sshd to accept connections (at most 60 s). */
+    void awaitSsh() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!nspawn.isAlive()) {

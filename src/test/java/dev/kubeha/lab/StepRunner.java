@@ -71,6 +71,13 @@ final class StepRunner implements Mocks, AutoCloseable {
             return errors.isEmpty();
         }
 
+        /** The {@code n} longest operations, longest first, as "action name seconds" (where a run's time went). */
+        String slowest(int n) {
+            return ops.stream().sorted(java.util.Comparator.comparingDouble((Op o) -> o.start() - o.end()))
+                    .limit(n).map(o -> String.format("%s %s %.0f s", o.action(), o.name(), o.end() - o.start()))
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+
         /** Names of the steps that ran a command (create, update, replace, delete). */
         List<String> changed() {
             return ops.stream().map(o -> o.action() + " " + o.name()).sorted().toList();
