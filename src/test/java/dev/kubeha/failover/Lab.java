@@ -403,6 +403,8 @@ final class Lab implements AutoCloseable {
         }
         monitors.clear();
         for (String host : hosts()) {
+            // And whatever else still runs there (a Keepalived child whose parent was gone before it was seen, say).
+            sh("ip netns pids " + ns(host) + " | xargs -r kill -9");
             sh("ip -n " + ns("sw") + " link set p-" + host + " up");
         }
         for (String lb : lbs) {
