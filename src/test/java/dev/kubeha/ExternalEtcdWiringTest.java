@@ -123,6 +123,9 @@ class ExternalEtcdWiringTest {
             assertTrue(text.contains(n + "-etcd-member"), text);
         }
         assertTrue(plan.step("k8s-etcd1-etcd-ca").end() <= plan.step("k8s-etcd2-etcd-member").start());
+        assertTrue(text.contains("k8s-etcd1-etcd-members"), "the membership check is in the plan: " + text);
+        assertEquals(0.0, plan.step("k8s-etcd1-etcd-members").end() - plan.step("k8s-etcd1-etcd-members").start(),
+                "it runs nothing on a new cluster");
         assertFalse(text.contains("RkFLRS1FVENELUNBLUtFWQ"), "no secret in the plan");
     }
 
