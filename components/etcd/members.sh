@@ -1,22 +1,18 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
-# kubeha: etcd's membership as the etcd static pod of this control-plane node (ETCD_POD) sees it, through the API
-# with admin.conf: the functions the membership check (etcd/membership.sh) and a node's removal (node-object.sh)
-# share. kubeadm names a member after its node and gives it the peer URL https://ADDRESS:2380; a member added by a
+# kubeha: etcd's membership as one member sees it: the functions the membership checks (etcd/membership.sh, for
+# control-plane nodes and for etcd nodes) and a node's removal (node-object.sh) share. They call etcdctl_local ARGS,
+# which the library read before this one defines: etcd/members-api.sh on a control-plane node (etcdctl in its etcd
+# pod, through the API), etcd/members-etcd-node.sh on an etcd node (etcdctl of its etcd image, against the first
+# member that answers). kubeadm names a member after its node and gives it the peer URL https://ADDRESS:2380; a member added by a
 # join whose etcd never started has no name yet, only that URL (kubernetes/kubernetes cmd/kubeadm/app/util/etcd/
 # etcd.go GetPeerURL; cmd/kubeadm/app/phases/etcd/local.go RemoveStackedEtcdMemberFromCluster finds its own member
 # by that URL and removes it by ID, as etcd_member_ids and `member remove` do here).
-kubectl_admin() { kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" "$@"; }
-etcdctl_local() {
-  kubectl_admin -n kube-system exec "$ETCD_POD" -- etcdctl --endpoints=https://127.0.0.1:2379 \
-    --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt \
-    --key=/etc/kubernetes/pki/etcd/server.key "$@"
-}
 # etcd_members: one "ID NAME PEER_URL CLIENT_URL" line per member ("-" for a name or URL it has not got yet), from
 # `etcdctl member list -w simple` ("ID, STATUS, NAME, PEER URLS, CLIENT URLS, LEARNER").
 etcd_members() {
   local list
-  list="$(etcdctl_local member list -w simple)" || die "cannot list the etcd members through $ETCD_POD"
+  list="$(etcdctl_local member list -w simple)" || die "cannot list the etcd members (etcdctl member list)"
   awk -F', ' 'NF >= 5 { print $1, ($3 == "" ? "-" : $3), ($4 == "" ? "-" : $4), ($5 == "" ? "-" : $5) }' <<<"$list"
 }
 # etcd_healthy_clients: the client URLs of the members that answer. `endpoint health --cluster -w simple` prints
@@ -33,3 +29,17 @@ etcd_member_ids() {
 }
 # etcd_quorum N: the members a cluster of N needs to agree (more than half).
 etcd_quorum() { echo $(($1 / 2 + 1)); }
+# etcd_removal_keeps_quorum NAME: dies, changing nothing, when removing NAME's member would leave etcd without quorum:
+# the members that answer, NAME's own not counted, against the quorum of the members that would remain. The
+# membership check refused such a change already; members may have died since.
+etcd_removal_keeps_quorum() {
+  local members healthy total up own
+  members="$(etcd_members)" || exit 1
+  healthy="$(etcd_healthy_clients)"
+  total="$(awk 'NF { n++ } END { print n + 0 }' <<<"$members")"
+  up="$(awk 'NF { n++ } END { print n + 0 }' <<<"$healthy")"
+  own="$(awk -v name="$1" '$2 == name { print $4 }' <<<"$members")"
+  if [ -n "$own" ] && grep -qxF "$own" <<<"$healthy"; then up=$((up - 1)); fi
+  [ "$up" -ge "$(etcd_quorum $((total - 1)))" ] \
+    || die "removing $1 would leave etcd without quorum ($up of $((total - 1)) remaining members answer); nothing was changed"
+}

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
-# kubeha: the control-plane membership check (control-plane-members, on the acting member, when controlPlaneNodes
-# changes and before any control-plane node joins or leaves). It compares the stack's control-plane nodes with the
-# etcd members that exist now, read from etcd itself (the state of the last run is not readable from the program),
-# and refuses, before anything joins or leaves, a change that would take more than one member away in one run, leave
-# etcd without a quorum at any point (new nodes join first, one at a time, then the one that left is removed), or add
-# a member while one does not answer (etcd would refuse it).
-# Changes nothing. Parameters: CONTROL_PLANE (NAME=ADDRESS ...), ETCD_POD.
-members="$(etcd_members)" || exit 1
+# kubeha: the etcd membership check, before any node that holds an etcd member joins or leaves: control-plane-members
+# (stacked etcd, on the acting member, when controlPlaneNodes changes) and etcd-members (external etcd, on the first
+# etcd node, when etcdNodes changes). It compares the stack's nodes (MEMBERS) with the etcd members that exist now,
+# read from etcd itself (the state of the last run is not readable from the program), and refuses, before anything
+# joins or leaves, a change that would take more than one member away in one run, leave etcd without a quorum at any
+# point (new nodes join first, then the one that left is removed: Pulumi deletes what left the program last,
+# pulumi/pulumi pkg/resource/deploy/deployment_executor.go, Execute then performDeletes, and not at all once a step
+# failed), or add a member while one does not answer (etcd would refuse it).
+# Changes nothing. Parameters: MEMBERS (NAME=ADDRESS of every node that should hold a member), FIELD (the config key
+# that lists them), DEAD_MEMBER_ADVICE (what to do when a member is dead and one is added), and etcdctl_local's.
+listed="$(etcd_members)" || exit 1
 healthy="$(etcd_healthy_clients)"
 declare -A staying=()
 joining=0
-for entry in $CONTROL_PLANE; do
+for entry in $MEMBERS; do
   name="${entry%%=*}" address="${entry#*=}"
-  id="$(awk -v name="$name" -v peer="https://${address}:2380" '$2 == name || $3 == peer { print $1; exit }' <<<"$members")"
+  id="$(awk -v name="$name" -v peer="https://${address}:2380" '$2 == name || $3 == peer { print $1; exit }' <<<"$listed")"
   if [ -n "$id" ]; then staying[$id]=1; else joining=$((joining + 1)); fi
 done
 total=0 up=0 leaving="" leaving_count=0 leaving_up=0
@@ -27,24 +30,24 @@ while read -r id name _peer client; do
     leaving_count=$((leaving_count + 1))
     leaving_up=$((leaving_up + answers))
   fi
-done <<<"$members"
+done <<<"$listed"
 log "etcd has $total member(s), $up answering; joining: $joining; leaving: ${leaving:-none}"
 [ "$up" -ge "$(etcd_quorum "$total")" ] \
-  || die "etcd has no quorum ($up of $total members answer): no control-plane node can join or leave; bring members back, or restore (kubeha:etcdRestoreFrom)"
+  || die "etcd has no quorum ($up of $total members answer): no node of $FIELD can join or leave; bring members back, or restore (kubeha:etcdRestoreFrom)"
 [ "$leaving_count" -le 1 ] \
-  || die "kubeha:controlPlaneNodes removes $leaving_count etcd members at once ($leaving): remove or replace one control-plane node per pulumi up"
+  || die "$FIELD removes $leaving_count etcd members at once ($leaving): remove or replace one node per pulumi up"
 # Joins come first, one at a time. etcd adds a voting member only while every member is connected, and refuses
 # with "etcdserver: unhealthy cluster" otherwise (etcd-io/etcd server/etcdserver/server.go, mayAddMember:
 # isConnectedFullySince; seen with Debian's etcd 3.4 in ControlPlaneRotationTest): a dead member must leave first.
 if [ "$joining" -gt 0 ] && [ "$up" -lt "$total" ]; then
-  die "kubeha:controlPlaneNodes adds $joining node(s) while $((total - up)) of $total etcd members do not answer; etcd refuses new members then. Remove the dead node first (a pulumi up whose controlPlaneNodes drops it and adds nothing; allowEvenControlPlane: true for the even count meanwhile), then add the new one"
+  die "$FIELD adds $joining node(s) while $((total - up)) of $total etcd members do not answer; etcd refuses new members then. $DEAD_MEMBER_ADVICE"
 fi
 size=$((total + joining))
 up=$((up + joining))
 if [ "$leaving_count" -eq 1 ]; then
   size=$((size - 1)) up=$((up - leaving_up))
-  [ "$size" -ge 1 ] || die "kubeha:controlPlaneNodes removes the last etcd member ($leaving)"
+  [ "$size" -ge 1 ] || die "$FIELD removes the last etcd member ($leaving)"
   [ "$up" -ge "$(etcd_quorum "$size")" ] \
-    || die "kubeha:controlPlaneNodes removes $leaving, which would leave etcd without quorum ($up of $size remaining members answer)"
+    || die "$FIELD removes $leaving, which would leave etcd without quorum ($up of $size remaining members answer)"
 fi
-log "the control-plane change keeps etcd's quorum throughout"
+log "the change of $FIELD keeps etcd's quorum throughout"

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
-# kubeha: disaster recovery of stacked etcd (<node>-etcd-restore, when etcdRestoreFrom is set), one control-plane
-# node after the other. Every member is restored from the same snapshot with the whole new membership, a new cluster
-# token and, where etcdutl has them, a revision bump marked compacted so that watchers relist (etcd-io/website
+# kubeha: disaster recovery of etcd (<node>-etcd-restore, when etcdRestoreFrom is set), on each node that holds a
+# member (the control-plane nodes, or the etcd nodes of etcdNodes), one after the other. Every member is restored
+# from the same snapshot with the whole new membership, a new cluster token and, where etcdutl has them, a revision
+# bump marked compacted so that watchers relist (etcd-io/website
 # content/en/docs/v3.5/op-guide/recovery.md: "Restoring with updated membership", "Restoring with revision bump");
 # kubeadm's etcd manifest then starts on the restored /var/lib/etcd (its --initial-cluster flags only matter for an
 # empty data directory). The old data directory is kept beside it. A node that restored this snapshot already is
 # left alone. Order: the restore is staged first, so a snapshot that cannot be restored changes nothing; then the
-# static pods are stopped (their manifests moved aside: the kubelet stops a pod whose manifest leaves), the data
-# directories swapped, and the manifests put back.
+# static pods are stopped (etcd/static-pods.sh), the data directories swapped, and the manifests put back.
 # Parameters: NODE_NAME, NODE_ADDRESS, SNAPSHOT_PATH (absolute path on the node), INITIAL_CLUSTER (NAME=https://ADDRESS:2380,...).
 snapshot="${KUBEHA_ROOT}${SNAPSHOT_PATH}"
 [ -f "$snapshot" ] || die "the snapshot $SNAPSHOT_PATH (etcdRestoreFrom) is not on $NODE_NAME; copy the same file to \
-every control-plane node first (scp, see the README's Backups and disaster recovery)"
+every node that holds an etcd member first (the control-plane nodes, or the etcdNodes; scp, see the README's Backups \
+and disaster recovery)"
 sum="$(sha256sum "$snapshot")"
 sum="${sum%% *}"
 restored_marker="${kubeha_state}/etcd-restored-from"
@@ -21,11 +22,9 @@ if [ -f "$restored_marker" ] && [ "$(cat "$restored_marker")" = "$sum" ]; then
   exit 0
 fi
 
-manifests="${KUBEHA_ROOT}/etc/kubernetes/manifests"
-held="${KUBEHA_ROOT}/etc/kubernetes/kubeha-restore-held-manifests"
 manifest="${manifests}/etcd.yaml"
 [ -f "$manifest" ] || manifest="${held}/etcd.yaml"
-[ -f "$manifest" ] || die "$NODE_NAME has no etcd static pod manifest (/etc/kubernetes/manifests/etcd.yaml): it is not a control-plane node kubeadm set up"
+[ -f "$manifest" ] || die "$NODE_NAME has no etcd static pod manifest (/etc/kubernetes/manifests/etcd.yaml): kubeadm set up no etcd member there"
 image="$(etcd_image "$manifest")" || die "no image in $manifest"
 
 # 1. Stage: the restored data directory next to the live one, from a copy of the snapshot the container can read.
@@ -43,15 +42,8 @@ etcdutl_in_image "$image" "kubeha-etcd-restore-$$" snapshot restore "${stage}/sn
   --initial-advertise-peer-urls "https://${NODE_ADDRESS}:2380" --data-dir "${stage}/etcd" "${bump[@]}" >&2 \
   || { rm -rf "${KUBEHA_ROOT}${stage}"; die "etcdutl snapshot restore of $SNAPSHOT_PATH failed on $NODE_NAME; nothing was changed"; }
 
-# 2. Stop the control plane of this node.
-mkdir -p "$held"
-for f in "$manifests"/*.yaml; do
-  [ -e "$f" ] || continue
-  mv -f "$f" "$held/"
-done
-etcd_stopped() { [ -z "$(etcd_container)" ]; }
-wait_until 120 etcd_stopped || die "the etcd container of $NODE_NAME still runs 2 minutes after its manifest was moved \
-to /etc/kubernetes/kubeha-restore-held-manifests (crictl ps --name etcd); run pulumi up again"
+# 2. Stop the static pods of this node: its etcd (and its control plane, when etcd is stacked).
+hold_static_pods etcd
 
 # 3. Swap the data directories, keep the old one, start again.
 data="${KUBEHA_ROOT}/var/lib/etcd"
@@ -63,11 +55,7 @@ fi
 mv "${KUBEHA_ROOT}${stage}/etcd" "$data"
 chmod 0700 "$data"
 rm -rf "${KUBEHA_ROOT}${stage}"
-for f in "$held"/*.yaml; do
-  [ -e "$f" ] || continue
-  mv -f "$f" "$manifests/"
-done
-rmdir "$held" 2>/dev/null || true
+release_static_pods
 mkdir -p "$kubeha_state"
 printf '%s\n' "$sum" >"$restored_marker"
-log "$NODE_NAME restored its etcd member from $SNAPSHOT_PATH (sha256 $sum); its control plane starts again"
+log "$NODE_NAME restored its etcd member from $SNAPSHOT_PATH (sha256 $sum); its static pods start again"

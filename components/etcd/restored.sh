@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
-# kubeha: after every control-plane node restored its etcd (etcd-restored, on the first control-plane node): wait
-# until the restored cluster has all its members, each healthy, and this node's API server is ready again.
-# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, MEMBERS (how many), TIMEOUT_SECONDS.
+# kubeha: after every node that holds an etcd member restored it (etcd-restored, on the acting control-plane node, or
+# on the first etcd node with etcdNodes): wait until the restored cluster has all its members, each healthy, and,
+# when API_PORT is set (stacked etcd), this node's API server is ready again (with etcdNodes, the control-plane nodes'
+# restore-api-start waits for theirs).
+# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT (empty: no API server here), MEMBERS (how many), TIMEOUT_SECONDS.
 members_healthy() {
   local list health
   list="$(etcdctl_in_pod member list -w simple 2>/dev/null)" || return 1
@@ -11,9 +13,10 @@ members_healthy() {
   [ "$(grep -c 'is healthy' <<<"$health")" -eq "$MEMBERS" ]
 }
 wait_until "$TIMEOUT_SECONDS" members_healthy || die "the restored etcd cluster does not have $MEMBERS healthy members \
-${TIMEOUT_SECONDS}s after the restore (did every control-plane node restore the same snapshot? etcdctl member list \
+${TIMEOUT_SECONDS}s after the restore (did every node of etcd restore the same snapshot? etcdctl member list \
 in the etcd container of $NODE_NAME)"
 log "the restored etcd cluster has $MEMBERS healthy members"
+[ -n "$API_PORT" ] || exit 0
 wait_until "$TIMEOUT_SECONDS" api_server_ready "$NODE_ADDRESS" "$API_PORT" \
   || die "the API server of $NODE_NAME is not ready ${TIMEOUT_SECONDS}s after the etcd restore (crictl ps --name kube-apiserver)"
 log "the cluster is back from the snapshot"

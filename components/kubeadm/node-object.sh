@@ -15,8 +15,8 @@
 # Parameters: ACTION, NODE_NAME, TIMEOUT_SECONDS, VERSION (cordon and uncordon: 1.32 or 1.32.1), CONTROL_PLANE (drain,
 # delete: a control-plane node, whose API server is drained on the load balancers), HOLDS_ETCD (drain, delete: it
 # holds a stacked etcd member; false for every node with external etcd), NODE_ADDRESS and ETCD_POD (drain, delete:
-# the etcd static pod of this node, whose etcdctl asks the surviving members: etcd/members.sh), LB_ADDRESSES and
-# LB_STATS_PORT (drain: loadbalancer/backend.sh).
+# the etcd static pod of this node, whose etcdctl asks the surviving members: etcd/members-api.sh and
+# etcd/members.sh), LB_ADDRESSES and LB_STATS_PORT (drain: loadbalancer/backend.sh).
 upgrade_mark="kubeha.dev/drained-for-upgrade"
 kubelet_runs_version() {
   local v
@@ -55,14 +55,7 @@ case "$ACTION" in
       # etcd without quorum (the membership check refused such a change already; members may have died since).
       etcd_snapshot before-removal
       ids="$(etcd_member_ids "$NODE_NAME" "$NODE_ADDRESS")" || exit 1
-      if [ -n "$ids" ]; then
-        total="$(etcd_members | wc -l)"
-        up="$(etcd_healthy_clients | wc -l)"
-        own="$(etcd_members | awk -v name="$NODE_NAME" '$2 == name { print $4 }')"
-        if [ -n "$own" ] && etcd_healthy_clients | grep -qxF "$own"; then up=$((up - 1)); fi
-        [ "$up" -ge "$(etcd_quorum $((total - 1)))" ] \
-          || die "removing $NODE_NAME would leave etcd without quorum ($up of $((total - 1)) remaining members answer); nothing was changed"
-      fi
+      if [ -n "$ids" ]; then etcd_removal_keeps_quorum "$NODE_NAME"; fi
     fi
     if kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; then
       if node_unreachable; then

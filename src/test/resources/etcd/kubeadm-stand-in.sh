@@ -13,6 +13,7 @@
 #   running that static pod, starts the host's etcd with the flags of kubeadm's manifest
 #   (cmd/kubeadm/app/phases/etcd/local.go, getEtcdCommand) from the config's extraArgs, TLS on both sides. Its
 #   listen-client-urls lose https://127.0.0.1:2379: every member of the test runs on this one machine's loopback.
+#   The command is kept in $KUBEHA_ROOT/etcd.run, which the tests run again as the kubelet would restart the pod.
 # - `config images list`, `version -o short`, `reset -f` (stops the member, removes manifests and pki).
 set -euo pipefail
 pki="$KUBEHA_ROOT/etc/kubernetes/pki"
@@ -69,15 +70,18 @@ case "$*" in
     { echo "# stand-in: kubeadm's static pod of this etcd member"; echo "    image: registry.k8s.io/etcd:3.6.5-0"; } \
       >"$KUBEHA_ROOT/etc/kubernetes/manifests/etcd.yaml"
     clients="$(arg listen-client-urls)"
-    setsid etcd --name "$(arg name)" --data-dir "$KUBEHA_ROOT/var/lib/etcd" \
-      --listen-client-urls "${clients#https://127.0.0.1:2379,}" --advertise-client-urls "$(arg advertise-client-urls)" \
-      --listen-peer-urls "$(arg listen-peer-urls)" --initial-advertise-peer-urls "$(arg initial-advertise-peer-urls)" \
-      --initial-cluster "$(arg initial-cluster)" --initial-cluster-state "$(arg initial-cluster-state)" \
-      --cert-file "$pki/etcd/server.crt" --key-file "$pki/etcd/server.key" --trusted-ca-file "$pki/etcd/ca.crt" \
-      --client-cert-auth=true --peer-cert-file "$pki/etcd/peer.crt" --peer-key-file "$pki/etcd/peer.key" \
-      --peer-trusted-ca-file "$pki/etcd/ca.crt" --peer-client-cert-auth=true --snapshot-count=10000 \
-      </dev/null >>"$KUBEHA_ROOT/etcd.log" 2>&1 &
-    echo $! >"$KUBEHA_ROOT/etcd.pid" ;;
+    command=(etcd --name "$(arg name)" --data-dir "$KUBEHA_ROOT/var/lib/etcd"
+      --listen-client-urls "${clients#https://127.0.0.1:2379,}" --advertise-client-urls "$(arg advertise-client-urls)"
+      --listen-peer-urls "$(arg listen-peer-urls)" --initial-advertise-peer-urls "$(arg initial-advertise-peer-urls)"
+      --initial-cluster "$(arg initial-cluster)" --initial-cluster-state "$(arg initial-cluster-state)"
+      --cert-file "$pki/etcd/server.crt" --key-file "$pki/etcd/server.key" --trusted-ca-file "$pki/etcd/ca.crt"
+      --client-cert-auth=true --peer-cert-file "$pki/etcd/peer.crt" --peer-key-file "$pki/etcd/peer.key"
+      --peer-trusted-ca-file "$pki/etcd/ca.crt" --peer-client-cert-auth=true --snapshot-count=10000)
+    # etcd.run: what the kubelet runs for this manifest, kept so that the test's kubelet starts it again (after a
+    # restore, for one); the flags of a new member only matter while its data directory is empty.
+    printf 'setsid %s </dev/null >>"$KUBEHA_ROOT/etcd.log" 2>&1 &\necho $! >"$KUBEHA_ROOT/etcd.pid"\n' \
+      "$(printf '%q ' "${command[@]}")" >"$KUBEHA_ROOT/etcd.run"
+    bash "$KUBEHA_ROOT/etcd.run" ;;
   "reset -f")
     if [ -f "$KUBEHA_ROOT/etcd.pid" ]; then kill "$(cat "$KUBEHA_ROOT/etcd.pid")" 2>/dev/null || true; rm -f "$KUBEHA_ROOT/etcd.pid"; fi
     rm -rf "$KUBEHA_ROOT/etc/kubernetes/manifests" "$pki" ;;

@@ -1,11 +1,16 @@
 package dev.kubeha;
 
 import dev.kubeha.components.ClusterIdentity;
+import dev.kubeha.engine.Change;
+import dev.kubeha.engine.Deployment;
+import dev.kubeha.engine.Engine;
+import dev.kubeha.engine.Op;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.plan.PlanReport;
 import dev.kubeha.plan.Planner;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.render.RemoteShell;
+import dev.kubeha.render.etcd.EtcdNodeScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
@@ -118,6 +123,9 @@ class ExternalEtcdWiringTest {
             assertTrue(text.contains(n + "-etcd-member"), text);
         }
         assertTrue(plan.step("k8s-etcd1-etcd-ca").end() <= plan.step("k8s-etcd2-etcd-member").start());
+        assertTrue(text.contains("k8s-etcd1-etcd-members"), "the membership check is in the plan: " + text);
+        assertEquals(0.0, plan.step("k8s-etcd1-etcd-members").end() - plan.step("k8s-etcd1-etcd-members").start(),
+                "it runs nothing on a new cluster");
         assertFalse(text.contains("RkFLRS1FVENELUNBLUtFWQ"), "no secret in the plan");
     }
 
@@ -135,5 +143,86 @@ class ExternalEtcdWiringTest {
         Map<String, String> otherMember = ClusterIdentity.keepers(Stacks.config("vagrant", Map.of("etcdNodes",
                 "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd4=192.168.56.33\",\"k8s-etcd3=192.168.56.32\"]")));
         assertEquals(external, otherMember, "replacing another etcd node keeps the cluster");
+    }
+
+    @Test
+    void beforeAnyEtcdNodeJoinsOrLeavesTheFirstEtcdNodeChecksEtcdsMembershipWhenEtcdNodesChanges() {
+        Registration check = RUN.get("k8s-etcd1-etcd-members");
+        assertEquals("etcd", check.parent());
+        assertTrue(RUN.inputs("k8s-etcd1-etcd-members").get("create") == null, "nothing to read when the cluster is new");
+        assertTrue(RUN.inputs("k8s-etcd1-etcd-members").get("update") != null, "it runs when etcdNodes changes");
+        String script = stdin("k8s-etcd1-etcd-members");
+        assertTrue(script.contains("# ---- etcd/membership.sh ----"), "the control plane's check, one script");
+        assertTrue(script.contains("FIELD='kubeha:etcdNodes'"), script);
+        assertTrue(script.contains("MEMBERS='k8s-etcd1=192.168.56.30 k8s-etcd2=192.168.56.31 k8s-etcd3=192.168.56.32'"), script);
+        assertTrue(script.contains("# ---- etcd/members-etcd-node.sh ----") && !script.contains("kubectl_admin"),
+                "etcd's members read from the etcd nodes, not through the API");
+        for (String n : ETCD) {
+            assertTrue(RUN.dependenciesOf(n + "-etcd-member").contains("k8s-etcd1-etcd-members"), n);
+        }
+        String otherMembers = EtcdNodeScripts.membership(Stacks.config("vagrant", Map.of("etcdNodes",
+                "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd4=192.168.56.33\",\"k8s-etcd3=192.168.56.32\"]")));
+        assertFalse(otherMembers.equals(script), "a new etcdNodes list is a new script: the check runs (an update)");
+        String delete = String.valueOf(RUN.inputs("k8s-etcd2-etcd-member").get("delete"));
+        assertTrue(delete.contains("etcd_removal_keeps_quorum \"$NODE_NAME\""), "the removal checks quorum again");
+        assertFalse(names(RUN).contains("control-plane-members"), "control-plane nodes hold no member to check");
+    }
+
+    @Test
+    void replacingAnEtcdNodeRunsTheCheckBeforeTheNewMemberJoinsAndBeforeTheOldOneLeaves() {
+        Deployment d = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of("etcdNodes",
+                "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd3=192.168.56.32\",\"k8s-etcd4=192.168.56.33\"]"), false);
+        assertEquals(List.of(), d.errors());
+        List<Op> ops = d.ops();
+        int check = ops.indexOf(new Op(Op.Kind.UPDATE, "k8s-etcd1-etcd-members"));
+        assertTrue(check >= 0, "the check runs (an update: a new etcdNodes list is a new script): " + ops);
+        assertTrue(check < ops.indexOf(new Op(Op.Kind.CREATE, "k8s-etcd4-etcd-member")), "before the new member joins");
+        assertTrue(check < ops.indexOf(new Op(Op.Kind.DELETE, "k8s-etcd2-etcd-member")), "before the old member leaves");
+        assertTrue(ops.indexOf(new Op(Op.Kind.CREATE, "k8s-etcd4-etcd-member"))
+                < ops.indexOf(new Op(Op.Kind.DELETE, "k8s-etcd2-etcd-member")), "3 -> 4 -> 3 members");
+        assertFalse(d.with(Change.REPLACE).contains("k8s-etcd1-etcd-members"), d.with(Change.REPLACE).toString());
+    }
+
+    @Test
+    void etcdRestoreFromStopsTheApiServersRestoresEveryEtcdNodeThenStartsThemAgain() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES, "etcdRestoreFrom", "/root/etcd.db")),
+                Main::stack);
+        List<String> masters = List.of("k8s-master1", "k8s-master2", "k8s-master3");
+        List<String> restores = names(run).stream().filter(n -> n.contains("restore")).toList();
+        assertTrue(restores.containsAll(List.of("k8s-etcd1-etcd-restore", "k8s-etcd2-etcd-restore", "k8s-etcd3-etcd-restore",
+                "etcd-restored")), restores.toString());
+        assertFalse(restores.stream().anyMatch(n -> n.startsWith("k8s-master") && n.endsWith("-etcd-restore")),
+                "control-plane nodes hold no member: " + restores);
+        for (String m : masters) {
+            assertEquals("control-plane", run.get(m + "-restore-api-stop").parent());
+            assertTrue(run.dependenciesOf(m + "-restore-api-stop").containsAll(List.of("k8s-master1-init", "k8s-master3-join")));
+            assertTrue(String.valueOf(run.inputs(m + "-restore-api-stop").get("stdin")).contains("ACTION='stop'"));
+            assertTrue(run.dependenciesOf("k8s-etcd1-etcd-restore").contains(m + "-restore-api-stop"),
+                    "every API server stops before any etcd node restores");
+            assertTrue(run.dependenciesOf(m + "-restore-api-start").contains("etcd-restored"), m);
+            assertTrue(String.valueOf(run.inputs(m + "-restore-api-start").get("stdin")).contains("ACTION='start'"));
+        }
+        for (String n : ETCD) {
+            assertEquals("etcd", run.get(n + "-etcd-restore").parent());
+            String script = String.valueOf(run.inputs(n + "-etcd-restore").get("stdin"));
+            assertTrue(script.contains("SNAPSHOT_PATH='/root/etcd.db'"), n);
+            assertTrue(script.contains("INITIAL_CLUSTER='k8s-etcd1=https://192.168.56.30:2380,k8s-etcd2=https://192.168.56.31:2380,"
+                    + "k8s-etcd3=https://192.168.56.32:2380'"), "the etcd nodes' membership: " + n);
+        }
+        assertTrue(run.dependenciesOf("k8s-etcd1-etcd-restore").containsAll(ETCD.stream().map(n -> n + "-etcd-member").toList()));
+        assertTrue(run.dependenciesOf("k8s-etcd2-etcd-restore").contains("k8s-etcd1-etcd-restore"));
+        assertTrue(run.dependenciesOf("k8s-etcd3-etcd-restore").contains("k8s-etcd2-etcd-restore"));
+        assertTrue(run.dependenciesOf("etcd-restored").containsAll(List.of("k8s-etcd3-etcd-restore", "k8s-etcd1-vm")),
+                "it waits on the first etcd node: " + run.dependenciesOf("etcd-restored"));
+        String restored = String.valueOf(run.inputs("etcd-restored").get("stdin"));
+        assertTrue(restored.contains("API_PORT=''") && restored.contains("MEMBERS='3'"), restored);
+
+        Planner.Plan plan = Planner.plan("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES,
+                "etcdRestoreFrom", "/root/etcd.db")), Main::stack);
+        assertEquals(List.of(), plan.errors());
+        assertTrue(plan.step("k8s-master1-restore-api-stop").end() <= plan.step("k8s-etcd1-etcd-restore").start());
+        assertTrue(plan.step("etcd-restored").end() <= plan.step("k8s-master2-restore-api-start").start());
+        assertTrue(plan.step("k8s-master2-restore-api-start").durationKnown());
+        assertTrue(PlanReport.text(plan).contains("k8s-master3-restore-api-start"));
     }
 }

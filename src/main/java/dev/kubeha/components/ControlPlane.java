@@ -34,7 +34,8 @@ import java.util.Optional;
  * the cluster before its own teardown ({@link NodeJoin#departure}), and the upgrade steps of {@link NodeUpgrade}, one
  * node at a time from the cluster's acting member (the workers' wait for the last), then a daily check of its kubeadm
  * certificates ({@code <node>-certificates}), one node at a time, and the etcd snapshots of {@link EtcdBackups}
- * (taken before its upgrade too), which also restores every member when etcdRestoreFrom is set.
+ * (taken before its upgrade too), which also restores every member when etcdRestoreFrom is set (with external
+ * etcd, the etcd nodes', between this control plane's static pods stopped and started again).
  */
 public final class ControlPlane extends ComponentResource {
     public static final String TYPE = "kubeha:index:ControlPlane";
@@ -168,7 +169,8 @@ public final class ControlPlane extends ComponentResource {
         this.scheduling = RemoteScript.run(acting, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
                 .after(members()), this);
-        EtcdBackups.restore(config, hosts, acting, members(), this);
+        externalEtcd.ifPresentOrElse(etcd -> EtcdBackups.restore(config, hosts, etcd, members(), this),
+                () -> EtcdBackups.restore(config, hosts, members(), this));
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
     }
 

@@ -17,7 +17,9 @@ import java.util.Map;
  * prepared ({@code <node>-prepare}, as a Kubernetes node: containerd, kubelet, kubeadm); the first makes the etcd CA
  * and the API server's client certificate ({@code <first>-etcd-ca}, protected: it holds the etcd CA; its stdout is a
  * secret); then every node starts its member at once ({@code <node>-etcd-member}: a new cluster's members must start
- * together; a node added or rebuilt later joins the running cluster, and its delete removes the member first), with
+ * together; a node added or rebuilt later joins the running cluster, and its delete removes the member first), each
+ * after {@code <first>-etcd-members}, which, when etcdNodes changes, refuses a change that removes more than one member
+ * or loses quorum, as the control plane's {@code control-plane-members} does for stacked etcd, with
  * the snapshot timer of {@link EtcdBackups} ({@code <node>-etcd-backup}), and the upgrade to the etcd of a new
  * kubernetesVersion, one node at a time ({@code <node>-etcd-upgrade}, only on a change), before the control plane's.
  * The control plane waits for every member ({@link #members()}) and takes the client certificate from
@@ -29,11 +31,13 @@ public final class EtcdCluster extends ComponentResource {
     private final Output<EtcdNodeScripts.Credentials> credentials;
     private final List<Resource> members = new ArrayList<>();
     private final Resource upgraded;
+    private final List<Host> hosts;
 
     /** @param identity the cluster's identity ({@link ClusterIdentity}): every member is rebuilt with it */
     public EtcdCluster(String name, ClusterConfig config, List<Host> hosts, Output<String> identity,
                        ComponentResourceOptions options) {
         super(TYPE, name, options);
+        this.hosts = List.copyOf(hosts);
         List<Command> prepared = hosts.stream().map(h -> ControlPlane.prepare(config, h, this)).toList();
         Command ca = RemoteScript.run(hosts.get(0), RemoteScript.Spec
                 .of("etcd-ca", Output.of(EtcdNodeScripts.ca(config)))
@@ -42,12 +46,19 @@ public final class EtcdCluster extends ComponentResource {
                 .protect(!config.allowClusterDestroy())
                 .withSecrets(), this);
         this.credentials = ca.stdout().applyValue(EtcdNodeScripts.Credentials::parse).asSecret();
+        // Before any etcd node joins or leaves, when etcdNodes changes: etcd's members, read from etcd, on the first
+        // etcd node (never replaced). Not when created: a new cluster's members start together, there is none to read.
+        Command membership = RemoteScript.run(hosts.get(0), RemoteScript.Spec
+                .of("etcd-members", Output.of(EtcdNodeScripts.membership(config)))
+                .after(List.of(prepared.get(0)))
+                .rebuildWhen(List.of(identity))
+                .onlyOnChange(), this);
         Resource previousUpgrade = null;
         for (int i = 0; i < hosts.size(); i++) {
             Host host = hosts.get(i);
             Command member = RemoteScript.run(host, RemoteScript.Spec
                     .of("etcd-member", credentials.applyValue(c -> EtcdNodeScripts.member(config, host.node(), c)).asSecret())
-                    .after(List.of(prepared.get(i), ca))
+                    .after(List.of(prepared.get(i), ca, membership))
                     .rebuildWhen(List.of(identity))
                     .onDelete(EtcdNodeScripts.memberRemove(config, host.node()))
                     .withSecrets(), this);
@@ -75,6 +86,11 @@ public final class EtcdCluster extends ComponentResource {
     /** Every node's member step: done when that member is healthy. */
     public List<Resource> members() {
         return List.copyOf(members);
+    }
+
+    /** The etcd nodes, in etcdNodes order (the first holds the etcd CA). */
+    public List<Host> hosts() {
+        return hosts;
     }
 
     /** The last etcd node's upgrade: the control plane's upgrades wait for it. */

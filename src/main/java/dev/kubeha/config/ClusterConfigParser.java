@@ -153,11 +153,6 @@ public final class ClusterConfigParser {
                     + " of the workers from 1% to 100% (10%)");
         }
         EtcdBackupSettings etcdBackups = etcdBackups();
-        if (!etcdNodes.isEmpty() && etcdBackups.restoreFrom().isPresent()) {
-            error("etcdRestoreFrom", "restores the stacked etcd of the control-plane nodes; with etcdNodes (external etcd)"
-                    + " kubeha does not restore yet: leave it unset and restore the etcd nodes by hand (see the README,"
-                    + " External etcd)");
-        }
         String initNode = controlPlaneInitNode(all, controlPlane);
 
         if (!errors.isEmpty()) {

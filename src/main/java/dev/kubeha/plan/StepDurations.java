@@ -41,6 +41,12 @@ public final class StepDurations {
             Map.entry("restore", 60),
             // Assumption: every member healthy and the API back after a restore (etcd-restored).
             Map.entry("restored", 60),
+            // Assumption: etcdRestoreFrom with external etcd only: a control-plane node's static pods stopped
+            // (kube-apiserver's graceful shutdown) before the etcd nodes restore (<node>-restore-api-stop).
+            Map.entry("stop", 30),
+            // Assumption: etcdRestoreFrom with external etcd only: the static pods back and the API server ready on
+            // the restored etcd (<node>-restore-api-start).
+            Map.entry("start", 60),
             // Assumption: external etcd only: kubeadm makes the etcd CA and a client certificate (<first etcd>-etcd-ca).
             Map.entry("ca", 5),
             // Assumption: external etcd only: kubeadm's etcd image pulled (one image, a fraction of init's pulls) and

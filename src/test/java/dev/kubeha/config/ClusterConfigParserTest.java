@@ -133,8 +133,6 @@ class ClusterConfigParserTest {
                 Arguments.of("etcd node outside the node network", with("etcdNodes", "[\"e1=192.168.56.30\",\"e2=10.1.0.31\",\"e3=192.168.56.32\"]"),
                         "etcdNodes[1].address", "outside the VIP's network"),
                 Arguments.of("malformed etcd node", with("etcdNodes", "[\"e1=192.168.56.30\",\"e2\",\"e3=192.168.56.32\"]"), "etcdNodes[1]", "NAME=ADDRESS"),
-                Arguments.of("restore with external etcd", with("etcdNodes", ETCD_THREE, "etcdRestoreFrom", "/root/etcd.db"), "etcdRestoreFrom",
-                        "with etcdNodes (external etcd) kubeha does not restore yet"),
                 Arguments.of("init node that is a worker", with("controlPlaneInitNode", "w1"), "controlPlaneInitNode", "'w1' is a worker"),
                 Arguments.of("init node that is no name", with("controlPlaneInitNode", "CP_1"), "controlPlaneInitNode", "CP_1"));
     }
@@ -197,6 +195,8 @@ class ClusterConfigParserTest {
                 "etcdBackupSchedule", "Mon..Fri *-*-* 02:30")).orThrow();
         assertEquals("/root/etcd-k8s-master1-20261207T000000Z-scheduled.db", restoring.etcdBackups().restoreFrom().orElseThrow());
         assertEquals("Mon..Fri *-*-* 02:30", restoring.etcdBackups().schedule());
+        ClusterConfig external = parse(with("etcdNodes", ETCD_THREE, "etcdRestoreFrom", "/root/etcd.db")).orThrow();
+        assertEquals("/root/etcd.db", external.etcdBackups().restoreFrom().orElseThrow(), "external etcd restores too");
     }
 
     @Test

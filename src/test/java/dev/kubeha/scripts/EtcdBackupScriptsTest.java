@@ -2,6 +2,7 @@ package dev.kubeha.scripts;
 
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.Node;
+import dev.kubeha.render.etcd.EtcdNodeScripts;
 import dev.kubeha.render.etcd.EtcdScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.Golden;
@@ -43,6 +44,8 @@ class EtcdBackupScriptsTest {
     static final ClusterConfig CONFIG = Stacks.config("vagrant", Map.of("etcdRestoreFrom", "/root/etcd-snapshot.db"));
     static final Node MASTER1 = CONFIG.controlPlane().get(0);
     static final Node MASTER3 = CONFIG.controlPlane().get(2);
+    static final ClusterConfig EXTERNAL = Stacks.config("vagrant", Map.of("etcdRestoreFrom", "/root/etcd-snapshot.db",
+            "etcdNodes", "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd2=192.168.56.31\",\"k8s-etcd3=192.168.56.32\"]"));
 
     /**
      * A stand-in of the snapshot command <node>-etcd-backup installs, at its place on the node: it only records its
@@ -66,12 +69,17 @@ class EtcdBackupScriptsTest {
                 "etcd-backup-k8s-master1.sh", EtcdScripts.backup(CONFIG, MASTER1),
                 "kubeha-etcd-snapshot-k8s-master1.sh", EtcdScripts.snapshotCommand(CONFIG, MASTER1),
                 "etcd-restore-k8s-master3.sh", EtcdScripts.restore(CONFIG, MASTER3),
-                "etcd-restored.sh", EtcdScripts.restored(CONFIG));
+                "etcd-restored.sh", EtcdScripts.restored(CONFIG),
+                "restore-api-stop-k8s-master1.sh", EtcdScripts.restoreApiServer(EXTERNAL, EXTERNAL.controlPlane().get(0), "stop"),
+                "etcd-restored-external.sh", EtcdScripts.restored(EXTERNAL),
+                "control-plane-members.sh", EtcdScripts.membership(CONFIG));
         scripts.forEach((name, script) -> {
             Golden.assertMatches("EtcdBackupScriptsTest", name, script);
             ShellcheckTest.assertRenderedScriptClean(name, script);
         });
         Golden.assertMatches("EtcdBackupScriptsTest", "kubeha-etcd-snapshot.timer", EtcdScripts.timerUnit(CONFIG));
+        // (etcd/cluster.sh, which it reads, has functions for the member's own steps: the file is shellchecked alone.)
+        Golden.assertMatches("EtcdBackupScriptsTest", "etcd-members-k8s-etcd1.sh", EtcdNodeScripts.membership(EXTERNAL));
         assertTrue(EtcdScripts.restore(CONFIG, MASTER3).contains("INITIAL_CLUSTER='k8s-master1=https://192.168.56.10:2380,"
                 + "k8s-master2=https://192.168.56.11:2380,k8s-master3=https://192.168.56.12:2380'"));
     }

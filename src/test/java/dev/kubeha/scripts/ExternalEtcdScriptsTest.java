@@ -44,8 +44,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Stood in for, and only these: kubeadm ({@code src/test/resources/etcd/kubeadm-stand-in.sh}: openssl makes the
  * certificates with kubeadm's subjects, SANs and usages; "etcd local" starts the host's etcd with the flags of kubeadm's
  * static pod, as the kubelet would run it), and the container runtime ({@code crictl exec ... etcdctl} and
- * {@code ctr run ... etcdctl} run the host's etcdctl 3.4 with the same flags, the container's /etc/kubernetes being the
- * node's, and the member's own 127.0.0.1 URL being its address: every member here shares one loopback).
+ * {@code ctr run ... etcdctl} run the host's etcdctl 3.4 with the same flags, the container's /etc/kubernetes and
+ * /var/lib being the node's, and the member's own 127.0.0.1 URL being its address: every member here shares one
+ * loopback; {@code ctr run ... etcdutl} is the host's etcdctl 3.4, whose {@code snapshot restore} takes etcdutl's
+ * flags: etcd-io/etcd v3.4 etcdctl/README.md "SNAPSHOT RESTORE").
  */
 @Execution(ExecutionMode.CONCURRENT)
 @ResourceLock(TestLanes.LOOPBACK_PORTS)
@@ -81,7 +83,8 @@ class ExternalEtcdScriptsTest {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU);
         String address = ADDRESSES.get(name);
         String mapArgs = "args=(); for a; do case \"$a\" in --endpoints=https://127.0.0.1:2379) args+=(\"--endpoints=https://"
-                + address + ":2379\");; *=/etc/kubernetes/*) args+=(\"${a%%=*}=$KUBEHA_ROOT${a#*=}\");; *) args+=(\"$a\");; esac; done; ";
+                + address + ":2379\");; *=/etc/kubernetes/*) args+=(\"${a%%=*}=$KUBEHA_ROOT${a#*=}\");; "
+                + "/var/lib/*) args+=(\"$KUBEHA_ROOT$a\");; *) args+=(\"$a\");; esac; done; ";
         String alive = "[ -f \"$KUBEHA_ROOT/etcd.pid\" ] && kill -0 \"$(cat \"$KUBEHA_ROOT/etcd.pid\")\" 2>/dev/null";
         return h.stub("kubeadm", "exec bash " + ScriptHarness.shellQuote(KUBEADM.toString()) + " \"$@\"")
                 .stub("crictl", "[ \"$1\" = --runtime-endpoint ] && shift 2; case \"$1\" in "
@@ -89,7 +92,8 @@ class ExternalEtcdScriptsTest {
                         + "ps) if " + alive + "; then echo etcd-standin-$(cat \"$KUBEHA_ROOT/etcd.pid\"); fi;; "
                         + "exec) shift 2; [ \"$1\" = etcdctl ] || exit 1; shift; " + mapArgs + "exec /usr/bin/etcdctl \"${args[@]}\";; "
                         + "*) exit 1;; esac")
-                .stub("ctr", "while [ \"$1\" != etcdctl ]; do shift; done; shift; " + mapArgs + "exec /usr/bin/etcdctl \"${args[@]}\"")
+                .stub("ctr", "while [ \"$1\" != etcdctl ] && [ \"$1\" != etcdutl ]; do shift; done; shift; " + mapArgs
+                        + "exec /usr/bin/etcdctl \"${args[@]}\"")
                 .stub("sleep", "exec /bin/sleep 0.1")
                 .stubs("systemctl");
     }
@@ -104,6 +108,15 @@ class ExternalEtcdScriptsTest {
             });
             Files.delete(pid);
         }
+    }
+
+    /** The node's etcd process starts again from its manifest's command, as the kubelet restarts the static pod. */
+    static void restart(ScriptHarness node) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("bash", node.root().resolve("etcd.run").toString());
+        pb.environment().put("KUBEHA_ROOT", node.root().toString());
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "etcd.run started the member");
     }
 
     /** etcdctl as the API server: the etcd CA and the client certificate kubeha gives the control plane. */

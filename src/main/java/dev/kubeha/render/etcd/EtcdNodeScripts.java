@@ -5,13 +5,13 @@ import dev.kubeha.config.Node;
 import dev.kubeha.render.NodeScript;
 import dev.kubeha.render.Templates;
 import dev.kubeha.render.kubeadm.KubeadmConfigs;
+import dev.kubeha.render.kubeadm.NodeScripts;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * What the dedicated etcd nodes of the external etcd topology (etcdNodes) receive, modelled on kubeadm's "Set up a
@@ -24,6 +24,9 @@ import java.util.stream.Collectors;
 public final class EtcdNodeScripts {
     /** Shared functions of the etcd node scripts. */
     static final String CLUSTER_LIBRARY = "etcd/cluster.sh";
+    /** etcd's members as the etcd nodes see them (after CLUSTER_LIBRARY), then the shared functions. */
+    static final List<String> MEMBERS_FROM_ETCD_NODE = List.of(CLUSTER_LIBRARY, "etcd/members-etcd-node.sh",
+            NodeScripts.ETCD_MEMBERS_LIBRARY);
     /** Read after lib/os.sh on a control-plane node whose etcd is external: it has no member to snapshot. */
     public static final String EXTERNAL_CONTROL_PLANE_LIBRARY = "etcd/external-control-plane.sh";
     static final int TIMEOUT_SECONDS = 300;
@@ -73,9 +76,29 @@ public final class EtcdNodeScripts {
                 "TIMEOUT_SECONDS", Integer.toString(TIMEOUT_SECONDS)));
     }
 
-    /** Teardown on the etcd node itself: snapshot, its member removed through the others, kubeadm reset. */
+    /**
+     * Teardown on the etcd node itself: snapshot, its member removed through the others (unless that loses quorum),
+     * kubeadm reset.
+     */
     public static String memberRemove(ClusterConfig config, Node node) {
-        return render("etcd/member-remove.sh", config, node, Map.of());
+        return render("etcd/member-remove.sh", config, node, Map.of(), MEMBERS_FROM_ETCD_NODE);
+    }
+
+    /**
+     * On the first etcd node (which never leaves: it holds the etcd CA), when etcdNodes changes and before any etcd
+     * node joins or leaves: the membership check of the control plane's (etcd/membership.sh), against etcd's members
+     * as the etcd nodes see them. A dead member is replaced at its own name and address (member.sh removes it first).
+     */
+    public static String membership(ClusterConfig config) {
+        Node first = config.etcdNodes().get(0);
+        return NodeScript.render(EtcdScripts.MEMBERSHIP_CHECK, Map.of(
+                "NODE_NAME", first.name(),
+                "NODE_ADDRESS", first.address(),
+                "MEMBERS", EtcdScripts.nameAddress(config.etcdNodes()),
+                "FIELD", "kubeha:etcdNodes",
+                "DEAD_MEMBER_ADVICE", "Bring the dead member back, or replace its machine at the same name and address"
+                        + " (its new member takes the dead one's place), before etcdNodes adds another node"),
+                MEMBERS_FROM_ETCD_NODE);
     }
 
     /** On an etcd node: kubeadm's etcd of the configured Kubernetes version, unless it runs it already. */
@@ -97,14 +120,19 @@ public final class EtcdNodeScripts {
     }
 
     private static String render(String path, ClusterConfig config, Node node, Map<String, String> more) {
+        return render(path, config, node, more, List.of(CLUSTER_LIBRARY));
+    }
+
+    private static String render(String path, ClusterConfig config, Node node, Map<String, String> more,
+                                 List<String> libraries) {
         Map<String, String> params = new HashMap<>(more);
         params.put("NODE_NAME", node.name());
         params.put("NODE_ADDRESS", node.address());
-        params.put("MEMBERS", config.etcdNodes().stream().map(n -> n.name() + "=" + n.address()).collect(Collectors.joining(" ")));
+        params.put("MEMBERS", EtcdScripts.nameAddress(config.etcdNodes()));
         params.put("MEMBER_CONFIG", KubeadmConfigs.etcdMember(config, node));
         params.put("INSTALLED_VERSION_TOKEN", KubeadmConfigs.INSTALLED_VERSION);
         params.put("INITIAL_CLUSTER_TOKEN", KubeadmConfigs.INITIAL_CLUSTER);
         params.put("INITIAL_CLUSTER_STATE_TOKEN", KubeadmConfigs.INITIAL_CLUSTER_STATE);
-        return NodeScript.render(path, params, List.of(CLUSTER_LIBRARY));
+        return NodeScript.render(path, params, libraries);
     }
 }

@@ -23,8 +23,10 @@ public final class NodeScripts {
     /** How long a join's own bootstrap token stays valid after its credentials step ran. */
     static final int JOIN_TOKEN_TTL_MINUTES = 120;
     static final int NODE_TIMEOUT_SECONDS = 600;
-    /** The etcd membership functions node-object.sh and the membership check share. */
+    /** The etcd membership functions node-object.sh and the membership checks share (their etcdctl_local comes first). */
     public static final String ETCD_MEMBERS_LIBRARY = "etcd/members.sh";
+    /** On a control-plane node with stacked etcd: etcd's members through the API, then the shared functions. */
+    public static final List<String> ETCD_MEMBERS_THROUGH_API = List.of("etcd/members-api.sh", ETCD_MEMBERS_LIBRARY);
     private static final Pattern CA_HASH = Pattern.compile("^KUBEHA_CA_CERT_HASH=(sha256:[0-9a-f]{64})$", Pattern.MULTILINE);
 
     private NodeScripts() {
@@ -231,7 +233,7 @@ public final class NodeScripts {
         params.put("ACTION", action);
         params.put("NODE_NAME", node.name());
         params.put("TIMEOUT_SECONDS", Integer.toString(NODE_TIMEOUT_SECONDS));
-        List<String> all = new java.util.ArrayList<>(List.of(ETCD_MEMBERS_LIBRARY));
+        List<String> all = new java.util.ArrayList<>(ETCD_MEMBERS_THROUGH_API);
         all.addAll(libraries);
         return NodeScript.render("kubeadm/node-object.sh", params, all);
     }

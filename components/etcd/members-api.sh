@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# kubeha: etcd's membership as the etcd static pod of this control-plane node (ETCD_POD) sees it, through the API
+# with admin.conf: the transport under etcd/members.sh for stacked etcd (the membership check, a node's removal in
+# node-object.sh). Parameters: ETCD_POD.
+kubectl_admin() { kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" "$@"; }
+# etcdctl_local ARGS...: etcdctl in the etcd pod of this node, against its own member, as kubeadm's server.
+etcdctl_local() {
+  kubectl_admin -n kube-system exec "$ETCD_POD" -- etcdctl --endpoints=https://127.0.0.1:2379 \
+    --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt \
+    --key=/etc/kubernetes/pki/etcd/server.key "$@"
+}
