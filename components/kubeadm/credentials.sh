@@ -4,6 +4,7 @@
 # exists and is valid for TOKEN_TTL_MINUTES more minutes, and (control-plane joins) re-upload the certificates
 # encrypted with the known certificate key. Joins therefore work days or weeks after kubeadm init (the uploaded
 # certificates live 2 hours, bootstrap tokens 24). Secrets travel on stdin only (kubectl apply -f -, --config).
+# kubeha runs it for control-plane joins; the workers' tokens are made in batches (worker-tokens.sh).
 # Parameters: NODE_NAME, TOKEN (secret), TOKEN_TTL_MINUTES, UPLOAD_CERTS_CONFIG (secret; empty for workers).
 admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
 token_id="${TOKEN%%.*}"

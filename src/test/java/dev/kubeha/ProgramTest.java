@@ -1,6 +1,7 @@
 package dev.kubeha;
 
 import com.pulumi.core.Output;
+import dev.kubeha.components.WorkerTokens;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.testing.ClusterMocks;
 import dev.kubeha.render.RemoteShell;
@@ -115,9 +116,16 @@ class ProgramTest {
         for (int i = 1; i <= 5; i++) {
             String w = "k8s-worker" + i;
             List<String> creds = run.dependenciesOf(w + "-credentials");
-            assertTrue(creds.containsAll(List.of("k8s-master1-kubeconfig", w + "-prepare")), creds.toString());
-            assertTrue(run.dependenciesOf(w + "-join").contains(w + "-credentials"));
-            // The only other worker step a credentials step waits for is the one before it in its chain on the first
+            assertTrue(creds.contains("k8s-master1-kubeconfig"), creds.toString());
+            // Its token comes from its batch (WorkerTokens), which runs after the records of its workers (a rebuilt
+            // record, a new id, runs it again) and before their joins.
+            String batch = WorkerTokens.batchOf(w);
+            assertTrue(run.dependenciesOf(w + "-join").containsAll(List.of(w + "-credentials", batch, w + "-prepare")),
+                    run.dependenciesOf(w + "-join").toString());
+            assertTrue(run.dependenciesOf(batch).contains(w + "-credentials"), run.dependenciesOf(batch).toString());
+            assertTrue(run.get(batch).propertyDependencies().get("stdin").containsAll(List.of(w + "-credentials", w + "-join-token")),
+                    "the batch's script carries the worker's token and its record's id");
+            // The only other worker step a record waits for is the one before it in its chain on the first
             // node (6 chains: SessionLanes), which bounds that node's SSH sessions.
             String chained = i > 6 ? "k8s-worker" + (i - 6) + "-credentials" : "";
             for (String name : List.of(w + "-credentials", w + "-join")) {

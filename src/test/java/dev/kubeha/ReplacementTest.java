@@ -1,5 +1,6 @@
 package dev.kubeha;
 
+import dev.kubeha.components.WorkerTokens;
 import dev.kubeha.engine.Change;
 import dev.kubeha.engine.Deployment;
 import dev.kubeha.engine.Engine;
@@ -117,6 +118,15 @@ class ReplacementTest {
                 "the old drain runs (on the old node) before the new join; the new node is never drained");
         assertTrue(d.deleted().stream().allMatch(n -> n.startsWith("worker2") || n.equals("cluster-readiness")),
                 d.deleted().toString());
+        // Its token: the rebuilt record has a new id, which runs worker2's batch again (it makes the tokens of the
+        // workers not registered: worker2's, whose Node the record's delete removed), before the new join.
+        String batch = WorkerTokens.batchOf("worker2");
+        int record = d.ops().indexOf(new Op(Op.Kind.CREATE, "worker2-credentials"));
+        int tokens = d.ops().indexOf(new Op(Op.Kind.UPDATE, batch));
+        int join = d.ops().indexOf(new Op(Op.Kind.CREATE, "worker2-join"));
+        assertTrue(record >= 0 && record < tokens && tokens < join, batch + " runs between the record and the join: " + d.ops());
+        assertEquals(Set.of(batch), d.with(Change.UPDATE).stream().filter(n -> n.endsWith("-tokens")).collect(
+                java.util.stream.Collectors.toSet()), "the other batch stays");
     }
 
     @Test

@@ -81,6 +81,21 @@ public final class NodeScripts {
                         .map(k -> KubeadmConfigs.uploadCerts(config, k)).orElse("")));
     }
 
+    /** One worker's line in {@link #workerTokens}: its name, its own token, the id of its membership step. */
+    public record WorkerToken(String node, String token, String membership) {
+    }
+
+    /**
+     * Run on the workers' acting member before their joins: the bootstrap tokens of a batch of workers in one
+     * session, each valid for {@link #JOIN_TOKEN_TTL_MINUTES} from the run; none for a worker already registered.
+     */
+    public static String workerTokens(List<WorkerToken> workers) {
+        return NodeScript.render("kubeadm/worker-tokens.sh", Map.of(
+                "JOINS", workers.stream().map(w -> w.node() + " " + w.token() + " " + w.membership())
+                        .collect(Collectors.joining("\n")),
+                "TOKEN_TTL_MINUTES", Integer.toString(JOIN_TOKEN_TTL_MINUTES)));
+    }
+
     public static String joinControlPlane(ClusterConfig config, Node node, String token, String caCertHash,
                                           String certificateKey) {
         return join(config, node, true, KubeadmConfigs.joinControlPlane(config, node, token, caCertHash, certificateKey));

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+# kubeha: on the workers' acting member, before their joins: the bootstrap tokens of one batch of workers, in one
+# session (workers-N-tokens), so that 500 workers cost a few sessions on that node instead of 500. Each worker keeps
+# its own token, valid for TOKEN_TTL_MINUTES from this run. A worker whose Node object exists has joined already and
+# gets no token: a run after a worker was added, removed or rebuilt, or on another acting member, creates only the
+# tokens of the joins still to come and gives a used token no new life. Secrets travel on stdin only (the manifest is
+# piped to kubectl apply -f -).
+# Parameters: JOINS (secret): one line per worker, "NODE_NAME TOKEN MEMBERSHIP" (MEMBERSHIP: the id of the worker's
+# <node>-credentials step, new whenever that step is rebuilt, which runs this step again); TOKEN_TTL_MINUTES.
+admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
+expiration="$(date -u -d "+${TOKEN_TTL_MINUTES} minutes" +%Y-%m-%dT%H:%M:%SZ)"
+registered="$(kubectl --kubeconfig "$admin" --request-timeout=30s get nodes -o name)" \
+  || die "cannot list the nodes, to find the workers that still need a bootstrap token"
+
+# bootstrap_token NODE_NAME TOKEN MEMBERSHIP: the token's Secret, as kubeadm's own tokens are stored
+# (kubernetes/cluster-bootstrap token/api/types.go: bootstrap-token-<id> in kube-system, type bootstrap.kubernetes.io/token).
+bootstrap_token() {
+  cat <<EOT
+---
+apiVersion: v1
+kind: Secret
+type: bootstrap.kubernetes.io/token
+metadata:
+  name: bootstrap-token-${2%%.*}
+  namespace: kube-system
+stringData:
+  description: "kubeha: join of $1 ($3)"
+  token-id: "${2%%.*}"
+  token-secret: "${2#*.}"
+  expiration: "${expiration}"
+  usage-bootstrap-authentication: "true"
+  usage-bootstrap-signing: "true"
+  auth-extra-groups: "system:bootstrappers:kubeadm:default-node-token"
+EOT
+}
+
+manifest=""
+waiting=()
+joined=()
+while read -r node token membership; do
+  [ -n "$node" ] || continue
+  if grep -qxF "node/$node" <<<"$registered"; then
+    joined+=("$node")
+    continue
+  fi
+  manifest+="$(bootstrap_token "$node" "$token" "$membership")"$'\n'
+  waiting+=("$node")
+done <<<"$JOINS"
+
+[ "${#joined[@]}" -eq 0 ] || log "registered already, no token: ${joined[*]}"
+if [ "${#waiting[@]}" -eq 0 ]; then
+  log "no worker of this batch waits for its join"
+  exit 0
+fi
+printf '%s' "$manifest" | kubectl --kubeconfig "$admin" apply -f - >/dev/null \
+  || die "cannot create the bootstrap tokens of ${waiting[*]}"
+log "bootstrap tokens of ${waiting[*]} valid until $expiration"
