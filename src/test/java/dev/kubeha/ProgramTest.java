@@ -5,6 +5,7 @@ import dev.kubeha.components.WorkerTokens;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.testing.ClusterMocks;
 import dev.kubeha.render.RemoteShell;
+import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.Stacks;
@@ -150,9 +151,17 @@ class ProgramTest {
         assertTrue(workerJoin.contains(ClusterMocks.CA_CERT_HASH));
         assertFalse(workerJoin.contains(certKey), "workers never receive the certificate key");
         for (String name : List.of("k8s-master1-init", "k8s-master2-join", "k8s-worker1-join", "k8s-master2-credentials",
-                "k8s-worker1-credentials", "k8s-lb1-configure")) {
+                WorkerTokens.batchOf("k8s-worker1"), "k8s-lb1-configure")) {
             assertTrue(run.isSecretInput(name, "stdin"), name + " stdin must be a secret");
         }
+        String worker1Token = ClusterMocks.fake("k8s-worker1-join-token", 22);
+        assertTrue(((String) run.inputs(WorkerTokens.batchOf("k8s-worker1")).get("stdin"))
+                .contains("k8s-worker1 " + worker1Token.substring(0, 6) + "." + worker1Token.substring(6) + " "), "its batch makes its own token");
+        Map<String, Object> record = run.inputs("k8s-worker1-credentials");
+        assertEquals(List.of(), List.of("create", "update", "stdin").stream().filter(record::containsKey).toList(),
+                "a worker's record runs nothing but its delete: " + record.keySet());
+        assertEquals(RemoteShell.runAsRoot(NodeScripts.deleteNode(Stacks.vagrant(), Stacks.vagrant().workers().get(0))),
+                record.get("delete"), "its delete makes sure the Node object is gone");
         assertTrue(run.get("k8s-master1-kubeconfig").additionalSecretOutputs().contains("stdout"));
         assertEquals("none", run.inputs("k8s-master1-kubeconfig").get("logging"), "the kubeconfig is never logged");
         assertEquals(false, run.inputs("k8s-master1-kubeconfig").get("addPreviousOutputInEnv"),
