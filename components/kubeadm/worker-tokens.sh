@@ -8,32 +8,11 @@
 # goes to kubectl apply -f - as a here-string, as credentials.sh sends its token as a here-document).
 # Parameters: JOINS (secret): one line per worker, "NODE_NAME TOKEN MEMBERSHIP" (MEMBERSHIP: the id of the worker's
 # <node>-credentials step, new whenever that step is rebuilt, which runs this step again); TOKEN_TTL_MINUTES.
+# Uses kubeadm/bootstrap-token.sh.
 admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
 expiration="$(date -u -d "+${TOKEN_TTL_MINUTES} minutes" +%Y-%m-%dT%H:%M:%SZ)"
 registered="$(kubectl --kubeconfig "$admin" --request-timeout=30s get nodes -o name)" \
   || die "cannot list the nodes, to find the workers that still need a bootstrap token"
-
-# bootstrap_token NODE_NAME TOKEN MEMBERSHIP: the token's Secret, as kubeadm's own tokens are stored
-# (kubernetes/cluster-bootstrap token/api/types.go: bootstrap-token-<id> in kube-system, type bootstrap.kubernetes.io/token).
-bootstrap_token() {
-  cat <<EOT
----
-apiVersion: v1
-kind: Secret
-type: bootstrap.kubernetes.io/token
-metadata:
-  name: bootstrap-token-${2%%.*}
-  namespace: kube-system
-stringData:
-  description: "kubeha: join of $1 ($3)"
-  token-id: "${2%%.*}"
-  token-secret: "${2#*.}"
-  expiration: "${expiration}"
-  usage-bootstrap-authentication: "true"
-  usage-bootstrap-signing: "true"
-  auth-extra-groups: "system:bootstrappers:kubeadm:default-node-token"
-EOT
-}
 
 manifest=""
 waiting=()
@@ -44,7 +23,7 @@ while read -r node token membership; do
     joined+=("$node")
     continue
   fi
-  manifest+="$(bootstrap_token "$node" "$token" "$membership")"$'\n'
+  manifest+="$(bootstrap_token "$node" "$token" "$expiration" "$membership")"$'\n'
   waiting+=("$node")
 done <<<"$JOINS"
 

@@ -25,6 +25,8 @@ public final class NodeScripts {
     static final int NODE_TIMEOUT_SECONDS = 600;
     /** The etcd membership functions node-object.sh and the membership check share. */
     public static final String ETCD_MEMBERS_LIBRARY = "etcd/members.sh";
+    /** The bootstrap token's Secret, for the scripts that make a join's token. */
+    static final String BOOTSTRAP_TOKEN_LIBRARY = "kubeadm/bootstrap-token.sh";
     private static final Pattern CA_HASH = Pattern.compile("^KUBEHA_CA_CERT_HASH=(sha256:[0-9a-f]{64})$", Pattern.MULTILINE);
 
     private NodeScripts() {
@@ -78,7 +80,7 @@ public final class NodeScripts {
                 "TOKEN", token,
                 "TOKEN_TTL_MINUTES", Integer.toString(JOIN_TOKEN_TTL_MINUTES),
                 "UPLOAD_CERTS_CONFIG", Optional.ofNullable(certificateKey)
-                        .map(k -> KubeadmConfigs.uploadCerts(config, k)).orElse("")));
+                        .map(k -> KubeadmConfigs.uploadCerts(config, k)).orElse("")), List.of(BOOTSTRAP_TOKEN_LIBRARY));
     }
 
     /** One worker's line in {@link #workerTokens}: its name, its own token, the id of its membership step. */
@@ -93,7 +95,7 @@ public final class NodeScripts {
         return NodeScript.render("kubeadm/worker-tokens.sh", Map.of(
                 "JOINS", workers.stream().map(w -> w.node() + " " + w.token() + " " + w.membership())
                         .collect(Collectors.joining("\n")),
-                "TOKEN_TTL_MINUTES", Integer.toString(JOIN_TOKEN_TTL_MINUTES)));
+                "TOKEN_TTL_MINUTES", Integer.toString(JOIN_TOKEN_TTL_MINUTES)), List.of(BOOTSTRAP_TOKEN_LIBRARY));
     }
 
     public static String joinControlPlane(ClusterConfig config, Node node, String token, String caCertHash,
