@@ -1,5 +1,6 @@
 package dev.kubeha;
 
+import dev.kubeha.components.WorkerTokens;
 import dev.kubeha.engine.Engine;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.plan.Recorder.Registration;
@@ -73,21 +74,44 @@ class ChangeTest {
     @Test
     void addingAWorkerAddsOnlyThatWorkersResources() {
         Diff d = diff(Map.of("workers", WORKERS_PLUS_ONE));
+        // k8s-worker6's token batch is a new one (WorkerTokens.batchOf: the only worker of workers-1-tokens).
+        assertEquals("workers-1-tokens", WorkerTokens.batchOf("k8s-worker6"));
         assertEquals(Set.of("k8s-worker6-vm", "k8s-worker6-prepare", "k8s-worker6-join-token", "k8s-worker6-credentials",
-                "k8s-worker6-join", "k8s-worker6-drain", "k8s-worker6-cordon", "k8s-worker6-upgrade", "k8s-worker6-uncordon"), d.added());
+                "k8s-worker6-join", "k8s-worker6-drain", "k8s-worker6-cordon", "k8s-worker6-upgrade", "k8s-worker6-uncordon",
+                "workers-1-tokens"), d.added());
         assertEquals(Set.of(), d.removed());
         assertEquals(Set.of("cluster-readiness"), d.changed(), "only the readiness gate learns of the new node");
-        assertEquals(Set.of(), d.rewired());
+        assertOnlyBatchesRewired(d);
     }
 
     @Test
     void removingAWorkerRemovesOnlyThatWorkersResources() {
         Diff d = diff(Map.of("workers", WORKERS_MINUS_ONE));
+        // k8s-worker5 was the only worker of workers-5-tokens: that batch goes too (it has no delete command).
         assertEquals(Set.of("k8s-worker5-vm", "k8s-worker5-prepare", "k8s-worker5-join-token", "k8s-worker5-credentials",
-                "k8s-worker5-join", "k8s-worker5-drain", "k8s-worker5-cordon", "k8s-worker5-upgrade", "k8s-worker5-uncordon"), d.removed());
+                "k8s-worker5-join", "k8s-worker5-drain", "k8s-worker5-cordon", "k8s-worker5-upgrade", "k8s-worker5-uncordon",
+                "workers-5-tokens"), d.removed());
         assertEquals(Set.of(), d.added());
         assertEquals(Set.of("cluster-readiness"), d.changed());
-        assertEquals(Set.of(), d.rewired());
+        assertOnlyBatchesRewired(d);
+    }
+
+    @Test
+    void addingAWorkerToABatchRunsOnlyThatBatchAgain() {
+        Diff d = diff(Map.of("workers", WORKERS_PLUS_ONE.replace("k8s-worker6", "k8s-worker8")));
+        String batch = WorkerTokens.batchOf("k8s-worker8");
+        assertEquals(batch, WorkerTokens.batchOf("k8s-worker1"), "k8s-worker8 joins the batch of k8s-worker1 and k8s-worker2");
+        assertEquals(Set.of("cluster-readiness", batch), d.changed(),
+                "its batch makes its token (the others' are registered: none again), no other batch runs");
+        assertOnlyBatchesRewired(d);
+    }
+
+    /**
+     * The token batches wait for the last step of their credentials lane (SessionLanes), which another worker can
+     * change: a dependency Pulumi records without running anything.
+     */
+    private static void assertOnlyBatchesRewired(Diff d) {
+        assertTrue(d.rewired().stream().allMatch(n -> n.matches("workers-[0-9]+-tokens")), d.rewired().toString());
     }
 
     @Test

@@ -1,9 +1,11 @@
 package dev.kubeha;
 
 import com.pulumi.core.Output;
+import dev.kubeha.components.WorkerTokens;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.testing.ClusterMocks;
 import dev.kubeha.render.RemoteShell;
+import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.Stacks;
@@ -115,9 +117,16 @@ class ProgramTest {
         for (int i = 1; i <= 5; i++) {
             String w = "k8s-worker" + i;
             List<String> creds = run.dependenciesOf(w + "-credentials");
-            assertTrue(creds.containsAll(List.of("k8s-master1-kubeconfig", w + "-prepare")), creds.toString());
-            assertTrue(run.dependenciesOf(w + "-join").contains(w + "-credentials"));
-            // The only other worker step a credentials step waits for is the one before it in its chain on the first
+            assertTrue(creds.contains("k8s-master1-kubeconfig"), creds.toString());
+            // Its token comes from its batch (WorkerTokens), which runs after the records of its workers (a rebuilt
+            // record, a new id, runs it again) and before their joins.
+            String batch = WorkerTokens.batchOf(w);
+            assertTrue(run.dependenciesOf(w + "-join").containsAll(List.of(w + "-credentials", batch, w + "-prepare")),
+                    run.dependenciesOf(w + "-join").toString());
+            assertTrue(run.dependenciesOf(batch).contains(w + "-credentials"), run.dependenciesOf(batch).toString());
+            assertTrue(run.get(batch).propertyDependencies().get("stdin").containsAll(List.of(w + "-credentials", w + "-join-token")),
+                    "the batch's script carries the worker's token and its record's id");
+            // The only other worker step a record waits for is the one before it in its chain on the first
             // node (6 chains: SessionLanes), which bounds that node's SSH sessions.
             String chained = i > 6 ? "k8s-worker" + (i - 6) + "-credentials" : "";
             for (String name : List.of(w + "-credentials", w + "-join")) {
@@ -142,9 +151,17 @@ class ProgramTest {
         assertTrue(workerJoin.contains(ClusterMocks.CA_CERT_HASH));
         assertFalse(workerJoin.contains(certKey), "workers never receive the certificate key");
         for (String name : List.of("k8s-master1-init", "k8s-master2-join", "k8s-worker1-join", "k8s-master2-credentials",
-                "k8s-worker1-credentials", "k8s-lb1-configure")) {
+                WorkerTokens.batchOf("k8s-worker1"), "k8s-lb1-configure")) {
             assertTrue(run.isSecretInput(name, "stdin"), name + " stdin must be a secret");
         }
+        String worker1Token = ClusterMocks.fake("k8s-worker1-join-token", 22);
+        assertTrue(((String) run.inputs(WorkerTokens.batchOf("k8s-worker1")).get("stdin"))
+                .contains("k8s-worker1 " + worker1Token.substring(0, 6) + "." + worker1Token.substring(6) + " "), "its batch makes its own token");
+        Map<String, Object> record = run.inputs("k8s-worker1-credentials");
+        assertEquals(List.of(), List.of("create", "update", "stdin").stream().filter(record::containsKey).toList(),
+                "a worker's record runs nothing but its delete: " + record.keySet());
+        assertEquals(RemoteShell.runAsRoot(NodeScripts.deleteNode(Stacks.vagrant(), Stacks.vagrant().workers().get(0))),
+                record.get("delete"), "its delete makes sure the Node object is gone");
         assertTrue(run.get("k8s-master1-kubeconfig").additionalSecretOutputs().contains("stdout"));
         assertEquals("none", run.inputs("k8s-master1-kubeconfig").get("logging"), "the kubeconfig is never logged");
         assertEquals(false, run.inputs("k8s-master1-kubeconfig").get("addPreviousOutputInEnv"),

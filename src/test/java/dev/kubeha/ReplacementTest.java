@@ -1,5 +1,6 @@
 package dev.kubeha;
 
+import dev.kubeha.components.WorkerTokens;
 import dev.kubeha.engine.Change;
 import dev.kubeha.engine.Deployment;
 import dev.kubeha.engine.Engine;
@@ -61,7 +62,8 @@ class ReplacementTest {
     void whatTheEverydayChangesDelete() {
         assertEquals(Set.of("cluster-readiness"), Engine.up(Map.of("workers", ChangeTest.WORKERS_PLUS_ONE)).deleted(),
                 "an added worker: only the gate runs again");
-        assertEquals(set(List.copyOf(node("k8s-worker5")), "cluster-readiness"),
+        // k8s-worker5 was the only worker of its token batch, which goes with it (it has no delete command).
+        assertEquals(set(List.copyOf(node("k8s-worker5")), "cluster-readiness", WorkerTokens.batchOf("k8s-worker5")),
                 Engine.up(Map.of("workers", ChangeTest.WORKERS_MINUS_ONE)).deleted());
         assertEquals(set(List.copyOf(node("k8s-master3")), "cluster-readiness"), Engine.up(Map.of("controlPlaneNodes",
                 "[\"k8s-master1=192.168.56.10\",\"k8s-master2=192.168.56.11\",\"k8s-master4=192.168.56.13\"]")).deleted());
@@ -113,10 +115,24 @@ class ReplacementTest {
         Collections.reverse(reversed);
         reversed.forEach(s -> expected.add(new Op(Op.Kind.DELETE, s)));
         steps.forEach(s -> expected.add(new Op(Op.Kind.CREATE, s)));
-        assertEquals(expected, d.opsOn(Set.copyOf(steps)),
+        List<Op> ops = d.opsOn(Set.copyOf(steps));
+        assertEquals(expected.subList(0, steps.size()), ops.subList(0, steps.size()),
                 "the old drain runs (on the old node) before the new join; the new node is never drained");
+        // The worker's membership record and its preparation do not wait for each other: either is created first;
+        // the join and the steps after it come in order.
+        assertEquals(Set.copyOf(expected.subList(steps.size(), steps.size() + 2)), Set.copyOf(ops.subList(steps.size(), steps.size() + 2)));
+        assertEquals(expected.subList(steps.size() + 2, expected.size()), ops.subList(steps.size() + 2, ops.size()));
         assertTrue(d.deleted().stream().allMatch(n -> n.startsWith("worker2") || n.equals("cluster-readiness")),
                 d.deleted().toString());
+        // Its token: the rebuilt record has a new id, which runs worker2's batch again (it makes the tokens of the
+        // workers not registered: worker2's, whose Node the record's delete removed), before the new join.
+        String batch = WorkerTokens.batchOf("worker2");
+        int record = d.ops().indexOf(new Op(Op.Kind.CREATE, "worker2-credentials"));
+        int tokens = d.ops().indexOf(new Op(Op.Kind.UPDATE, batch));
+        int join = d.ops().indexOf(new Op(Op.Kind.CREATE, "worker2-join"));
+        assertTrue(record >= 0 && record < tokens && tokens < join, batch + " runs between the record and the join: " + d.ops());
+        assertEquals(Set.of(batch), d.with(Change.UPDATE).stream().filter(n -> n.endsWith("-tokens")).collect(
+                java.util.stream.Collectors.toSet()), "the other batch stays");
     }
 
     @Test

@@ -21,8 +21,8 @@ import java.util.Map;
  * for the cluster's life (its keepers) stay the same: cluster name, API port, VIP, pod and service subnets, which
  * node is first, and that node's machine; with etcdNodes also the first etcd node (it holds the etcd CA) and its
  * machine. It is registered before anything else and everything waits for it; a
- * membership step (init, the admin kubeconfig, each node's credentials, join, drain and upgrade steps) is rebuilt
- * when it changes.
+ * membership step (init, the admin kubeconfig, each node's credentials, join, drain and upgrade steps, the workers'
+ * token batches) is rebuilt when it changes.
  *
  * <p>A changed keeper replaces it, and it is protected: the engine refuses the replacement when it generates its
  * step, before any other step of the deployment has run (pulumi/pulumi:pkg/resource/deploy/step_generator.go,

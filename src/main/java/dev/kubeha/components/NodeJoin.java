@@ -13,8 +13,9 @@ import java.util.function.Function;
 /**
  * The steps that bring one node into the cluster, the same for control-plane nodes and workers:
  * {@code <node>-join-token} (its own bootstrap token); {@code <node>-credentials} on the node's acting member
- * ({@link ClusterConfig#actingMember}: creates that token, re-uploads certificates for control-plane joins; delete
- * makes sure the Node object and etcd member are gone);
+ * ({@link ClusterConfig#actingMember}: creates that token and re-uploads the certificates for a control-plane join; a
+ * worker's opens no session, its token is made with others' in one session, {@link WorkerTokens}; delete makes sure
+ * the Node object and etcd member are gone);
  * {@code <node>-join} on the node (done once the node registered its Node, which the join asks with the node's own
  * kubelet credentials; delete: kubeadm reset); {@code <node>-drain} on the acting member ({@link #departure}). Pulumi deletes in reverse: drain
  * (and, for a control-plane node, its etcd member removed from the acting member), reset on the node, the Node object
@@ -30,6 +31,9 @@ final class NodeJoin {
     }
 
     /**
+     * A control-plane node's: its token, {@code <node>-credentials} running {@code credentials} (the token, the
+     * certificates re-uploaded), then its join.
+     *
      * @param credentials the credentials script for a join token
      * @param join        the join script for a join token
      * @param cluster     the cluster's identity
@@ -40,24 +44,55 @@ final class NodeJoin {
     static Joined create(ClusterConfig config, Host acting, Host host, List<Resource> after, Output<String> cluster,
                           Function<Output<String>, Output<String>> credentials,
                           Function<Output<String>, Output<String>> join, SessionLanes lanes, Resource parent) {
-        Output<String> token = ClusterSecrets.bootstrapToken(host.name() + "-join-token",
-                CustomResourceOptions.builder().parent(parent).build());
-        List<Output<String>> membership = List.of(host.machine(), cluster);
+        Output<String> token = token(host, parent);
         Command refreshed = lanes.add("credentials", lane -> RemoteScript.run(host.name() + "-credentials", acting,
                 RemoteScript.Spec.of("credentials", credentials.apply(token).asSecret())
                         .after(after)
                         .after(lane)
-                        .rebuildWhen(membership)
+                        .rebuildWhen(List.of(host.machine(), cluster))
                         .onDelete(NodeScripts.deleteNode(config, host.node()))
                         .withSecrets(), parent));
+        return join(config, acting, host, List.of(refreshed), cluster, join.apply(token), lanes, parent);
+    }
+
+    /**
+     * A worker's token and {@code <node>-credentials}, the record of its membership on its acting member: it opens
+     * no session when it is created, updated or moved to another acting member ({@link RemoteScript.Spec#deleteOnly});
+     * its id, new whenever it is rebuilt (a new machine, the cluster built afresh, {@code pulumi up --replace}), runs
+     * the worker's token batch again ({@link WorkerTokens}), and its delete, after the worker's own teardown, makes
+     * sure its Node object is gone. In the credentials lanes, so that many of those deletes do not run at once.
+     */
+    static Member member(ClusterConfig config, Host acting, Host host, List<Resource> after, Output<String> cluster,
+                         SessionLanes lanes, Resource parent) {
+        Output<String> token = token(host, parent);
+        Command record = lanes.add("credentials", lane -> RemoteScript.run(host.name() + "-credentials", acting,
+                RemoteScript.Spec.deleteOnly("credentials", NodeScripts.deleteNode(config, host.node()))
+                        .after(after)
+                        .after(lane)
+                        .rebuildWhen(List.of(host.machine(), cluster)), parent));
+        return new Member(host, token, record);
+    }
+
+    /**
+     * {@code <node>-join} on the node, after {@code after} (its credentials: its token exists), then its departure
+     * step ({@link #departure}).
+     */
+    static Joined join(ClusterConfig config, Host acting, Host host, List<Resource> after, Output<String> cluster,
+                       Output<String> join, SessionLanes lanes, Resource parent) {
         Command joined = RemoteScript.run(host, RemoteScript.Spec
-                .of("join", join.apply(token).asSecret())
-                .after(List.of(refreshed))
+                .of("join", join.asSecret())
+                .after(after)
                 .rebuildWhen(List.of(cluster))
                 .onDelete(NodeScripts.reset(config, host.node()))
                 .withSecrets(), parent);
         Command registered = departure(config, acting, host, joined, cluster, lanes, parent);
         return new Joined(joined, registered);
+    }
+
+    /** {@code <node>-join-token}: the join's own bootstrap token. */
+    private static Output<String> token(Host host, Resource parent) {
+        return ClusterSecrets.bootstrapToken(host.name() + "-join-token",
+                CustomResourceOptions.builder().parent(parent).build());
     }
 
     /**
@@ -81,6 +116,10 @@ final class NodeJoin {
                 .rebuildWhen(membership)
                 .onlyOnChange()
                 .onDelete(NodeScripts.drain(config, host.node())), parent));
+    }
+
+    /** A worker before its join: its token and its membership record. */
+    record Member(Host host, Output<String> token, Command credentials) {
     }
 
     /** A node's join, and the step after which its Node object exists. */

@@ -28,19 +28,30 @@ public final class RemoteScript {
      */
     public record Spec(String step, Output<String> script, Optional<String> deleteScript, List<Resource> dependsOn,
                        boolean secrets, List<Output<String>> rebuildWhen, boolean protect, List<String> ignored,
-                       boolean changesOnly) {
+                       Runs runs) {
         public static Spec of(String step, Output<String> script) {
-            return new Spec(step, script, Optional.empty(), List.of(), false, List.of(), false, List.of(), false);
+            return new Spec(step, script, Optional.empty(), List.of(), false, List.of(), false, List.of(), Runs.ON_CREATE);
+        }
+
+        /**
+         * A step that runs nothing when it is created, updated or rebuilt, only its delete script when it is deleted
+         * (no {@code create}, no {@code update}: pulumi/pulumi-command v1.2.1 provider/pkg/provider/remote/commandController.go,
+         * Create returns before dialing when {@code input.Create == nil}, Update runs {@code update}, else {@code create},
+         * else nothing; Delete runs the stored {@code delete}). Its id, drawn anew at each create
+         * ({@code resource.NewUniqueHex}), says when it was rebuilt. A worker's membership record ({@link NodeJoin}).
+         */
+        public static Spec deleteOnly(String step, String deleteScript) {
+            return of(step, Output.of("")).onDelete(deleteScript).runs(Runs.NEVER);
         }
 
         public Spec onDelete(String script) {
-            return new Spec(step, this.script, Optional.of(script), dependsOn, secrets, rebuildWhen, protect, ignored, changesOnly);
+            return new Spec(step, this.script, Optional.of(script), dependsOn, secrets, rebuildWhen, protect, ignored, runs);
         }
 
         public Spec after(List<? extends Resource> resources) {
             List<Resource> all = new ArrayList<>(dependsOn);
             all.addAll(resources);
-            return new Spec(step, script, deleteScript, all, secrets, rebuildWhen, protect, ignored, changesOnly);
+            return new Spec(step, script, deleteScript, all, secrets, rebuildWhen, protect, ignored, runs);
         }
 
         /**
@@ -52,7 +63,7 @@ public final class RemoteScript {
          * print no secret either.
          */
         public Spec withSecrets() {
-            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen, protect, ignored, changesOnly);
+            return new Spec(step, script, deleteScript, dependsOn, true, rebuildWhen, protect, ignored, runs);
         }
 
         /**
@@ -75,7 +86,7 @@ public final class RemoteScript {
         private Spec ignoring(String input) {
             List<String> all = new ArrayList<>(ignored);
             all.add(input);
-            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, all, changesOnly);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, all, runs);
         }
 
         /**
@@ -89,12 +100,16 @@ public final class RemoteScript {
          * plain error), so the next {@code pulumi up} runs it again.
          */
         public Spec onlyOnChange() {
-            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, ignored, true);
+            return runs(Runs.ON_CHANGE);
+        }
+
+        private Spec runs(Runs when) {
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, ignored, when);
         }
 
         /** The engine refuses to delete or replace it (the step that holds the cluster). */
         public Spec protect(boolean protect) {
-            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, ignored, changesOnly);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, rebuildWhen, protect, ignored, runs);
         }
 
         /**
@@ -104,8 +119,13 @@ public final class RemoteScript {
         public Spec rebuildWhen(List<Output<String>> values) {
             List<Output<String>> all = new ArrayList<>(rebuildWhen);
             all.addAll(values);
-            return new Spec(step, script, deleteScript, dependsOn, secrets, all, protect, ignored, changesOnly);
+            return new Spec(step, script, deleteScript, dependsOn, secrets, all, protect, ignored, runs);
         }
+    }
+
+    /** When a step's script runs: on create (and on any update), only on an update, or never (its delete only). */
+    public enum Runs {
+        ON_CREATE, ON_CHANGE, NEVER
     }
 
     /** Runs the script on {@code host} as {@code <host>-<step>}, a step of that machine: rebuilt with it. */
@@ -122,13 +142,13 @@ public final class RemoteScript {
         dependsOn.addAll(spec.dependsOn());
         CommandArgs.Builder args = CommandArgs.builder()
                 .connection(host.connection())
-                .stdin(spec.script())
                 // The previous run's output (a kubeconfig, for one) is not handed to the next run's environment.
                 .addPreviousOutputInEnv(false);
-        if (spec.changesOnly()) {
-            args.update(RemoteShell.RUN_STDIN_AS_ROOT);
-        } else {
-            args.create(RemoteShell.RUN_STDIN_AS_ROOT);
+        switch (spec.runs()) {
+            case ON_CREATE -> args.create(RemoteShell.RUN_STDIN_AS_ROOT).stdin(spec.script());
+            case ON_CHANGE -> args.update(RemoteShell.RUN_STDIN_AS_ROOT).stdin(spec.script());
+            case NEVER -> {
+            }
         }
         spec.deleteScript().ifPresent(d -> args.delete(RemoteShell.runAsRoot(d)));
         if (!spec.rebuildWhen().isEmpty()) {

@@ -9,12 +9,14 @@ import dev.kubeha.providers.command.remote.Command;
 import dev.kubeha.render.kubeadm.NodeScripts;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Workers, all joining through the VIP in parallel as soon as the first control-plane node is up (they do not
- * wait for the other control-plane joins). Per worker: {@code <w>-prepare}, then the join steps of {@link NodeJoin},
+ * wait for the other control-plane joins). Per worker: {@code <w>-prepare}, its token and membership record
+ * ({@link NodeJoin#member}), its token made by its batch ({@link WorkerTokens}), then its join ({@link NodeJoin#join}),
  * and the upgrade steps of {@link NodeUpgrade}, after the control plane, in batches of {@code upgradeWorkerBatch}
  * workers in stack order: a batch starts when every node of the previous one is uncordoned, so a failed node stops
  * the roll (the engine starts no step after a failure, pulumi/pulumi pkg/resource/deploy/step_executor.go
@@ -32,19 +34,27 @@ public final class WorkerPool extends ComponentResource {
                       ComponentResourceOptions options) {
         super(TYPE, name, options);
         SessionLanes lanes = SessionLanes.bounded();
+        Map<Host, Command> prepared = new HashMap<>();
+        List<NodeJoin.Member> members = new ArrayList<>();
+        for (Host host : hosts) {
+            prepared.put(host, ControlPlane.prepare(config, host, this));
+            members.add(NodeJoin.member(config, controlPlane.actingFor(host.node()), host,
+                    List.of(controlPlane.initialised()), controlPlane.identity(), lanes, this));
+        }
+        Map<Host, Command> tokens = members.isEmpty() ? Map.of() : WorkerTokens.create(
+                controlPlane.actingFor(hosts.get(0).node()), members, controlPlane.identity(), lanes, this);
         int batchSize = config.upgradeWorkerBatch().size(hosts.size());
         List<Resource> previousBatch = List.of(controlPlane.upgraded());
         List<Resource> batch = new ArrayList<>();
-        for (Host host : hosts) {
+        for (NodeJoin.Member member : members) {
+            Host host = member.host();
             if (batch.size() == batchSize) {
                 previousBatch = batch;
                 batch = new ArrayList<>();
             }
-            Command prepared = ControlPlane.prepare(config, host, this);
-            NodeJoin.Joined joined = NodeJoin.create(config, controlPlane.actingFor(host.node()), host, List.of(controlPlane.initialised(), prepared),
-                    controlPlane.identity(),
-                    token -> token.applyValue(t -> NodeScripts.refreshCredentials(config, host.node(), t, null)),
-                    token -> Output.tuple(token, controlPlane.caCertHash).applyValue(t ->
+            NodeJoin.Joined joined = NodeJoin.join(config, controlPlane.actingFor(host.node()), host,
+                    List.of(member.credentials(), tokens.get(host), prepared.get(host)), controlPlane.identity(),
+                    Output.tuple(member.token(), controlPlane.caCertHash).applyValue(t ->
                             NodeScripts.joinWorker(config, host.node(), t.t1, t.t2)), lanes, this);
             joins.add(joined.join());
             List<Resource> after = new ArrayList<>(previousBatch);

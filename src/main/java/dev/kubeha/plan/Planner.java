@@ -1,6 +1,7 @@
 package dev.kubeha.plan;
 
 import com.pulumi.Context;
+import dev.kubeha.components.WorkerTokens;
 import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.config.ClusterConfigParser;
 import dev.kubeha.config.Node;
@@ -179,6 +180,10 @@ public final class Planner {
         }
         if (r.type().startsWith("command:")) {
             String step = r.name().substring(r.name().lastIndexOf('-') + 1);
+            if (step.equals("tokens")) {
+                List<Node> batch = WorkerTokens.batches(config.workers()).get(r.name());
+                return batch == null ? null : StepDurations.tokenBatch(batch.size());
+            }
             if (step.equals("join") && config.workers().stream().anyMatch(w -> r.name().equals(w.name() + "-join"))) {
                 return StepDurations.WORKER_JOIN + StepDurations.REGISTRATION;
             }

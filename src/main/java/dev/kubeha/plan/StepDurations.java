@@ -25,7 +25,8 @@ public final class StepDurations {
             Map.entry("init", 60),
             // Assumption: one SSH session that reads two files.
             Map.entry("kubeconfig", 2),
-            // Assumption: one SSH session, kubeadm token create (+ upload-certs for a control-plane join).
+            // Assumption: one SSH session, a bootstrap token created (+ upload-certs for a control-plane join). A
+            // worker's <node>-credentials opens none: its token is made in a batch (tokenBatch).
             Map.entry("credentials", 5),
             // Assumption: a control-plane join pulls the same images as init (41-61 s published for init); the etcd
             // learner's promotion and the API server's health add seconds.
@@ -71,6 +72,14 @@ public final class StepDurations {
             "upgrade", 60,
             // Assumption: until the node is Ready on the new version, then kubectl uncordon.
             "uncordon", 10);
+    /**
+     * Published: a workers' token batch ({@code workers-N-tokens}) is one SSH session like a credentials step, plus
+     * this per token it makes: kubectl apply sends two requests per object (a GET, then a create or a patch:
+     * kubernetes/kubectl pkg/cmd/apply/apply.go, applyOneObject), at most 5 a second after a burst of 10, client-go's
+     * defaults (kubernetes/client-go rest/config.go, DefaultQPS and DefaultBurst), which kubectl raises for discovery
+     * only (k8s.io/cli-runtime genericclioptions/config_flags.go, WithDiscoveryQPS). The burst left out: an upper bound.
+     */
+    static final double SECONDS_PER_TOKEN = 0.4;
     /** Assumption: an idempotent script that finds nothing to do (an SSH session and its checks). */
     static final int RERUN = 3;
     /** Seconds per resource type for everything that is not a command. */
@@ -91,5 +100,10 @@ public final class StepDurations {
     static final int UNKNOWN = 10;
 
     private StepDurations() {
+    }
+
+    /** Seconds of a workers' token batch that makes {@code tokens} tokens. */
+    static int tokenBatch(int tokens) {
+        return (int) Math.ceil(COMMAND_STEPS.get("credentials") + SECONDS_PER_TOKEN * tokens);
     }
 }

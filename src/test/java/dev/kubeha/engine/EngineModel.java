@@ -169,7 +169,11 @@ public final class EngineModel implements Mocks, Recorder.RequestObserver {
 
     private ResourceResult answer(Change change, ResourceArgs args, ResourceResult result) {
         if (!preview) {
-            return result;
+            // The command provider draws a new id at each create (pulumi/pulumi-command v1.2.1
+            // provider/pkg/provider/remote/commandController.go, Create: resource.NewUniqueHex(name, 8, 0)): a replaced
+            // command's id is not the one in the state.
+            return change == Change.REPLACE && args.type.startsWith("command:")
+                    ? ResourceResult.of(result.id.map(id -> id + "-replaced"), result.state) : result;
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> outputs = (Map<String, Object>) result.state;

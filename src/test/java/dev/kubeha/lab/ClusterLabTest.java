@@ -1,6 +1,7 @@
 package dev.kubeha.lab;
 
 import dev.kubeha.Main;
+import dev.kubeha.components.WorkerTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -82,6 +83,12 @@ class ClusterLabTest {
         assertTrue(overlap(run, "cp2-prepare", "worker1-prepare"), "independent steps run in parallel");
         assertEquals(List.of(), run.ops().stream().filter(o -> o.name().matches(".*-(cordon|upgrade|uncordon)")).toList(),
                 "the upgrade steps open no SSH session while the cluster is built");
+        assertEquals(List.of(), run.ops().stream().filter(o -> o.name().matches("worker[0-9]+-credentials")).toList(),
+                "a worker's membership record opens no SSH session: its token comes from its batch");
+        for (String w : List.of("worker1", "worker2")) {
+            assertTrue(run.ops().stream().anyMatch(o -> o.name().equals(WorkerTokens.batchOf(w)) && o.host().equals(MachineLab.address("cp1"))),
+                    WorkerTokens.batchOf(w) + " made " + w + "'s token on cp1: " + run.changed());
+        }
         assertTrue(standInLog("cp1").contains("kubeadm init --config"), "kubeadm init ran on cp1");
         for (String n : List.of("cp2", "cp3", "worker1", "worker2")) {
             assertTrue(standInLog(n).contains("kubeadm join --config"), "kubeadm join ran on " + n);
@@ -101,7 +108,7 @@ class ClusterLabTest {
         StepRunner.Run run = up(settings);
         assertEquals(List.of(), run.changed());
         String before = standInLog("cp1");
-        for (String step : List.of("cp1-prepare", "cp1-init", "cp2-join", "worker1-join", "lb1-configure")) {
+        for (String step : List.of("cp1-prepare", "cp1-init", "cp2-join", "worker1-join", "lb1-configure", WorkerTokens.batchOf("worker1"))) {
             StepRunner.Run again = runner.rerun(step);
             assertTrue(again.ok(), () -> String.join("\n", again.errors()));
         }

@@ -33,9 +33,9 @@ import java.util.function.Consumer;
  *
  * <p>What the provider does, read from pulumi/pulumi-command at v1.2.1:
  * <ul>
- * <li>provider/pkg/provider/remote/commandController.go: Create runs {@code create}; Update runs {@code update} when
- * set, else {@code create}; Delete runs the stored {@code delete} with the stored inputs (stdin included); nothing
- * runs when the command is absent.</li>
+ * <li>provider/pkg/provider/remote/commandController.go: Create runs {@code create} and draws a new id; Update runs
+ * {@code update} when set, else {@code create}, and keeps the id; Delete runs the stored {@code delete} with the
+ * stored inputs (stdin included); nothing runs when the command is absent.</li>
  * <li>provider/pkg/provider/remote/commandOutputs.go (run): one SSH session per run; {@code environment} as SSH env
  * requests; the previous stdout/stderr as PULUMI_COMMAND_STDOUT/STDERR unless {@code addPreviousOutputInEnv} is
  * false (and only when not empty); {@code stdin} piped when not empty; the command string run by the remote user's
@@ -89,6 +89,8 @@ final class StepRunner implements Mocks, AutoCloseable {
     private final ClusterMocks others = new ClusterMocks();
     private final Map<String, State> state = new LinkedHashMap<>();
     private final Map<String, Map<String, Object>> registered = new ConcurrentHashMap<>();
+    private final Map<String, String> ids = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong created = new java.util.concurrent.atomic.AtomicLong();
     private final List<Op> ops = new CopyOnWriteArrayList<>();
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private final ExecutorService pool = Executors.newFixedThreadPool(8, r -> {
@@ -208,17 +210,27 @@ final class StepRunner implements Mocks, AutoCloseable {
         }
         Map<String, Object> outputs;
         if (old == null) {
+            ids.put(name, newId(name));
             outputs = execute(name, "create", inputs, str(inputs.get("create")), Map.of());
         } else if (!Objects.equals(old.inputs().get("triggers"), inputs.get("triggers"))) {
             delete(name, old);
+            ids.put(name, newId(name));
             outputs = execute(name, "replace", inputs, str(inputs.get("create")), Map.of());
         } else if (old.inputs().equals(inputs) && !old.failed()) {
-            return ResourceResult.of(java.util.Optional.of(name + "-id"), old.outputs());
+            return ResourceResult.of(java.util.Optional.of(ids.get(name)), old.outputs());
         } else {
             String command = inputs.get("update") != null ? str(inputs.get("update")) : str(inputs.get("create"));
             outputs = execute(name, "update", inputs, command, old.outputs());
         }
-        return ResourceResult.of(java.util.Optional.of(name + "-id"), outputs);
+        return ResourceResult.of(java.util.Optional.of(ids.get(name)), outputs);
+    }
+
+    /**
+     * The id of a command created now: drawn anew at each create, and kept by its updates (commandController.go,
+     * Create: {@code resource.NewUniqueHex(name, 8, 0)}); a counter here, so that runs are repeatable.
+     */
+    private String newId(String name) {
+        return name + "-" + created.incrementAndGet();
     }
 
     /** Runs one command of a resource; stores the resulting state; throws when the command fails. */

@@ -162,6 +162,8 @@ class NodeScriptsTest {
                 "prepare-k8s-master1.sh", NodeScripts.prepare(CONFIG, MASTER1),
                 "init-k8s-master1.sh", NodeScripts.init(CONFIG, MASTER1, TOKEN, KEY),
                 "credentials-k8s-master2.sh", NodeScripts.refreshCredentials(CONFIG, MASTER2, TOKEN, KEY),
+                "worker-tokens.sh", NodeScripts.workerTokens(List.of(new NodeScripts.WorkerToken("k8s-worker1", TOKEN,
+                        "k8s-worker1-credentials-0f1e2d3c"))),
                 "join-k8s-master2.sh", NodeScripts.joinControlPlane(CONFIG, MASTER2, TOKEN, HASH, KEY),
                 "join-k8s-worker1.sh", NodeScripts.joinWorker(CONFIG, WORKER1, TOKEN, HASH),
                 "reset-k8s-worker1.sh", NodeScripts.reset(CONFIG, WORKER1),
@@ -554,6 +556,50 @@ class NodeScriptsTest {
                 .run(NodeScripts.refreshCredentials(CONFIG, WORKER1, TOKEN, null));
         assertEquals(0, worker.exitCode(), worker.stderr());
         assertFalse(worker.called("kubeadm"), "workers need no certificates");
+    }
+
+    @Test
+    void aTokenBatchMakesItsWorkersTokensInOneRunAndNoneForRegisteredWorkers() throws Exception {
+        // The pretend API: `get nodes -o name` lists the nodes file; `apply -f -` adds what it is sent to applied.yaml.
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl", "case \"$*\" in "
+                + "*' get nodes -o name') cat \"$KUBEHA_ROOT/nodes\" 2>/dev/null || true;; "
+                + "*' apply -f -') cat >>\"$KUBEHA_ROOT/applied.yaml\";; *) exit 1;; esac");
+        List<NodeScripts.WorkerToken> batch = java.util.stream.IntStream.rangeClosed(1, 40).mapToObj(i ->
+                new NodeScripts.WorkerToken("k8s-worker" + i, String.format("w%05d.secret%010d", i, i), "membership-" + i)).toList();
+        ScriptHarness.Run first = h.run(NodeScripts.workerTokens(batch));
+        assertEquals(0, first.exitCode(), first.stderr());
+        String applied = Files.readString(h.root().resolve("applied.yaml"));
+        assertEquals(40, applied.split("kind: Secret", -1).length - 1, applied);
+        for (int i : List.of(1, 17, 40)) {
+            assertTrue(applied.contains("name: bootstrap-token-" + String.format("w%05d", i) + "\n")
+                    && applied.contains("token-secret: \"" + String.format("secret%010d", i) + "\"")
+                    && applied.contains("description: \"kubeha: join of k8s-worker" + i + " (membership-" + i + ")\""), applied);
+        }
+        assertTrue(applied.contains("type: bootstrap.kubernetes.io/token") && applied.contains("expiration: \""), applied);
+        assertEquals(2, first.calls().size(), "one look at the nodes, one apply for all 40: " + first.calls());
+        assertTrue(first.calls().stream().noneMatch(c -> c.contains("secret0")), "no secret in any argv: " + first.calls());
+        assertFalse(first.stderr().contains("secret0"), "no secret in the log: " + first.stderr());
+
+        // The workers joined: a second run (another acting member, a worker added to the batch) makes no token again,
+        // only the new worker's.
+        Files.writeString(h.root().resolve("nodes"), batch.stream().map(w -> "node/" + w.node() + "\n")
+                .collect(java.util.stream.Collectors.joining()) + "node/k8s-master1\n");
+        Files.delete(h.root().resolve("applied.yaml"));
+        ScriptHarness.Run again = h.run(NodeScripts.workerTokens(batch));
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertFalse(again.called("kubectl --kubeconfig " + h.root() + "/etc/kubernetes/admin.conf apply"), again.calls().toString());
+        assertFalse(Files.exists(h.root().resolve("applied.yaml")), "nothing applied");
+        List<NodeScripts.WorkerToken> grown = new java.util.ArrayList<>(batch);
+        grown.add(new NodeScripts.WorkerToken("k8s-worker41", "w00041.secret0000000041", "membership-41"));
+        ScriptHarness.Run added = h.run(NodeScripts.workerTokens(grown));
+        assertEquals(0, added.exitCode(), added.stderr());
+        applied = Files.readString(h.root().resolve("applied.yaml"));
+        assertEquals(1, applied.split("kind: Secret", -1).length - 1, applied);
+        assertTrue(applied.contains("name: bootstrap-token-w00041\n"), applied);
+
+        ScriptHarness.Run down = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl", "exit 1").run(NodeScripts.workerTokens(batch));
+        assertNotEquals(0, down.exitCode());
+        assertTrue(down.stderr().contains("cannot list the nodes"), down.stderr());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.kubeha.scripts;
 
 import dev.kubeha.Main;
+import dev.kubeha.components.WorkerTokens;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.testing.ClusterMocks;
 import dev.kubeha.testing.CommandProvider;
@@ -125,7 +126,7 @@ class SecretsTest {
             check(mocks, leaks, r.name(), run);
         }
         assertTrue(ran.containsAll(List.of("k8s-master1-init", "k8s-master2-credentials", "k8s-master2-join",
-                "k8s-worker1-join", "k8s-lb1-configure")), ran.toString());
+                "k8s-worker1-join", WorkerTokens.batchOf("k8s-worker1"), "k8s-lb1-configure")), ran.toString());
         assertEquals(List.of(), leaks);
     }
 

@@ -27,6 +27,8 @@ public final class NodeScripts {
     public static final String ETCD_MEMBERS_LIBRARY = "etcd/members.sh";
     /** On a control-plane node with stacked etcd: etcd's members through the API, then the shared functions. */
     public static final List<String> ETCD_MEMBERS_THROUGH_API = List.of("etcd/members-api.sh", ETCD_MEMBERS_LIBRARY);
+    /** The bootstrap token's Secret, for the scripts that make a join's token. */
+    static final String BOOTSTRAP_TOKEN_LIBRARY = "kubeadm/bootstrap-token.sh";
     private static final Pattern CA_HASH = Pattern.compile("^KUBEHA_CA_CERT_HASH=(sha256:[0-9a-f]{64})$", Pattern.MULTILINE);
 
     private NodeScripts() {
@@ -80,7 +82,22 @@ public final class NodeScripts {
                 "TOKEN", token,
                 "TOKEN_TTL_MINUTES", Integer.toString(JOIN_TOKEN_TTL_MINUTES),
                 "UPLOAD_CERTS_CONFIG", Optional.ofNullable(certificateKey)
-                        .map(k -> KubeadmConfigs.uploadCerts(config, k)).orElse("")));
+                        .map(k -> KubeadmConfigs.uploadCerts(config, k)).orElse("")), List.of(BOOTSTRAP_TOKEN_LIBRARY));
+    }
+
+    /** One worker's line in {@link #workerTokens}: its name, its own token, the id of its membership step. */
+    public record WorkerToken(String node, String token, String membership) {
+    }
+
+    /**
+     * Run on the workers' acting member before their joins: the bootstrap tokens of a batch of workers in one
+     * session, each valid for {@link #JOIN_TOKEN_TTL_MINUTES} from the run; none for a worker already registered.
+     */
+    public static String workerTokens(List<WorkerToken> workers) {
+        return NodeScript.render("kubeadm/worker-tokens.sh", Map.of(
+                "JOINS", workers.stream().map(w -> w.node() + " " + w.token() + " " + w.membership())
+                        .collect(Collectors.joining("\n")),
+                "TOKEN_TTL_MINUTES", Integer.toString(JOIN_TOKEN_TTL_MINUTES)), List.of(BOOTSTRAP_TOKEN_LIBRARY));
     }
 
     public static String joinControlPlane(ClusterConfig config, Node node, String token, String caCertHash,
