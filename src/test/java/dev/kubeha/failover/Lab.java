@@ -404,7 +404,7 @@ final class Lab implements AutoCloseable {
         monitors.clear();
         for (String host : hosts()) {
             // And whatever else still runs there (a Keepalived child whose parent was gone before it was seen, say).
-            sh("ip netns pids " + ns(host) + " | xargs -r kill -9");
+            killAllIn(ns(host));
             sh("ip -n " + ns("sw") + " link set p-" + host + " up");
         }
         for (String lb : lbs) {
@@ -573,8 +573,20 @@ final class Lab implements AutoCloseable {
 
     /** Kills every process left in a namespace (whoever started it), then deletes the namespace. */
     private static void deleteNamespace(String name) {
-        sh("ip netns pids " + name + " | xargs -r kill -9");
+        killAllIn(name);
         sh("ip netns del " + name);
+    }
+
+    /** SIGKILL to every process in a namespace, and wait (3 s at most) until none is left. */
+    private static void killAllIn(String namespace) {
+        for (int i = 0; i < 30; i++) {
+            if (sh("ip netns pids " + namespace).output().isBlank()) {
+                return;
+            }
+            sh("ip netns pids " + namespace + " | xargs -r kill -9");
+            sleep(0.1);
+        }
+        throw new IllegalStateException("processes left in " + namespace + ": " + sh("ip netns pids " + namespace).output());
     }
 
     /** What this lab left behind: its namespaces and processes running its files (empty after close). */

@@ -115,18 +115,21 @@ final class MachineLab implements AutoCloseable {
 
     /**
      * Waits until every machine's systemd has finished booting (sshd accepts connections before the boot is over,
-     * and a session opened then may be cut); an SSH session refused meanwhile is tried again, 20 times at most.
+     * and a session opened then may be cut): {@code systemctl is-system-running --wait} returns once the boot is over
+     * (running, or degraded when a unit failed, which a container's boot may show); an SSH session refused meanwhile
+     * is tried again, 20 times at most.
      */
     private void awaitBooted(List<String> names) {
         for (int attempt = 1; ; attempt++) {
-            Map<String, Ssh.Result> states = rootOnEach(names, "timeout 60 systemctl is-system-running --wait || true");
-            List<String> unreachable = states.entrySet().stream().filter(e -> e.getValue().exitCode() != 0)
+            Map<String, Ssh.Result> states = rootOnEach(names, "timeout 60 systemctl is-system-running --wait; true");
+            List<String> notBooted = states.entrySet().stream()
+                    .filter(e -> e.getValue().exitCode() != 0 || !List.of("running", "degraded").contains(e.getValue().stdout().trim()))
                     .map(e -> e.getKey() + ": " + e.getValue()).toList();
-            if (unreachable.isEmpty()) {
+            if (notBooted.isEmpty()) {
                 return;
             }
-            if (attempt == 20) {
-                throw new IllegalStateException("machines did not finish booting: " + unreachable);
+            if (attempt == 20 || states.values().stream().allMatch(r -> r.exitCode() == 0)) {
+                throw new IllegalStateException("machines did not finish booting: " + notBooted);
             }
             HostShell.sleep(0.5);
         }
