@@ -24,3 +24,20 @@ stringData:
   auth-extra-groups: "system:bootstrappers:kubeadm:default-node-token"
 EOT
 }
+
+# apply_bootstrap_tokens KUBECONFIG MANIFEST WHAT: applies the Secrets of MANIFEST server-side (kubectl then keeps no copy of them
+# in a last-applied-configuration annotation, and prints no patch when it fails, as client-side apply does:
+# kubernetes/kubectl pkg/cmd/apply/apply.go). pulumi-command returns a failed command's whole output in its error
+# (pulumi/pulumi-command v1.2.1 provider/pkg/provider/remote/commandOutputs.go), so kubectl's message is shown with
+# every token secret of MANIFEST masked.
+apply_bootstrap_tokens() {
+  local error secret
+  if error="$(kubectl --kubeconfig "$1" --request-timeout=60s apply --server-side --field-manager=kubeha \
+    --force-conflicts -f - 2>&1 >/dev/null <<<"$2")"; then
+    return 0
+  fi
+  while read -r secret; do
+    [ -z "$secret" ] || error="${error//"$secret"/"<token secret>"}"
+  done < <(sed -n 's/^  token-secret: "\(.*\)"$/\1/p' <<<"$2")
+  die "cannot create $3: $error"
+}

@@ -8,8 +8,7 @@
 # kubeadm/bootstrap-token.sh. kubeha runs it for control-plane joins; the workers' tokens come in batches (worker-tokens.sh).
 admin="${KUBEHA_ROOT}/etc/kubernetes/admin.conf"
 expiration="$(date -u -d "+${TOKEN_TTL_MINUTES} minutes" +%Y-%m-%dT%H:%M:%SZ)"
-kubectl --kubeconfig "$admin" apply -f - >/dev/null <<<"$(bootstrap_token "$NODE_NAME" "$TOKEN" "$expiration")" \
-  || die "cannot create the bootstrap token for $NODE_NAME"
+apply_bootstrap_tokens "$admin" "$(bootstrap_token "$NODE_NAME" "$TOKEN" "$expiration")" "the bootstrap token for $NODE_NAME"
 log "bootstrap token for $NODE_NAME valid until $expiration"
 
 if [ -n "$UPLOAD_CERTS_CONFIG" ]; then

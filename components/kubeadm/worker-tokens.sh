@@ -5,7 +5,7 @@
 # its own token, valid for TOKEN_TTL_MINUTES from this run. A worker whose Node object exists has joined already and
 # gets no token: a run after a worker was added, removed or rebuilt, or on another acting member, creates only the
 # tokens of the joins still to come and gives a used token no new life. Secrets travel on stdin only (the manifest
-# goes to kubectl apply -f - as a here-string, as credentials.sh sends its token as a here-document).
+# goes to kubectl apply -f - as a here-string, apply_bootstrap_tokens).
 # Parameters: JOINS (secret): one line per worker, "NODE_NAME TOKEN MEMBERSHIP" (MEMBERSHIP: the id of the worker's
 # <node>-credentials step, new whenever that step is rebuilt, which runs this step again); TOKEN_TTL_MINUTES.
 # Uses kubeadm/bootstrap-token.sh.
@@ -32,6 +32,5 @@ if [ "${#waiting[@]}" -eq 0 ]; then
   log "no worker of this batch waits for its join"
   exit 0
 fi
-kubectl --kubeconfig "$admin" apply -f - >/dev/null <<<"$manifest" \
-  || die "cannot create the bootstrap tokens of ${waiting[*]}"
+apply_bootstrap_tokens "$admin" "$manifest" "the bootstrap tokens of ${waiting[*]}"
 log "bootstrap tokens of ${waiting[*]} valid until $expiration"

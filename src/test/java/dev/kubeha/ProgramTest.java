@@ -121,8 +121,10 @@ class ProgramTest {
             // Its token comes from its batch (WorkerTokens), which runs after the records of its workers (a rebuilt
             // record, a new id, runs it again) and before their joins.
             String batch = WorkerTokens.batchOf(w);
-            assertTrue(run.dependenciesOf(w + "-join").containsAll(List.of(w + "-credentials", batch, w + "-prepare")),
+            assertTrue(run.dependenciesOf(w + "-join").containsAll(List.of(w + "-credentials", batch)),
                     run.dependenciesOf(w + "-join").toString());
+            // The record waits for the worker's preparation, so a token is made only for a machine ready to join.
+            assertTrue(creds.contains(w + "-prepare"), creds.toString());
             assertTrue(run.dependenciesOf(batch).contains(w + "-credentials"), run.dependenciesOf(batch).toString());
             assertTrue(run.get(batch).propertyDependencies().get("stdin").containsAll(List.of(w + "-credentials", w + "-join-token")),
                     "the batch's script carries the worker's token and its record's id");

@@ -38,8 +38,11 @@ public final class WorkerPool extends ComponentResource {
         List<NodeJoin.Member> members = new ArrayList<>();
         for (Host host : hosts) {
             prepared.put(host, ControlPlane.prepare(config, host, this));
+            // The record waits for the worker's preparation: a token is made only for a machine ready to use it
+            // within its lifetime, and a preparation that failed leaves no record, so the retry creates one (a new id)
+            // and its batch runs again, however long after the tokens of the failed run expired.
             members.add(NodeJoin.member(config, controlPlane.actingFor(host.node()), host,
-                    List.of(controlPlane.initialised()), controlPlane.identity(), lanes, this));
+                    List.of(controlPlane.initialised(), prepared.get(host)), controlPlane.identity(), lanes, this));
         }
         Map<Host, Command> tokens = members.isEmpty() ? Map.of() : WorkerTokens.create(
                 controlPlane.actingFor(hosts.get(0).node()), members, controlPlane.identity(), lanes, this);
@@ -53,7 +56,7 @@ public final class WorkerPool extends ComponentResource {
                 batch = new ArrayList<>();
             }
             NodeJoin.Joined joined = NodeJoin.join(config, controlPlane.actingFor(host.node()), host,
-                    List.of(member.credentials(), tokens.get(host), prepared.get(host)), controlPlane.identity(),
+                    List.of(member.credentials(), tokens.get(host)), controlPlane.identity(),
                     Output.tuple(member.token(), controlPlane.caCertHash).applyValue(t ->
                             NodeScripts.joinWorker(config, host.node(), t.t1, t.t2)), lanes, this);
             joins.add(joined.join());

@@ -110,7 +110,15 @@ public final class Planner {
             if (!r.type().startsWith("command:") || was.inputs().equals(r.inputs())) {
                 return 0;
             }
+            if (r.inputs().get("create") == null && r.inputs().get("update") == null) {
+                // Nothing to run: the provider's update runs `update`, else `create`, else nothing, without dialing
+                // (pulumi-command v1.2.1 remote/commandController.go, Update).
+                return 0;
+            }
             String step = r.name().substring(r.name().lastIndexOf('-') + 1);
+            if (step.equals("tokens")) {
+                return duration(config, r);
+            }
             return StepDurations.UPDATES.getOrDefault(step, StepDurations.RERUN);
         }, next.secrets(), next.errors());
     }

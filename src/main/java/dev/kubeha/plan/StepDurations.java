@@ -73,11 +73,12 @@ public final class StepDurations {
             // Assumption: until the node is Ready on the new version, then kubectl uncordon.
             "uncordon", 10);
     /**
-     * Published: a workers' token batch ({@code workers-N-tokens}) is one SSH session like a credentials step, plus
-     * this per token it makes: kubectl apply sends two requests per object (a GET, then a create or a patch:
-     * kubernetes/kubectl pkg/cmd/apply/apply.go, applyOneObject), at most 5 a second after a burst of 10, client-go's
-     * defaults (kubernetes/client-go rest/config.go, DefaultQPS and DefaultBurst), which kubectl raises for discovery
-     * only (k8s.io/cli-runtime genericclioptions/config_flags.go, WithDiscoveryQPS). The burst left out: an upper bound.
+     * Assumption (an upper bound): a workers' token batch ({@code workers-N-tokens}) is one SSH session like a
+     * credentials step, plus this per token it makes. Its server-side apply sends one PATCH per object
+     * (kubernetes/kubectl pkg/cmd/apply/apply.go, applyOneObject), through a REST client that kubectl's builder makes per
+     * object (k8s.io/cli-runtime pkg/resource/mapper.go, infoForData), so client-go's 5 requests a second
+     * (kubernetes/client-go rest/config.go, DefaultQPS) do not add up across the batch; 0.4 s is that limit's pace for
+     * two requests, kept as a margin for the API server's own latency. Not measured against a real API server.
      */
     static final double SECONDS_PER_TOKEN = 0.4;
     /** Assumption: an idempotent script that finds nothing to do (an SSH session and its checks). */

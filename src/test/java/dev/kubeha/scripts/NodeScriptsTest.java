@@ -560,10 +560,12 @@ class NodeScriptsTest {
 
     @Test
     void aTokenBatchMakesItsWorkersTokensInOneRunAndNoneForRegisteredWorkers() throws Exception {
-        // The pretend API: `get nodes -o name` lists the nodes file; `apply -f -` adds what it is sent to applied.yaml.
+        // The pretend API: `get nodes -o name` lists the nodes file; a server-side apply adds what it is sent to
+        // applied.yaml.
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl", "case \"$*\" in "
                 + "*' get nodes -o name') cat \"$KUBEHA_ROOT/nodes\" 2>/dev/null || true;; "
-                + "*' apply -f -') cat >>\"$KUBEHA_ROOT/applied.yaml\";; *) exit 1;; esac");
+                + "*' apply --server-side --field-manager=kubeha --force-conflicts -f -') cat >>\"$KUBEHA_ROOT/applied.yaml\";; "
+                + "*) exit 1;; esac");
         List<NodeScripts.WorkerToken> batch = java.util.stream.IntStream.rangeClosed(1, 40).mapToObj(i ->
                 new NodeScripts.WorkerToken("k8s-worker" + i, String.format("w%05d.secret%010d", i, i), "membership-" + i)).toList();
         ScriptHarness.Run first = h.run(NodeScripts.workerTokens(batch));
@@ -600,6 +602,21 @@ class NodeScriptsTest {
         ScriptHarness.Run down = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl", "exit 1").run(NodeScripts.workerTokens(batch));
         assertNotEquals(0, down.exitCode());
         assertTrue(down.stderr().contains("cannot list the nodes"), down.stderr());
+    }
+
+    @Test
+    void aFailedTokenApplyShowsKubectlsErrorWithTheTokenSecretsMasked() {
+        // As client-side apply does when its patch fails (kubernetes/kubectl pkg/cmd/apply/apply.go: "applying patch:
+        // ... to: ..."), the stand-in repeats what it was sent in its error; pulumi-command would put that in its error.
+        ScriptHarness.Run run = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl", "case \"$*\" in "
+                        + "*' get nodes -o name') ;; *) echo 'Error from server (Forbidden): applying:' >&2; cat >&2; exit 1;; esac")
+                .run(NodeScripts.workerTokens(List.of(new NodeScripts.WorkerToken("k8s-worker1", "w00001.secret0000000001", "m1"),
+                        new NodeScripts.WorkerToken("k8s-worker2", "w00002.secret0000000002", "m2"))));
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("cannot create the bootstrap tokens of k8s-worker1 k8s-worker2: Error from server (Forbidden)"),
+                run.stderr());
+        assertTrue(run.stderr().contains("token-secret: \"<token secret>\""), run.stderr());
+        assertFalse(run.stderr().contains("secret000000000") || run.stdout().contains("secret000000000"), run.stderr());
     }
 
     @Test
