@@ -6,6 +6,7 @@ import com.pulumi.resources.Resource;
 import dev.kubeha.providers.command.remote.Command;
 import dev.kubeha.providers.command.remote.CommandArgs;
 import dev.kubeha.render.RemoteShell;
+import dev.kubeha.render.ScriptReferences;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -145,12 +146,12 @@ public final class RemoteScript {
                 // The previous run's output (a kubeconfig, for one) is not handed to the next run's environment.
                 .addPreviousOutputInEnv(false);
         switch (spec.runs()) {
-            case ON_CREATE -> args.create(RemoteShell.RUN_STDIN_AS_ROOT).stdin(spec.script());
-            case ON_CHANGE -> args.update(RemoteShell.RUN_STDIN_AS_ROOT).stdin(spec.script());
+            case ON_CREATE -> args.create(RemoteShell.RUN_STDIN_AS_ROOT).stdin(spec.script().applyValue(ScriptReferences::of));
+            case ON_CHANGE -> args.update(RemoteShell.RUN_STDIN_AS_ROOT).stdin(spec.script().applyValue(ScriptReferences::of));
             case NEVER -> {
             }
         }
-        spec.deleteScript().ifPresent(d -> args.delete(RemoteShell.runAsRoot(d)));
+        spec.deleteScript().ifPresent(d -> args.delete(ScriptReferences.of(RemoteShell.runAsRoot(d))));
         if (!spec.rebuildWhen().isEmpty()) {
             args.triggers(Output.all(spec.rebuildWhen()).applyValue(List::<Object>copyOf));
         }

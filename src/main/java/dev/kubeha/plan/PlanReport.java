@@ -18,9 +18,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** Renders a plan: as text (tree, timeline, critical path), as JSON, and as the files each host would receive. */
 public final class PlanReport {
+    /** How many first characters {@link #mask} looks a secret up by. */
+    private static final int START = 4;
+
     private PlanReport() {
     }
 
@@ -172,14 +177,42 @@ public final class PlanReport {
         return file;
     }
 
-    /** Every placeholder secret replaced by [secret], longest first. */
+    /**
+     * Every placeholder secret replaced by [secret]: one pass over the text, the longest secret that starts at a
+     * position first (a plan of 500 workers has over a thousand placeholders, and its text megabytes).
+     */
     public static String mask(Plan plan, String text) {
-        String out = text;
-        for (String secret : plan.secrets().stream().sorted(Comparator.comparingInt(String::length).reversed()).toList()) {
-            out = out.replace(secret, "[secret]");
+        Map<String, List<String>> byStart = new HashMap<>();
+        for (String secret : plan.secrets()) {
+            if (!secret.isEmpty()) {
+                byStart.computeIfAbsent(secret.substring(0, Math.min(START, secret.length())), k -> new ArrayList<>()).add(secret);
+            }
         }
-        return out;
+        byStart.values().forEach(l -> l.sort(Comparator.comparingInt(String::length).reversed()));
+        Set<Integer> startLengths = byStart.keySet().stream().map(String::length).collect(Collectors.toSet());
+        StringBuilder out = new StringBuilder(text.length());
+        int i = 0;
+        while (i < text.length()) {
+            String found = null;
+            for (int length : startLengths) {
+                if (i + length <= text.length()) {
+                    for (String secret : byStart.getOrDefault(text.substring(i, i + length), List.of())) {
+                        if (text.startsWith(secret, i) && (found == null || secret.length() > found.length())) {
+                            found = secret;
+                        }
+                    }
+                }
+            }
+            if (found == null) {
+                out.append(text.charAt(i++));
+            } else {
+                out.append("[secret]");
+                i += found.length();
+            }
+        }
+        return out.toString();
     }
+
 
     static String clock(double seconds) {
         long s = Math.round(seconds);

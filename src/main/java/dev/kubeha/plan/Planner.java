@@ -8,6 +8,7 @@ import dev.kubeha.config.Node;
 import dev.kubeha.config.ProjectSchema;
 import dev.kubeha.config.RawConfig;
 import dev.kubeha.plan.Recorder.Registration;
+import dev.kubeha.render.ScriptReferences;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -86,7 +87,7 @@ public final class Planner {
             }
             pulumiConfig.put(ProjectSchema.NAMESPACE + ":" + key, value);
         }
-        Recorder.Recording recording = Recorder.record(stack, pulumiConfig, mocks, program);
+        Recorder.Recording recording = ScriptReferences.whileRecording(() -> Recorder.record(stack, pulumiConfig, mocks, program));
         List<String> errors = recording.result().exitCode() == 0 ? List.of() : recording.result().errors();
         return simulated(stack, config, recording.registrations(), r -> duration(config, r), mocks.secrets(), errors);
     }

@@ -8,6 +8,7 @@ import com.pulumi.test.TestOptions;
 import com.pulumi.test.TestResult;
 import com.pulumi.test.internal.MockMonitor;
 import com.pulumi.test.internal.PulumiTestInternal;
+import dev.kubeha.render.ScriptReferences;
 import pulumirpc.Resource.RegisterResourceRequest;
 import pulumirpc.Resource.RegisterResourceResponse;
 
@@ -89,7 +90,7 @@ public final class Recorder {
         Mocks capturing = new Mocks() {
             @Override
             public CompletableFuture<ResourceResult> newResourceAsync(ResourceArgs args) {
-                inputs.put(args.name, args.inputs);
+                inputs.put(args.name, ScriptReferences.resolved(args.inputs));
                 return mocks.newResourceAsync(args);
             }
 

@@ -32,7 +32,10 @@ public final class NodeScript {
      * {@code loadbalancer/backend.sh} for the scripts that stop an API server).
      */
     public static String render(String path, Map<String, String> params, java.util.List<String> libraries) {
-        StringBuilder out = new StringBuilder();
+        // Sized for its largest parts up front: a large stack renders thousands of these.
+        StringBuilder out = new StringBuilder(1024 + body("lib/os.sh").length() + body(path).length()
+                + libraries.stream().mapToInt(library -> body(library).length()).sum()
+                + params.values().stream().mapToInt(v -> v.length() + 64).sum());
         out.append("#!/usr/bin/env bash\n");
         // Parameter values are single-quoted on purpose; the bodies are shellchecked without this exclusion.
         out.append("# shellcheck disable=SC2016\n");
