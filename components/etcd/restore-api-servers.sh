@@ -8,17 +8,18 @@
 #   start  (<node>-restore-api-start, once the restored etcd has all its members): they start again, and the node's
 #          API server answers /readyz
 # A second run finds them stopped, or started, and changes nothing.
-# Parameters: ACTION, NODE_NAME, NODE_ADDRESS, API_PORT, TIMEOUT_SECONDS.
+# Parameters: ACTION, NODE_NAME, NODE_ADDRESS, SNAPSHOT_PATH (etcdRestoreFrom: another snapshot runs both actions
+# again, around the etcd nodes' restores), API_PORT, TIMEOUT_SECONDS.
 case "$ACTION" in
   stop)
     hold_static_pods kube-apiserver
-    log "the API server of $NODE_NAME is stopped for the etcd restore"
+    log "the API server of $NODE_NAME is stopped for the etcd restore from $SNAPSHOT_PATH"
     ;;
   start)
     release_static_pods
     wait_until "$TIMEOUT_SECONDS" api_server_ready "$NODE_ADDRESS" "$API_PORT" \
       || die "the API server of $NODE_NAME is not ready ${TIMEOUT_SECONDS}s after the etcd restore (crictl ps --name kube-apiserver)"
-    log "the API server of $NODE_NAME is back on the restored etcd"
+    log "the API server of $NODE_NAME is back on the etcd restored from $SNAPSHOT_PATH"
     ;;
   *) die "ACTION must be stop or start, not '$ACTION'" ;;
 esac

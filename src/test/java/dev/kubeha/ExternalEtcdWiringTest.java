@@ -225,4 +225,9 @@ class ExternalEtcdWiringTest {
         assertTrue(plan.step("k8s-master2-restore-api-start").durationKnown());
         assertTrue(PlanReport.text(plan).contains("k8s-master3-restore-api-start"));
     }
+
+    @Test
+    void anotherSnapshotStopsAndStartsTheApiServersAgainAroundTheRestore() {
+        EtcdBackupWiringTest.everyRestoreStepChangesWithTheSnapshot(Map.of("etcdNodes", ETCD_NODES));
+    }
 }

@@ -57,6 +57,12 @@ public final class EtcdScripts {
         return Templates.render("etcd/kubeha-etcd-snapshot.timer.tmpl", Map.of("schedule", config.etcdBackups().schedule()));
     }
 
+    /*
+     * Every restore step's script names the snapshot (SNAPSHOT_PATH): pulumi-command runs a step again only when its
+     * inputs change (pulumi/pulumi-command v1.2.1 provider/pkg/provider/remote/commandController.go, Update), so
+     * another etcdRestoreFrom runs them all again together, the API servers stopped around the etcd restores.
+     */
+
     /** On a node that holds an etcd member: restore it from etcdRestoreFrom (set) with the whole membership. */
     public static String restore(ClusterConfig config, Node node) {
         return NodeScript.render("etcd/restore.sh", Map.of(
@@ -75,6 +81,7 @@ public final class EtcdScripts {
         return NodeScript.render("etcd/restored.sh", Map.of(
                 "NODE_NAME", on.name(),
                 "NODE_ADDRESS", on.address(),
+                "SNAPSHOT_PATH", config.etcdBackups().restoreFrom().orElseThrow(),
                 "API_PORT", config.externalEtcd() ? "" : Integer.toString(config.apiPort()),
                 "MEMBERS", Integer.toString(config.etcdMembers().size()),
                 "TIMEOUT_SECONDS", Integer.toString(RESTORE_TIMEOUT_SECONDS)));
@@ -94,6 +101,7 @@ public final class EtcdScripts {
                 "ACTION", action,
                 "NODE_NAME", node.name(),
                 "NODE_ADDRESS", node.address(),
+                "SNAPSHOT_PATH", config.etcdBackups().restoreFrom().orElseThrow(),
                 "API_PORT", Integer.toString(config.apiPort()),
                 "TIMEOUT_SECONDS", Integer.toString(RESTORE_TIMEOUT_SECONDS)), List.of(STATIC_PODS_LIBRARY));
     }
