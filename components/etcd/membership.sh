@@ -9,8 +9,21 @@
 # pulumi/pulumi pkg/resource/deploy/deployment_executor.go, Execute then performDeletes, and not at all once a step
 # failed), or add a member while one does not answer (etcd would refuse it).
 # Changes nothing. Parameters: MEMBERS (NAME=ADDRESS of every node that should hold a member), FIELD (the config key
-# that lists them), DEAD_MEMBER_ADVICE (what to do when a member is dead and one is added), and etcdctl_local's.
-listed="$(etcd_members)" || exit 1
+# that lists them), RESTORING (yes when etcdRestoreFrom is set), DEAD_MEMBER_ADVICE (what to do when a member is dead
+# and one is added), and etcdctl_local's.
+# With etcdRestoreFrom set (RESTORING=yes) the run restores etcd: a lost quorum is what it repairs, so it is logged and
+# let through, while any node joining or leaving in that run is refused (the restore gives every member the nodes of
+# the config; membership changes come in a pulumi up of their own, once the cluster is back).
+restoring_unchanged() {
+  log "etcd $1: kubeha:etcdRestoreFrom restores it in this run"
+  exit 0
+}
+if ! listed="$(etcd_members)"; then
+  # Stacked etcd is read through the API server, which is down without quorum: no join or removal can succeed then
+  # either (a join needs the API, a removal reads the members again and stops, etcd_removal_keeps_quorum).
+  [ "$RESTORING" != yes ] || restoring_unchanged "members cannot be read"
+  exit 1
+fi
 healthy="$(etcd_healthy_clients)"
 declare -A staying=()
 joining=0
@@ -32,6 +45,12 @@ while read -r id name _peer client; do
   fi
 done <<<"$listed"
 log "etcd has $total member(s), $up answering; joining: $joining; leaving: ${leaving:-none}"
+if [ "$RESTORING" = yes ]; then
+  [ $((joining + leaving_count)) -eq 0 ] || die "$FIELD adds $joining and removes $leaving_count etcd \
+member(s) while kubeha:etcdRestoreFrom restores etcd: restore with the nodes etcd has, remove etcdRestoreFrom once the \
+cluster is back, then change $FIELD"
+  [ "$up" -ge "$(etcd_quorum "$total")" ] || restoring_unchanged "has no quorum ($up of $total members answer)"
+fi
 [ "$up" -ge "$(etcd_quorum "$total")" ] \
   || die "etcd has no quorum ($up of $total members answer): no node of $FIELD can join or leave; bring members back, or restore (kubeha:etcdRestoreFrom)"
 [ "$leaving_count" -le 1 ] \

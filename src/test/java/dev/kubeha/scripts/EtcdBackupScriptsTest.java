@@ -107,6 +107,35 @@ class EtcdBackupScriptsTest {
         }
     }
 
+    /**
+     * The restore moves /var/lib/etcd only once etcd is known to be stopped: a crictl that fails (containerd down,
+     * say) is no proof, so the restore waits, then stops with nothing moved but the manifests (put back by the next run).
+     */
+    @Test
+    void aRestoreWhoseCrictlFailsNeverMovesTheDataDirectory() throws IOException {
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU);
+        try {
+            Files.createDirectories(h.root().resolve("root"));
+            Files.writeString(h.root().resolve("root/etcd-snapshot.db"), "snapshot");
+            Path manifests = Files.createDirectories(h.root().resolve("etc/kubernetes/manifests"));
+            Files.writeString(manifests.resolve("etcd.yaml"), "spec:\n  containers:\n  - image: registry.k8s.io/etcd:3.5.21-0\n");
+            Path data = Files.createDirectories(h.root().resolve("var/lib/etcd/member"));
+            // etcdutl (in ctr run) stages the restored data; crictl cannot reach containerd.
+            h.stub("ctr", "case \"$*\" in *--help*) exit 0;; esac; mkdir -p \"$KUBEHA_ROOT/var/lib/kubeha-etcd-restore/etcd/member\"")
+                    .stub("crictl", "echo 'connect: connection refused' >&2; exit 1")
+                    .stub("sleep", "exec /bin/sleep 0.01");
+            ScriptHarness.Run run = h.run(EtcdScripts.restore(CONFIG, MASTER1));
+            assertEquals(1, run.exitCode(), run.stderr());
+            assertTrue(run.stderr().contains("or crictl cannot tell (crictl ps --name etcd); nothing else was changed"), run.stderr());
+            assertTrue(Files.isDirectory(data), "the live data directory stays where it is");
+            try (Stream<Path> kept = Files.list(h.root().resolve("var/lib"))) {
+                assertFalse(kept.anyMatch(p -> p.getFileName().toString().startsWith("etcd.before-restore")));
+            }
+        } finally {
+            TempDirs.delete(h.dir());
+        }
+    }
+
     @Test
     void theTimerAndItsServicePassSystemdAnalyzeVerifyAndABadScheduleDoesNot() {
         assumeTrue(Netns.onPath("systemd-analyze"), "needs systemd-analyze (systemd)");

@@ -114,9 +114,18 @@ public final class EtcdScripts {
         return NodeScript.render(MEMBERSHIP_CHECK, Map.of(
                 "MEMBERS", nameAddress(config.controlPlane()),
                 "FIELD", "kubeha:controlPlaneNodes",
+                "RESTORING", EtcdScripts.restoring(config),
                 "DEAD_MEMBER_ADVICE", "Remove the dead node first (a pulumi up whose controlPlaneNodes drops it and adds"
                         + " nothing; allowEvenControlPlane: true for the even count meanwhile), then add the new one",
                 "ETCD_POD", "etcd-" + config.actingMember(null).name()), NodeScripts.ETCD_MEMBERS_THROUGH_API);
+    }
+
+    /**
+     * The membership check's RESTORING: {@code yes} with etcdRestoreFrom set, when a lost quorum is what the run
+     * repairs and no node may join or leave (etcd/membership.sh).
+     */
+    static String restoring(ClusterConfig config) {
+        return config.etcdBackups().restoreFrom().isPresent() ? "yes" : "no";
     }
 
     /** NAME=ADDRESS of each node, space-separated: the MEMBERS of the membership check. */
