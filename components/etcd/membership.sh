@@ -6,8 +6,11 @@
 # read from etcd itself (the state of the last run is not readable from the program), and refuses, before anything
 # joins or leaves, a change that would take more than one member away in one run, leave etcd without a quorum at any
 # point (new nodes join first, then the one that left is removed: Pulumi deletes what left the program last,
-# pulumi/pulumi pkg/resource/deploy/deployment_executor.go, Execute then performDeletes, and not at all once a step
-# failed), or add a member while one does not answer (etcd would refuse it).
+# pulumi/pulumi pkg/resource/deploy/deployment_executor.go, Execute then performPostSteps), or add a member while one
+# does not answer (etcd would refuse it). A refusal cancels the run, deletes included (step_executor.go,
+# cancelDueToError), except under `pulumi up --continue-on-error`: then nothing is cancelled and the deletes of the
+# resources that do not depend on this check still run (performPostSteps), so each removal checks again
+# (etcd_removal_keeps_quorum refuses when a member left before it); the README says not to use that flag here.
 # Changes nothing. Parameters: MEMBERS (NAME=ADDRESS of every node that should hold a member), FIELD (the config key
 # that lists them), RESTORING (yes when etcdRestoreFrom is set), DEAD_MEMBER_ADVICE (what to do when a member is dead
 # and one is added), and etcdctl_local's.
