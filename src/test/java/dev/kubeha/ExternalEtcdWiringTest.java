@@ -197,6 +197,8 @@ class ExternalEtcdWiringTest {
             assertEquals("control-plane", run.get(m + "-restore-api-stop").parent());
             assertTrue(run.dependenciesOf(m + "-restore-api-stop").containsAll(List.of("k8s-master1-init", "k8s-master3-join")));
             assertTrue(String.valueOf(run.inputs(m + "-restore-api-stop").get("stdin")).contains("ACTION='stop'"));
+            assertTrue(String.valueOf(run.inputs(m + "-restore-api-stop").get("delete")).contains("ACTION='release'"),
+                    "removing etcdRestoreFrom after a failed restore starts the control plane again");
             assertTrue(run.dependenciesOf("k8s-etcd1-etcd-restore").contains(m + "-restore-api-stop"),
                     "every API server stops before any etcd node restores");
             assertTrue(run.dependenciesOf(m + "-restore-api-start").contains("etcd-restored"), m);

@@ -108,6 +108,35 @@ class EtcdBackupScriptsTest {
     }
 
     /**
+     * A restore that failed after its API servers stopped, then abandoned (etcdRestoreFrom removed): the delete of
+     * {@code <node>-restore-api-stop} puts the held manifests back; again, it changes nothing.
+     */
+    @Test
+    void theStopStepsDeletePutsBackTheManifestsAnAbandonedRestoreHeld() throws IOException {
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("crictl", "exit 0");
+        try {
+            Node master = EXTERNAL.controlPlane().get(0);
+            Path manifests = Files.createDirectories(h.root().resolve("etc/kubernetes/manifests"));
+            for (String pod : List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler")) {
+                Files.writeString(manifests.resolve(pod + ".yaml"), "kind: Pod\n");
+            }
+            ScriptHarness.Run stopped = h.run(EtcdScripts.restoreApiServer(EXTERNAL, master, "stop"));
+            assertEquals(0, stopped.exitCode(), stopped.stderr());
+            assertFalse(Files.exists(manifests.resolve("kube-apiserver.yaml")));
+            for (int run = 0; run < 2; run++) {
+                ScriptHarness.Run released = h.run(EtcdScripts.restoreApiServer(EXTERNAL, master, "release"));
+                assertEquals(0, released.exitCode(), released.stderr());
+                for (String pod : List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler")) {
+                    assertTrue(Files.exists(manifests.resolve(pod + ".yaml")), pod + " (run " + run + ")");
+                }
+                assertFalse(Files.exists(h.root().resolve("etc/kubernetes/kubeha-restore-held-manifests")));
+            }
+        } finally {
+            TempDirs.delete(h.dir());
+        }
+    }
+
+    /**
      * The restore moves /var/lib/etcd only once etcd is known to be stopped: a crictl that fails (containerd down,
      * say) is no proof, so the restore waits, then stops with nothing moved but the manifests (put back by the next run).
      */

@@ -94,7 +94,8 @@ public final class EtcdScripts {
 
     /**
      * On a control-plane node whose etcd is external, around the etcd nodes' restore: {@code stop} its static pods
-     * before, {@code start} them after, and wait for its API server (etcd/restore-api-servers.sh).
+     * before, {@code start} them after, and wait for its API server; {@code release} them only, when the stop step is
+     * deleted (etcd/restore-api-servers.sh).
      */
     public static String restoreApiServer(ClusterConfig config, Node node, String action) {
         return NodeScript.render("etcd/restore-api-servers.sh", Map.of(
