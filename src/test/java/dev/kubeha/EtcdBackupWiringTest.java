@@ -45,6 +45,8 @@ class EtcdBackupWiringTest {
         assertEquals(List.of("k8s-master1-etcd-restore", "k8s-master2-etcd-restore", "k8s-master3-etcd-restore", "etcd-restored"), restores);
         List<String> first = run.dependenciesOf("k8s-master1-etcd-restore");
         assertTrue(first.containsAll(List.of("k8s-master1-init", "k8s-master2-join", "k8s-master3-join")), "after every member: " + first);
+        assertTrue(first.contains("k8s-master3-certificates"),
+                "after the daily certificate checks, which move the same static pod manifests: " + first);
         for (String n : CONTROL_PLANE) {
             assertTrue(String.valueOf(run.inputs(n + "-etcd-restore").get("stdin")).contains("SNAPSHOT_PATH='/root/etcd.db'"));
         }

@@ -197,7 +197,8 @@ class ExternalEtcdWiringTest {
                 "control-plane nodes hold no member: " + restores);
         for (String m : masters) {
             assertEquals("control-plane", run.get(m + "-restore-api-stop").parent());
-            assertTrue(run.dependenciesOf(m + "-restore-api-stop").containsAll(List.of("k8s-master1-init", "k8s-master3-join")));
+            assertTrue(run.dependenciesOf(m + "-restore-api-stop").containsAll(List.of("k8s-master1-init", "k8s-master3-join",
+                    "k8s-master3-certificates")), "after the daily certificate checks, which move the same manifests");
             assertTrue(String.valueOf(run.inputs(m + "-restore-api-stop").get("stdin")).contains("ACTION='stop'"));
             ClusterConfig restoring = Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES, "etcdRestoreFrom", "/root/etcd.db"));
             Node node = restoring.controlPlane().stream().filter(n -> n.name().equals(m)).findFirst().orElseThrow();

@@ -30,7 +30,8 @@ final class EtcdBackups {
     }
 
     /**
-     * With stacked etcd, the restore steps when etcdRestoreFrom is set (none otherwise), after every member joined:
+     * With stacked etcd, the restore steps when etcdRestoreFrom is set (none otherwise), after {@code after} (every
+     * member joined, and the certificate checks, which move the same manifests):
      * each control-plane node's {@code <node>-etcd-restore} (which stops and starts its whole control plane), then
      * {@code etcd-restored}.
      */
