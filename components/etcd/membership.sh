@@ -58,9 +58,13 @@ fi
   || die "etcd has no quorum ($up of $total members answer): no node of $FIELD can join or leave; bring members back, or restore (kubeha:etcdRestoreFrom)"
 [ "$leaving_count" -le 1 ] \
   || die "$FIELD removes $leaving_count etcd members at once ($leaving): remove or replace one node per pulumi up"
-# Joins come first, one at a time. etcd adds a voting member only while every member is connected, and refuses
-# with "etcdserver: unhealthy cluster" otherwise (etcd-io/etcd server/etcdserver/server.go, mayAddMember:
-# isConnectedFullySince; seen with Debian's etcd 3.4 in ControlPlaneRotationTest): a dead member must leave first.
+# Joins come first: control-plane nodes one at a time (their joins are chained); the etcd nodes' member steps are not
+# chained, but etcd's strict reconfiguration check adds a voting member only while the started members keep a quorum
+# with it and every member is connected (server.go mayAddMember: IsReadyToAddVotingMember), so a second add waits,
+# refused and retried by member.sh for 60 s, until the first new member is connected. While a member is not
+# connected, etcd refuses with "etcdserver: unhealthy cluster" (etcd-io/etcd server/etcdserver/server.go,
+# mayAddMember: isConnectedFullySince; seen with Debian's etcd 3.4 in ControlPlaneRotationTest): a dead member must
+# leave first.
 if [ "$joining" -gt 0 ] && [ "$up" -lt "$total" ]; then
   die "$FIELD adds $joining node(s) while $((total - up)) of $total etcd members do not answer; etcd refuses new members then. $DEAD_MEMBER_ADVICE"
 fi

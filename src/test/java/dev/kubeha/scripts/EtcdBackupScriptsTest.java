@@ -72,14 +72,14 @@ class EtcdBackupScriptsTest {
                 "etcd-restored.sh", EtcdScripts.restored(CONFIG),
                 "restore-api-stop-k8s-master1.sh", EtcdScripts.restoreApiServer(EXTERNAL, EXTERNAL.controlPlane().get(0), "stop"),
                 "etcd-restored-external.sh", EtcdScripts.restored(EXTERNAL),
-                "control-plane-members.sh", EtcdScripts.membership(CONFIG));
+                "control-plane-members.sh", EtcdScripts.membership(CONFIG),
+                "etcd-members-k8s-etcd1.sh", EtcdNodeScripts.membership(EXTERNAL),
+                "restore-api-release-k8s-master1.sh", EtcdScripts.restoreApiServer(EXTERNAL, EXTERNAL.controlPlane().get(0), "release"));
         scripts.forEach((name, script) -> {
             Golden.assertMatches("EtcdBackupScriptsTest", name, script);
             ShellcheckTest.assertRenderedScriptClean(name, script);
         });
         Golden.assertMatches("EtcdBackupScriptsTest", "kubeha-etcd-snapshot.timer", EtcdScripts.timerUnit(CONFIG));
-        // (etcd/cluster.sh, which it reads, has functions for the member's own steps: the file is shellchecked alone.)
-        Golden.assertMatches("EtcdBackupScriptsTest", "etcd-members-k8s-etcd1.sh", EtcdNodeScripts.membership(EXTERNAL));
         assertTrue(EtcdScripts.restore(CONFIG, MASTER3).contains("INITIAL_CLUSTER='k8s-master1=https://192.168.56.10:2380,"
                 + "k8s-master2=https://192.168.56.11:2380,k8s-master3=https://192.168.56.12:2380'"));
     }
