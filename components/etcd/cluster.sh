@@ -63,13 +63,14 @@ healthy_other() {
 member_healthy() { etcdctl_in_pod endpoint health >/dev/null 2>&1; }
 
 # write_member_config STATE INITIAL_CLUSTER: MEMBER_CONFIG (kubeadm's configuration of this member) at
-# $work/kubeadm.yaml, the installed kubeadm's version, the cluster state and the member list filled in.
+# $work/kubeadm.yaml (work: the calling step's temporary directory; the membership check, which reads this library
+# too, calls neither function), the installed kubeadm's version, the cluster state and the member list filled in.
 write_member_config() {
   local version config
   version="$(kubeadm version -o short)" || die "kubeadm is not installed on $NODE_NAME"
   config="${MEMBER_CONFIG//"$INSTALLED_VERSION_TOKEN"/$version}"
   config="${config//"$INITIAL_CLUSTER_STATE_TOKEN"/$1}"
-  printf '%s\n' "${config//"$INITIAL_CLUSTER_TOKEN"/$2}" >"$work/kubeadm.yaml"
+  printf '%s\n' "${config//"$INITIAL_CLUSTER_TOKEN"/$2}" >"${work:?set by the step that reads this library}/kubeadm.yaml"
 }
 
 # configured_cluster: every configured member as etcd's --initial-cluster names it (NAME=https://ADDRESS:2380,...).
@@ -84,6 +85,6 @@ etcd_member_image() {
   local line
   while IFS= read -r line; do
     case "$line" in */etcd:*) printf '%s\n' "$line"; return 0 ;; esac
-  done < <(kubeadm config images list --config "$work/kubeadm.yaml" 2>/dev/null)
+  done < <(kubeadm config images list --config "${work:?set by the step that reads this library}/kubeadm.yaml" 2>/dev/null)
   return 1
 }

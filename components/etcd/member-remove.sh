@@ -3,7 +3,7 @@
 # kubeha: an etcd node leaves (delete of <node>-etcd-member): a snapshot of its member first (when the backup step
 # installed the command), its member removed from the cluster through the other members (etcd-io/website
 # content/en/docs/v3.5/op-guide/runtime-configuration.md, "Remove a member") unless that would leave etcd without
-# quorum (etcd/members.sh: the membership check refused such a change already; members may have died since), then
+# quorum or when another member left since this removal was planned (etcd/members.sh), then
 # kubeadm reset and the kubelet's etcd drop-ins. The snapshots stay. Carries no secrets. Parameters: NODE_NAME,
 # NODE_ADDRESS, MEMBERS.
 if [ -f "$etcd_manifest" ]; then
@@ -14,7 +14,8 @@ member rather than leave a cluster without quorum"
   list="$(etcdctl_cluster "$image" "$others" member list -w simple)" \
     || die "cannot list the etcd members through $others; $NODE_NAME stays a member"
   ids="$(awk -F', ' -v peer="$peer_url" '$4 == peer { print $1 }' <<<"$list")"
-  if [ -n "$ids" ]; then etcd_removal_keeps_quorum "$NODE_NAME"; fi
+  # shellcheck disable=SC2086 # MEMBERS: NAME=ADDRESS words, counted
+  if [ -n "$ids" ]; then etcd_removal_keeps_quorum "$NODE_NAME" "$(set -- $MEMBERS; echo $#)"; fi
   # etcd refuses a removal that would leave a member that is not connected yet ("unhealthy cluster": the others must
   # have been connected for a few seconds, etcd-io/etcd server/etcdserver/server.go mayRemoveMember), so it is retried.
   for id in $ids; do

@@ -7,10 +7,11 @@
 # finds them on the next.
 manifests="${KUBEHA_ROOT}/etc/kubernetes/manifests"
 held="${KUBEHA_ROOT}/etc/kubernetes/kubeha-restore-held-manifests"
-# container_stopped NAME: no container of that name runs on this node (crictl ps --name '^NAME$').
+# container_stopped NAME: no container of that name runs on this node (crictl ps --name '^NAME$'). A crictl that
+# fails says nothing: the container is not known to be stopped, and the destructive step after it waits (fail closed).
 container_stopped() {
   local ids
-  ids="$(crictl_containerd ps --name "^${1}\$" --state running -q 2>/dev/null)" || ids=""
+  ids="$(crictl_containerd ps --name "^${1}\$" --state running -q 2>/dev/null)" || return 1
   [ -z "$ids" ]
 }
 # move_manifests FROM TO: every manifest in FROM moved to TO.
@@ -26,7 +27,8 @@ move_manifests() {
 hold_static_pods() {
   move_manifests "$manifests" "$held"
   wait_until 120 container_stopped "$1" || die "the $1 container of $NODE_NAME still runs 2 minutes after its manifest \
-was moved to /etc/kubernetes/kubeha-restore-held-manifests (crictl ps --name $1); run pulumi up again"
+was moved to /etc/kubernetes/kubeha-restore-held-manifests, or crictl cannot tell (crictl ps --name $1); nothing else \
+was changed; run pulumi up again"
 }
 # release_static_pods: the held manifests back where the kubelet starts them.
 release_static_pods() {

@@ -16,7 +16,8 @@
 # delete: a control-plane node, whose API server is drained on the load balancers), HOLDS_ETCD (drain, delete: it
 # holds a stacked etcd member; false for every node with external etcd), NODE_ADDRESS and ETCD_POD (drain, delete:
 # the etcd static pod of this node, whose etcdctl asks the surviving members: etcd/members-api.sh and
-# etcd/members.sh), LB_ADDRESSES and LB_STATS_PORT (drain: loadbalancer/backend.sh).
+# etcd/members.sh), ETCD_MEMBERS (drain, delete: how many etcd members there are when the node leaves as planned;
+# the removal refuses fewer, etcd_removal_keeps_quorum), LB_ADDRESSES and LB_STATS_PORT (drain: loadbalancer/backend.sh).
 upgrade_mark="kubeha.dev/drained-for-upgrade"
 kubelet_runs_version() {
   local v
@@ -55,7 +56,7 @@ case "$ACTION" in
       # etcd without quorum (the membership check refused such a change already; members may have died since).
       etcd_snapshot before-removal
       ids="$(etcd_member_ids "$NODE_NAME" "$NODE_ADDRESS")" || exit 1
-      if [ -n "$ids" ]; then etcd_removal_keeps_quorum "$NODE_NAME"; fi
+      if [ -n "$ids" ]; then etcd_removal_keeps_quorum "$NODE_NAME" "$ETCD_MEMBERS"; fi
     fi
     if kubectl_admin get node "$NODE_NAME" >/dev/null 2>&1; then
       if node_unreachable; then

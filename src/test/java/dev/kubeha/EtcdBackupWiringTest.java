@@ -45,6 +45,8 @@ class EtcdBackupWiringTest {
         assertEquals(List.of("k8s-master1-etcd-restore", "k8s-master2-etcd-restore", "k8s-master3-etcd-restore", "etcd-restored"), restores);
         List<String> first = run.dependenciesOf("k8s-master1-etcd-restore");
         assertTrue(first.containsAll(List.of("k8s-master1-init", "k8s-master2-join", "k8s-master3-join")), "after every member: " + first);
+        assertTrue(first.contains("k8s-master3-certificates"),
+                "after the daily certificate checks, which move the same static pod manifests: " + first);
         for (String n : CONTROL_PLANE) {
             assertTrue(String.valueOf(run.inputs(n + "-etcd-restore").get("stdin")).contains("SNAPSHOT_PATH='/root/etcd.db'"));
         }
@@ -52,5 +54,29 @@ class EtcdBackupWiringTest {
         assertTrue(run.dependenciesOf("k8s-master3-etcd-restore").contains("k8s-master2-etcd-restore"));
         assertTrue(run.dependenciesOf("etcd-restored").contains("k8s-master3-etcd-restore"));
         assertTrue(run.dependenciesOf("etcd-restored").contains("k8s-master1-vm"), "it runs on the first node");
+    }
+
+    /**
+     * pulumi-command runs a step again only when its inputs change (pulumi/pulumi-command v1.2.1
+     * provider/pkg/provider/remote/commandController.go, Update): every restore step names the snapshot, so another
+     * etcdRestoreFrom runs all of them again together, never a member's restore alone.
+     */
+    static void everyRestoreStepChangesWithTheSnapshot(Map<String, String> config) {
+        Map<String, String> first = new java.util.HashMap<>(config);
+        first.put("etcdRestoreFrom", "/root/etcd.db");
+        Map<String, String> second = new java.util.HashMap<>(config);
+        second.put("etcdRestoreFrom", "/root/etcd-later.db");
+        ProgramRun before = ProgramRun.of(Stacks.raw("vagrant", first), Main::stack);
+        ProgramRun after = ProgramRun.of(Stacks.raw("vagrant", second), Main::stack);
+        List<String> restoreSteps = names(before).stream().filter(n -> n.contains("restore")).toList();
+        assertFalse(restoreSteps.isEmpty());
+        for (String step : restoreSteps) {
+            assertFalse(before.inputs(step).equals(after.inputs(step)), step + " does not change with etcdRestoreFrom");
+        }
+    }
+
+    @Test
+    void anotherSnapshotRunsEveryRestoreStepAgain() {
+        everyRestoreStepChangesWithTheSnapshot(Map.of());
     }
 }

@@ -1,16 +1,18 @@
 package dev.kubeha;
 
 import dev.kubeha.components.ClusterIdentity;
+import dev.kubeha.config.ClusterConfig;
+import dev.kubeha.config.Node;
 import dev.kubeha.engine.Change;
 import dev.kubeha.engine.Deployment;
 import dev.kubeha.engine.Engine;
 import dev.kubeha.engine.Op;
-import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.plan.PlanReport;
 import dev.kubeha.plan.Planner;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.render.RemoteShell;
 import dev.kubeha.render.etcd.EtcdNodeScripts;
+import dev.kubeha.render.etcd.EtcdScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
@@ -195,8 +197,14 @@ class ExternalEtcdWiringTest {
                 "control-plane nodes hold no member: " + restores);
         for (String m : masters) {
             assertEquals("control-plane", run.get(m + "-restore-api-stop").parent());
-            assertTrue(run.dependenciesOf(m + "-restore-api-stop").containsAll(List.of("k8s-master1-init", "k8s-master3-join")));
+            assertTrue(run.dependenciesOf(m + "-restore-api-stop").containsAll(List.of("k8s-master1-init", "k8s-master3-join",
+                    "k8s-master3-certificates")), "after the daily certificate checks, which move the same manifests");
             assertTrue(String.valueOf(run.inputs(m + "-restore-api-stop").get("stdin")).contains("ACTION='stop'"));
+            ClusterConfig restoring = Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES, "etcdRestoreFrom", "/root/etcd.db"));
+            Node node = restoring.controlPlane().stream().filter(n -> n.name().equals(m)).findFirst().orElseThrow();
+            assertEquals(RemoteShell.runAsRoot(EtcdScripts.restoreApiServer(restoring, node, "release")),
+                    run.inputs(m + "-restore-api-stop").get("delete"),
+                    "removing etcdRestoreFrom after a failed restore starts the control plane again");
             assertTrue(run.dependenciesOf("k8s-etcd1-etcd-restore").contains(m + "-restore-api-stop"),
                     "every API server stops before any etcd node restores");
             assertTrue(run.dependenciesOf(m + "-restore-api-start").contains("etcd-restored"), m);
@@ -224,5 +232,10 @@ class ExternalEtcdWiringTest {
         assertTrue(plan.step("etcd-restored").end() <= plan.step("k8s-master2-restore-api-start").start());
         assertTrue(plan.step("k8s-master2-restore-api-start").durationKnown());
         assertTrue(PlanReport.text(plan).contains("k8s-master3-restore-api-start"));
+    }
+
+    @Test
+    void anotherSnapshotStopsAndStartsTheApiServersAgainAroundTheRestore() {
+        EtcdBackupWiringTest.everyRestoreStepChangesWithTheSnapshot(Map.of("etcdNodes", ETCD_NODES));
     }
 }

@@ -169,8 +169,11 @@ public final class ControlPlane extends ComponentResource {
         this.scheduling = RemoteScript.run(acting, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
                 .after(members()), this);
-        externalEtcd.ifPresentOrElse(etcd -> EtcdBackups.restore(config, hosts, etcd, members(), this),
-                () -> EtcdBackups.restore(config, hosts, members(), this));
+        // A restore moves the static pod manifests that the daily certificate check moves too: it waits for the check.
+        List<Resource> beforeRestore = new ArrayList<>(members());
+        beforeRestore.add(certificatesChecked);
+        externalEtcd.ifPresentOrElse(etcd -> EtcdBackups.restore(config, hosts, etcd, beforeRestore, this),
+                () -> EtcdBackups.restore(config, hosts, beforeRestore, this));
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
     }
 

@@ -30,7 +30,8 @@ final class EtcdBackups {
     }
 
     /**
-     * With stacked etcd, the restore steps when etcdRestoreFrom is set (none otherwise), after every member joined:
+     * With stacked etcd, the restore steps when etcdRestoreFrom is set (none otherwise), after {@code after} (every
+     * member joined, and the certificate checks, which move the same manifests):
      * each control-plane node's {@code <node>-etcd-restore} (which stops and starts its whole control plane), then
      * {@code etcd-restored}.
      */
@@ -44,7 +45,8 @@ final class EtcdBackups {
     /**
      * With external etcd, the restore steps when etcdRestoreFrom is set (none otherwise), in the order of Kubernetes'
      * "Restoring an etcd cluster" (kubernetes/website content/en/docs/tasks/administer-cluster/configure-upgrade-etcd.md):
-     * every control-plane node's {@code <node>-restore-api-stop} after every join, then each etcd node's
+     * every control-plane node's {@code <node>-restore-api-stop} after every join (its delete, when etcdRestoreFrom
+     * is removed, puts back the manifests a failed restore left held), then each etcd node's
      * {@code <node>-etcd-restore} and {@code etcd-restored} on the first etcd node (in the etcd component), then every
      * control-plane node's {@code <node>-restore-api-start}, which waits for its API server.
      */
@@ -57,6 +59,7 @@ final class EtcdBackups {
         for (Host host : controlPlane) {
             steps.add(RemoteScript.run(host, RemoteScript.Spec
                     .of("restore-api-stop", Output.of(EtcdScripts.restoreApiServer(config, host.node(), "stop")))
+                    .onDelete(EtcdScripts.restoreApiServer(config, host.node(), "release"))
                     .after(members), parent));
         }
         List<Resource> stopped = new ArrayList<>(steps);

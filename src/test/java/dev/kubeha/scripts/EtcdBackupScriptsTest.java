@@ -72,14 +72,14 @@ class EtcdBackupScriptsTest {
                 "etcd-restored.sh", EtcdScripts.restored(CONFIG),
                 "restore-api-stop-k8s-master1.sh", EtcdScripts.restoreApiServer(EXTERNAL, EXTERNAL.controlPlane().get(0), "stop"),
                 "etcd-restored-external.sh", EtcdScripts.restored(EXTERNAL),
-                "control-plane-members.sh", EtcdScripts.membership(CONFIG));
+                "control-plane-members.sh", EtcdScripts.membership(CONFIG),
+                "etcd-members-k8s-etcd1.sh", EtcdNodeScripts.membership(EXTERNAL),
+                "restore-api-release-k8s-master1.sh", EtcdScripts.restoreApiServer(EXTERNAL, EXTERNAL.controlPlane().get(0), "release"));
         scripts.forEach((name, script) -> {
             Golden.assertMatches("EtcdBackupScriptsTest", name, script);
             ShellcheckTest.assertRenderedScriptClean(name, script);
         });
         Golden.assertMatches("EtcdBackupScriptsTest", "kubeha-etcd-snapshot.timer", EtcdScripts.timerUnit(CONFIG));
-        // (etcd/cluster.sh, which it reads, has functions for the member's own steps: the file is shellchecked alone.)
-        Golden.assertMatches("EtcdBackupScriptsTest", "etcd-members-k8s-etcd1.sh", EtcdNodeScripts.membership(EXTERNAL));
         assertTrue(EtcdScripts.restore(CONFIG, MASTER3).contains("INITIAL_CLUSTER='k8s-master1=https://192.168.56.10:2380,"
                 + "k8s-master2=https://192.168.56.11:2380,k8s-master3=https://192.168.56.12:2380'"));
     }
@@ -104,6 +104,64 @@ class EtcdBackupScriptsTest {
             throw new UncheckedIOException(e);
         } finally {
             TempDirs.delete(root);
+        }
+    }
+
+    /**
+     * A restore that failed after its API servers stopped, then abandoned (etcdRestoreFrom removed): the delete of
+     * {@code <node>-restore-api-stop} puts the held manifests back; again, it changes nothing.
+     */
+    @Test
+    void theStopStepsDeletePutsBackTheManifestsAnAbandonedRestoreHeld() throws IOException {
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("crictl", "exit 0");
+        try {
+            Node master = EXTERNAL.controlPlane().get(0);
+            Path manifests = Files.createDirectories(h.root().resolve("etc/kubernetes/manifests"));
+            for (String pod : List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler")) {
+                Files.writeString(manifests.resolve(pod + ".yaml"), "kind: Pod\n");
+            }
+            ScriptHarness.Run stopped = h.run(EtcdScripts.restoreApiServer(EXTERNAL, master, "stop"));
+            assertEquals(0, stopped.exitCode(), stopped.stderr());
+            assertFalse(Files.exists(manifests.resolve("kube-apiserver.yaml")));
+            for (int run = 0; run < 2; run++) {
+                ScriptHarness.Run released = h.run(EtcdScripts.restoreApiServer(EXTERNAL, master, "release"));
+                assertEquals(0, released.exitCode(), released.stderr());
+                for (String pod : List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler")) {
+                    assertTrue(Files.exists(manifests.resolve(pod + ".yaml")), pod + " (run " + run + ")");
+                }
+                assertFalse(Files.exists(h.root().resolve("etc/kubernetes/kubeha-restore-held-manifests")));
+            }
+        } finally {
+            TempDirs.delete(h.dir());
+        }
+    }
+
+    /**
+     * The restore moves /var/lib/etcd only once etcd is known to be stopped: a crictl that fails (containerd down,
+     * say) is no proof, so the restore waits, then stops with nothing moved but the manifests (put back by the next run).
+     */
+    @Test
+    void aRestoreWhoseCrictlFailsNeverMovesTheDataDirectory() throws IOException {
+        ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU);
+        try {
+            Files.createDirectories(h.root().resolve("root"));
+            Files.writeString(h.root().resolve("root/etcd-snapshot.db"), "snapshot");
+            Path manifests = Files.createDirectories(h.root().resolve("etc/kubernetes/manifests"));
+            Files.writeString(manifests.resolve("etcd.yaml"), "spec:\n  containers:\n  - image: registry.k8s.io/etcd:3.5.21-0\n");
+            Path data = Files.createDirectories(h.root().resolve("var/lib/etcd/member"));
+            // etcdutl (in ctr run) stages the restored data; crictl cannot reach containerd.
+            h.stub("ctr", "case \"$*\" in *--help*) exit 0;; esac; mkdir -p \"$KUBEHA_ROOT/var/lib/kubeha-etcd-restore/etcd/member\"")
+                    .stub("crictl", "echo 'connect: connection refused' >&2; exit 1")
+                    .stub("sleep", "exec /bin/sleep 0.01");
+            ScriptHarness.Run run = h.run(EtcdScripts.restore(CONFIG, MASTER1));
+            assertEquals(1, run.exitCode(), run.stderr());
+            assertTrue(run.stderr().contains("or crictl cannot tell (crictl ps --name etcd); nothing else was changed"), run.stderr());
+            assertTrue(Files.isDirectory(data), "the live data directory stays where it is");
+            try (Stream<Path> kept = Files.list(h.root().resolve("var/lib"))) {
+                assertFalse(kept.anyMatch(p -> p.getFileName().toString().startsWith("etcd.before-restore")));
+            }
+        } finally {
+            TempDirs.delete(h.dir());
         }
     }
 

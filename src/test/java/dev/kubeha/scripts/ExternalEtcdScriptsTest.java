@@ -86,10 +86,16 @@ class ExternalEtcdScriptsTest {
                 + address + ":2379\");; *=/etc/kubernetes/*) args+=(\"${a%%=*}=$KUBEHA_ROOT${a#*=}\");; "
                 + "/var/lib/*) args+=(\"$KUBEHA_ROOT$a\");; *) args+=(\"$a\");; esac; done; ";
         String alive = "[ -f \"$KUBEHA_ROOT/etcd.pid\" ] && kill -0 \"$(cat \"$KUBEHA_ROOT/etcd.pid\")\" 2>/dev/null";
+        // The kubelet's part: a static pod whose manifest left /etc/kubernetes/manifests is stopped (seen by the
+        // next crictl ps, within 10 s), and crictl ps lists etcd only while its manifest is there and it runs.
+        String kubelet = "if [ ! -f \"$KUBEHA_ROOT/etc/kubernetes/manifests/etcd.yaml\" ] && " + alive + "; then "
+                + "pid=\"$(cat \"$KUBEHA_ROOT/etcd.pid\")\"; kill \"$pid\"; "
+                + "for _ in $(seq 1 100); do kill -0 \"$pid\" 2>/dev/null || break; /bin/sleep 0.1; done; "
+                + "rm -f \"$KUBEHA_ROOT/etcd.pid\"; fi; ";
         return h.stub("kubeadm", "exec bash " + ScriptHarness.shellQuote(KUBEADM.toString()) + " \"$@\"")
                 .stub("crictl", "[ \"$1\" = --runtime-endpoint ] && shift 2; case \"$1\" in "
                         + "pull) exit 0;; "
-                        + "ps) if " + alive + "; then echo etcd-standin-$(cat \"$KUBEHA_ROOT/etcd.pid\"); fi;; "
+                        + "ps) " + kubelet + "if " + alive + "; then echo etcd-standin-$(cat \"$KUBEHA_ROOT/etcd.pid\"); fi;; "
                         + "exec) shift 2; [ \"$1\" = etcdctl ] || exit 1; shift; " + mapArgs + "exec /usr/bin/etcdctl \"${args[@]}\";; "
                         + "*) exit 1;; esac")
                 .stub("ctr", "while [ \"$1\" != etcdctl ] && [ \"$1\" != etcdutl ]; do shift; done; shift; " + mapArgs

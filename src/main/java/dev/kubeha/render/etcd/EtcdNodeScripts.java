@@ -96,6 +96,7 @@ public final class EtcdNodeScripts {
                 "NODE_ADDRESS", first.address(),
                 "MEMBERS", EtcdScripts.nameAddress(config.etcdNodes()),
                 "FIELD", "kubeha:etcdNodes",
+                "RESTORING", EtcdScripts.restoring(config),
                 "DEAD_MEMBER_ADVICE", "Bring the dead member back, or replace its machine at the same name and address"
                         + " (its new member takes the dead one's place), before etcdNodes adds another node"),
                 MEMBERS_FROM_ETCD_NODE);

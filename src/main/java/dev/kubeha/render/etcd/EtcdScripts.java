@@ -57,6 +57,12 @@ public final class EtcdScripts {
         return Templates.render("etcd/kubeha-etcd-snapshot.timer.tmpl", Map.of("schedule", config.etcdBackups().schedule()));
     }
 
+    /*
+     * Every restore step's script names the snapshot (SNAPSHOT_PATH): pulumi-command runs a step again only when its
+     * inputs change (pulumi/pulumi-command v1.2.1 provider/pkg/provider/remote/commandController.go, Update), so
+     * another etcdRestoreFrom runs them all again together, the API servers stopped around the etcd restores.
+     */
+
     /** On a node that holds an etcd member: restore it from etcdRestoreFrom (set) with the whole membership. */
     public static String restore(ClusterConfig config, Node node) {
         return NodeScript.render("etcd/restore.sh", Map.of(
@@ -75,6 +81,7 @@ public final class EtcdScripts {
         return NodeScript.render("etcd/restored.sh", Map.of(
                 "NODE_NAME", on.name(),
                 "NODE_ADDRESS", on.address(),
+                "SNAPSHOT_PATH", config.etcdBackups().restoreFrom().orElseThrow(),
                 "API_PORT", config.externalEtcd() ? "" : Integer.toString(config.apiPort()),
                 "MEMBERS", Integer.toString(config.etcdMembers().size()),
                 "TIMEOUT_SECONDS", Integer.toString(RESTORE_TIMEOUT_SECONDS)));
@@ -87,13 +94,15 @@ public final class EtcdScripts {
 
     /**
      * On a control-plane node whose etcd is external, around the etcd nodes' restore: {@code stop} its static pods
-     * before, {@code start} them after, and wait for its API server (etcd/restore-api-servers.sh).
+     * before, {@code start} them after, and wait for its API server; {@code release} them only, when the stop step is
+     * deleted (etcd/restore-api-servers.sh).
      */
     public static String restoreApiServer(ClusterConfig config, Node node, String action) {
         return NodeScript.render("etcd/restore-api-servers.sh", Map.of(
                 "ACTION", action,
                 "NODE_NAME", node.name(),
                 "NODE_ADDRESS", node.address(),
+                "SNAPSHOT_PATH", config.etcdBackups().restoreFrom().orElseThrow(),
                 "API_PORT", Integer.toString(config.apiPort()),
                 "TIMEOUT_SECONDS", Integer.toString(RESTORE_TIMEOUT_SECONDS)), List.of(STATIC_PODS_LIBRARY));
     }
@@ -106,9 +115,18 @@ public final class EtcdScripts {
         return NodeScript.render(MEMBERSHIP_CHECK, Map.of(
                 "MEMBERS", nameAddress(config.controlPlane()),
                 "FIELD", "kubeha:controlPlaneNodes",
+                "RESTORING", EtcdScripts.restoring(config),
                 "DEAD_MEMBER_ADVICE", "Remove the dead node first (a pulumi up whose controlPlaneNodes drops it and adds"
                         + " nothing; allowEvenControlPlane: true for the even count meanwhile), then add the new one",
                 "ETCD_POD", "etcd-" + config.actingMember(null).name()), NodeScripts.ETCD_MEMBERS_THROUGH_API);
+    }
+
+    /**
+     * The membership check's RESTORING: {@code yes} with etcdRestoreFrom set, when a lost quorum is what the run
+     * repairs and no node may join or leave (etcd/membership.sh).
+     */
+    static String restoring(ClusterConfig config) {
+        return config.etcdBackups().restoreFrom().isPresent() ? "yes" : "no";
     }
 
     /** NAME=ADDRESS of each node, space-separated: the MEMBERS of the membership check. */

@@ -233,6 +233,9 @@ public final class NodeScripts {
         return Map.of(
                 "CONTROL_PLANE", Boolean.toString(node.role() == Role.CONTROL_PLANE),
                 "HOLDS_ETCD", Boolean.toString(holdsEtcdMember(config, node)),
+                // How many members etcd has when the node leaves as planned: the removal refuses fewer (members.sh).
+                // Empty for a node that holds none, so that its steps do not change with the control plane's size.
+                "ETCD_MEMBERS", holdsEtcdMember(config, node) ? Integer.toString(config.etcdMembers().size()) : "",
                 "NODE_ADDRESS", node.address(),
                 "ETCD_POD", "etcd-" + config.actingMember(node).name());
     }
