@@ -29,7 +29,7 @@ etcd_member_ids() {
 }
 # etcd_quorum N: the members a cluster of N needs to agree (more than half).
 etcd_quorum() { echo $(($1 / 2 + 1)); }
-# etcd_removal_keeps_quorum NAME PLANNED: dies, changing nothing, when removing NAME's member would leave etcd without
+# etcd_removal_keeps_quorum NAME [PLANNED]: dies, changing nothing, when removing NAME's member would leave etcd without
 # quorum (the members that answer, NAME's own not counted, against the quorum of the members that would remain), or
 # when etcd has fewer members than the PLANNED ones this removal was rendered with: another member left meanwhile,
 # in this run or since. The membership check refused a change that removes two at once, but a refused check does not
@@ -43,7 +43,7 @@ etcd_removal_keeps_quorum() {
   total="$(awk 'NF { n++ } END { print n + 0 }' <<<"$members")"
   up="$(awk 'NF { n++ } END { print n + 0 }' <<<"$healthy")"
   own="$(awk -v name="$1" '$2 == name { print $4 }' <<<"$members")"
-  [ "$total" -ge "$2" ] || die "etcd has $total members, fewer than the $2 this removal of $1 was planned with: another \
+  [ -z "$2" ] || [ "$total" -ge "$2" ] || die "etcd has $total members, fewer than the $2 this removal of $1 was planned with: another \
 member left since (in this run, a pulumi up --continue-on-error past a refused membership check?); $1 stays a member. \
 Run pulumi up without --continue-on-error; if the removal is still refused, list $1 again for one pulumi up, then remove it"
   if [ -n "$own" ] && grep -qxF "$own" <<<"$healthy"; then up=$((up - 1)); fi

@@ -1,9 +1,12 @@
 package dev.kubeha;
 
+import dev.kubeha.Main;
 import dev.kubeha.engine.Change;
 import dev.kubeha.engine.Deployment;
 import dev.kubeha.engine.Engine;
 import dev.kubeha.engine.Op;
+import dev.kubeha.testing.ProgramRun;
+import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -88,6 +91,18 @@ class RotationTest {
                         .allMatch(o -> o.kind() == Op.Kind.DELETE || o.name().equals("cluster-readiness")),
                 "the new node joins and the acting steps move before anything of the leaving node goes: " + d.ops());
         return d;
+    }
+
+    @Test
+    void growingTheControlPlaneLeavesTheOtherNodesJoinCredentialsAsTheyWere() {
+        // A control-plane join's credentials run their script on any change of an input (pulumi-command v1.2.1
+        // remote/commandController.go, Update: update, else create): a used token made valid again and the
+        // certificates uploaded again. Their delete must not change with the control plane's size.
+        ProgramRun three = ProgramRun.of(Stacks.raw("vagrant", controlPlane(M1, M2, M3)), Main::stack);
+        ProgramRun five = ProgramRun.of(Stacks.raw("vagrant", controlPlane(M1, M2, M3, M4, M5)), Main::stack);
+        for (String node : List.of("k8s-master2", "k8s-master3")) {
+            assertEquals(three.inputs(node + "-credentials"), five.inputs(node + "-credentials"), node);
+        }
     }
 
     @Test

@@ -222,7 +222,12 @@ public final class NodeScripts {
      * make sure its etcd member is gone.
      */
     public static String deleteNode(ClusterConfig config, Node node) {
-        return nodeObject("delete", node, etcdMember(config, node), List.of());
+        // Without the planned member count: this delete belongs to a step that runs its script whenever an input
+        // changes (a control-plane join's credentials), and the count changes with every control-plane change. The
+        // drain's delete, which runs first and removes the member, checks it.
+        Map<String, String> params = new java.util.HashMap<>(etcdMember(config, node));
+        params.put("ETCD_MEMBERS", "");
+        return nodeObject("delete", node, params, List.of());
     }
 
     /**
