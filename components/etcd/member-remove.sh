@@ -15,7 +15,10 @@ member rather than leave a cluster without quorum"
     || die "cannot list the etcd members through $others; $NODE_NAME stays a member"
   ids="$(awk -F', ' -v peer="$peer_url" '$4 == peer { print $1 }' <<<"$list")"
   # shellcheck disable=SC2086 # MEMBERS: NAME=ADDRESS words, counted
-  if [ -n "$ids" ]; then etcd_removal_keeps_quorum "$NODE_NAME" "$(set -- $MEMBERS; echo $#)"; fi
+  if [ -n "$ids" ]; then
+    etcd_removal_keeps_quorum "$NODE_NAME" "$(set -- $MEMBERS; echo $#)"
+    etcd_hand_over_leadership "https://${NODE_ADDRESS}:2379" "$others"
+  fi
   # etcd refuses a removal that would leave a member that is not connected yet ("unhealthy cluster": the others must
   # have been connected for a few seconds, etcd-io/etcd server/etcdserver/server.go mayRemoveMember), so it is retried.
   for id in $ids; do

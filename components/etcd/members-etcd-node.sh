@@ -17,3 +17,9 @@ etcdctl_local() {
   log "no etcd member answers (https://${NODE_ADDRESS}:2379,$(other_endpoints))"
   return 1
 }
+# etcdctl_at ENDPOINT ARGS...: etcdctl against ENDPOINT, with the etcd image of this node's manifest.
+etcdctl_at() {
+  local image
+  image="$(etcd_image "$etcd_manifest" 2>/dev/null)" || { log "$NODE_NAME runs no etcd member (no $etcd_manifest)"; return 1; }
+  etcdctl_cluster "$image" "$@"
+}

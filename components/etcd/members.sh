@@ -50,3 +50,23 @@ Run pulumi up without --continue-on-error; if the removal is still refused, list
   [ "$up" -ge "$(etcd_quorum $((total - 1)))" ] \
     || die "removing $1 would leave etcd without quorum ($up of $((total - 1)) remaining members answer); nothing was changed"
 }
+# etcd_hand_over_leadership LEAVING STAYING: before the member at client URL LEAVING is removed, when it leads etcd,
+# moves the leadership to the member at client URL STAYING. Removing the leader makes the others wait out their
+# election timeout and elect another: a write that reaches etcd meanwhile fails ("etcdserver: request timed out,
+# possibly due to previous leader failure", measured in ControlPlaneRotationTest), an API request failed. A transfer
+# hands over at once. `etcdctl move-leader ID` must be sent to the leader itself: it asks each endpoint it is given
+# for its status and refuses when none leads (etcd-io/etcd etcdctl/ctlv3/command/move_leader_command.go); the IDs are
+# hex, as `endpoint status -w simple` prints them second ("endpoint, ID, version, db size, is leader, ...",
+# etcdctl/ctlv3/command/printer.go makeEndpointStatusTable). A leaving member that does not answer is not moved: the
+# others elect a leader without it, as they would anyway.
+etcd_hand_over_leadership() {
+  local status staying_id
+  status="$(etcdctl_at "$1" endpoint status -w simple 2>/dev/null)" || return 0
+  [ "$(awk -F', ' 'NR == 1 { print $5 }' <<<"$status")" = true ] || return 0
+  staying_id="$(etcdctl_at "$2" endpoint status -w simple 2>/dev/null | awk -F', ' 'NR == 1 { print $2 }')"
+  if [ -n "$staying_id" ] && etcdctl_at "$1" move-leader "$staying_id" >&2; then
+    log "moved etcd's leadership from $1 to $2 before its removal"
+  else
+    log "could not move etcd's leadership from $1 to $2: the others elect a leader once it is removed"
+  fi
+}

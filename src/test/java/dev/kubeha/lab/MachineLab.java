@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -116,10 +117,13 @@ final class MachineLab implements AutoCloseable {
     /**
      * Waits until every machine's systemd has finished booting (sshd accepts connections before the boot is over,
      * and a session opened then may be cut): {@code systemctl is-system-running --wait} returns once the boot is over
-     * (running, or degraded when a unit failed, which a container's boot may show); an SSH session refused meanwhile
-     * is tried again, 20 times at most.
+     * (running, or degraded when a unit failed, which a container's boot may show). Until the boot is over the
+     * machine refuses the sudo user's login (pam_nologin: systemd-user-sessions removes /run/nologin at the end of
+     * the boot) and ssh exits 255: tried again every 0.5 s, for 240 s and 400 times at most (a loaded machine boots
+     * 8 of them slowly).
      */
     private void awaitBooted(List<String> names) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         for (int attempt = 1; ; attempt++) {
             Map<String, Ssh.Result> states = rootOnEach(names, "timeout 60 systemctl is-system-running --wait; true");
             List<String> notBooted = states.entrySet().stream()
@@ -128,8 +132,14 @@ final class MachineLab implements AutoCloseable {
             if (notBooted.isEmpty()) {
                 return;
             }
-            if (attempt == 20 || states.values().stream().allMatch(r -> r.exitCode() == 0)) {
-                throw new IllegalStateException("machines did not finish booting: " + notBooted);
+            if (attempt == 400 || System.nanoTime() > deadline || states.values().stream().allMatch(r -> r.exitCode() == 0)) {
+                StringBuilder consoles = new StringBuilder();
+                states.forEach((name, r) -> {
+                    if (!r.ok()) {
+                        consoles.append("\n").append(name).append("'s console:\n").append(machines.get(name).console());
+                    }
+                });
+                throw new IllegalStateException("machines did not finish booting (" + attempt + " attempts): " + notBooted + consoles);
             }
             HostShell.sleep(0.5);
         }

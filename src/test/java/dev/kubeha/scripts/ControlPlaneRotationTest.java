@@ -38,8 +38,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * each original node replaced in turn (m1 by m4, m2 by m5, m3 by m6), with the rendered scripts kubeha runs, through
  * the command provider's model: the membership check ({@code control-plane-members}, when the list changes), then the
  * new member's join (a stand-in: {@link LocalEtcd#join}), then the leaving node's removal from its acting member
- * (the delete of {@code <node>-drain}). A client writes and reads all along, as the API servers would (the stand-in
- * for "the API up throughout"); every write and read must succeed. The stand-in kubectl turns
+ * (the delete of {@code <node>-drain}), each time while the leaving member leads etcd. A client writes and reads all
+ * along, as the API servers would (the stand-in for "the API up throughout"); every write and read must succeed. The stand-in kubectl turns
  * {@code kubectl exec etcd-<node> -- etcdctl ...} into the real etcdctl against that node's member and answers the
  * Node-object calls.
  */
@@ -86,7 +86,10 @@ class ControlPlaneRotationTest {
                 + " *' get node '*'jsonpath='*) echo " + readyCondition + "; exit 0;; "
                 + " *' get node '*|*' cordon '*|*' drain '*|*' delete node '*) exit 0;; *) exit 1;; esac; "
                 + "while [ \"$1\" != etcdctl ]; do shift; done; shift; args=(); "
-                + "for a; do case \"$a\" in --endpoints=*|--cacert=*|--cert=*|--key=*) ;; *) args+=(\"$a\");; esac; done; "
+                // The pod's own member at 127.0.0.1; another member by its address (http here, as LocalEtcd serves).
+                + "for a; do case \"$a\" in --endpoints=https://127.0.0.1:2379) ;; "
+                + "--endpoints=https://*) url=\"http://${a#--endpoints=https://}\";; "
+                + "--endpoints=*|--cacert=*|--cert=*|--key=*) ;; *) args+=(\"$a\");; esac; done; "
                 + "exec /usr/bin/etcdctl --endpoints=\"$url\" --command-timeout=5s \"${args[@]}\"");
         // The snapshot command <node>-etcd-backup installs (tested in EtcdBackupScriptsTest): here it records its call.
         Path snapshot = h.root().resolve("usr/local/sbin/kubeha-etcd-snapshot");
@@ -118,16 +121,17 @@ class ControlPlaneRotationTest {
         private volatile boolean running = true;
         private final Thread thread;
 
-        Client(String endpoints) {
-            this.endpoints = endpoints;
+        Client(String initialEndpoints) {
+            this.endpoints = initialEndpoints;
             thread = new Thread(() -> {
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                // Bounded: far longer than a rotation takes on a loaded machine; close() ends it before.
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
                 for (int i = 0; running && System.nanoTime() < end; i++) {
                     started.incrementAndGet();
                     String value = "v" + i;
                     // As the load balancers do: each request to one of the ready API servers in turn, and each API
                     // server asks its own etcd member (kubeadm's kube-apiserver --etcd-servers=https://127.0.0.1:2379).
-                    String[] ready = endpoints.split(",");
+                    String[] ready = this.endpoints.split(",");
                     String server = ready[i % ready.length];
                     String put = etcdctl(server, "put", "rotation/key", value);
                     String get = put == null ? null : etcdctl(server, "get", "rotation/key", "--print-value-only");
@@ -172,20 +176,28 @@ class ControlPlaneRotationTest {
             }
         }
 
-        /** Returns once a request started after this call has ended (15 s at most). */
+        /**
+         * Returns once a request started after this call has ended, so that none is still on its way to the endpoints
+         * of before. Waits as long as one request may take (a put and a get of at most 70 s each), then fails: going
+         * on would stop a member under a request in flight, which is not what the test is about.
+         */
         void awaitNextRequest() {
             int now = started.get();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (started.get() < now + 2 && System.nanoTime() < end) {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+            while (started.get() < now + 2) {
+                if (System.nanoTime() > end || !thread.isAlive()) {
+                    throw new AssertionError("the client's request in flight did not end within 150 s (" + ok + " done)");
+                }
                 sleep(20);
             }
         }
 
+        /** Stops the client once its request in flight has ended (as long as one may take), so that it is counted. */
         @Override
         public void close() {
             running = false;
             try {
-                thread.join(15_000);
+                thread.join(150_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -209,10 +221,15 @@ class ControlPlaneRotationTest {
         // A request already on its way to the leaving API server is not modelled: the test lets it end first (see
         // the README's limits: the removal does not wait for requests in flight on the drained API server).
         client.awaitNextRequest();
+        // The hardest case: the leaving member leads etcd (the first of the three did, as m1 does after init).
+        String leavingId = etcd.memberList().stream().filter(l -> l.contains(", " + leaving + ", ")).findFirst().orElseThrow().split(", ")[0];
+        etcd.etcdctlUntilOk("move-leader", leavingId);
         Node old = node(config, leaving);
         ScriptHarness.Run removal = acting.delete(NodeScripts.drain(config, old), NodeScripts.awaitNode(config, old));
         assertEquals(0, removal.exitCode(), removal.stderr());
         assertTrue(removal.stderr().contains("removed the etcd member"), removal.stderr());
+        assertTrue(removal.stderr().contains("moved etcd's leadership from https://" + ADDRESSES.get(leaving) + ":2379"),
+                "the leader handed over before its removal: " + removal.stderr());
         assertTrue(removal.calls().stream().anyMatch(c -> c.contains("exec etcd-" + config.actingMember(old).name())),
                 "through the acting member's etcd: " + removal.calls());
         etcd.forget(leaving);
