@@ -52,21 +52,37 @@ Run pulumi up without --continue-on-error; if the removal is still refused, list
 }
 # etcd_hand_over_leadership LEAVING STAYING: before the member at client URL LEAVING is removed, when it leads etcd,
 # moves the leadership to the member at client URL STAYING. Removing the leader makes the others wait out their
-# election timeout and elect another: a write that reaches etcd meanwhile fails ("etcdserver: request timed out,
-# possibly due to previous leader failure", measured in ControlPlaneRotationTest), an API request failed. A transfer
-# hands over at once. `etcdctl move-leader ID` must be sent to the leader itself: it asks each endpoint it is given
-# for its status and refuses when none leads (etcd-io/etcd etcdctl/ctlv3/command/move_leader_command.go); the IDs are
-# hex, as `endpoint status -w simple` prints them second ("endpoint, ID, version, db size, is leader, ...",
-# etcdctl/ctlv3/command/printer.go makeEndpointStatusTable). A leaving member that does not answer is not moved: the
-# others elect a leader without it, as they would anyway.
+# election timeout (1 s by default) and elect another, and a write that reached etcd meanwhile fails ("etcdserver:
+# request timed out, possibly due to previous leader failure", measured in ControlPlaneRotationTest); a transfer
+# shortens that window but does not close it: the leader drops proposals while it hands over (etcd-io/etcd
+# raft/raft.go stepLeader, ErrProposalDropped), and a write forwarded to it then times out. `etcdctl move-leader ID`
+# (the ID in hex) must be sent to the leader itself: it asks each endpoint it is given for its status and refuses with
+# "no leader endpoint given" when none leads (etcdctl/ctlv3/command/move_leader_command.go, v3.4 to v3.6), which says
+# "not the leader" without parsing a status table whose columns differ between etcd versions. The staying member's
+# ID is the second field of `endpoint status -w simple` in every version (etcdctl/ctlv3/command/printer.go
+# makeEndpointStatusTable). Nothing here stops the removal: a leaving member that does not answer is not moved (the
+# others elect a leader without it, as they would anyway).
 etcd_hand_over_leadership() {
-  local status staying_id
-  status="$(etcdctl_at "$1" endpoint status -w simple 2>/dev/null)" || return 0
-  [ "$(awk -F', ' 'NR == 1 { print $5 }' <<<"$status")" = true ] || return 0
-  staying_id="$(etcdctl_at "$2" endpoint status -w simple 2>/dev/null | awk -F', ' 'NR == 1 { print $2 }')"
-  if [ -n "$staying_id" ] && etcdctl_at "$1" move-leader "$staying_id" >&2; then
+  local status staying_id out
+  status="$(etcdctl_at "$2" endpoint status -w simple 2>&1)" || status=""
+  staying_id="$(awk -F', ' 'NF >= 5 && $2 ~ /^[0-9a-f]+$/ { print $2; exit }' <<<"$status")"
+  if [ -z "$staying_id" ]; then
+    log "cannot read the ID of the etcd member at $2 (${status##*$'\n'}): the leadership stays where it is"
+  elif out="$(etcdctl_at "$1" move-leader "$staying_id" 2>&1)"; then
     log "moved etcd's leadership from $1 to $2 before its removal"
+  elif grep -q "no leader endpoint given" <<<"$out"; then
+    log "the member at $1 does not lead etcd: no leadership to hand over"
   else
-    log "could not move etcd's leadership from $1 to $2: the others elect a leader once it is removed"
+    log "could not move etcd's leadership from $1 to $2 (${out##*$'\n'}): the others elect a leader once it is removed"
   fi
+}
+# etcd_member_removed ID: removes the member, or finds it gone (a removal whose answer was lost). For wait_until: a
+# leader just elected refuses a membership change until it has applied an entry of its own term ("possible unapplied
+# conf change", etcd-io/etcd raft/raft.go becomeLeader, pendingConfIndex), and kubeadm retries its own removal too
+# (kubernetes/kubernetes cmd/kubeadm/app/util/etcd/etcd.go RemoveMember, etcdBackoff).
+etcd_member_removed() {
+  local list
+  etcdctl_local member remove "$1" >&2 && return 0
+  list="$(etcdctl_local member list -w simple)" || return 1
+  ! awk -F', ' -v id="$1" '$1 == id { found = 1 } END { exit !found }' <<<"$list"
 }

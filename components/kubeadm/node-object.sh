@@ -38,7 +38,7 @@ remove_etcd_member() {
   ids="$(etcd_member_ids "$NODE_NAME" "$NODE_ADDRESS")" || exit 1
   if [ -n "$ids" ]; then etcd_hand_over_leadership "https://${NODE_ADDRESS}:2379" https://127.0.0.1:2379; fi
   for id in $ids; do
-    etcdctl_local member remove "$id" >&2 || die "cannot remove the etcd member $id of $NODE_NAME"
+    wait_until 30 etcd_member_removed "$id" || die "cannot remove the etcd member $id of $NODE_NAME"
     log "removed the etcd member $id of $NODE_NAME"
   done
 }

@@ -118,9 +118,11 @@ final class MachineLab implements AutoCloseable {
      * Waits until every machine's systemd has finished booting (sshd accepts connections before the boot is over,
      * and a session opened then may be cut): {@code systemctl is-system-running --wait} returns once the boot is over
      * (running, or degraded when a unit failed, which a container's boot may show). Until the boot is over the
-     * machine refuses the sudo user's login (pam_nologin: systemd-user-sessions removes /run/nologin at the end of
-     * the boot) and ssh exits 255: tried again every 0.5 s, for 240 s and 400 times at most (a loaded machine boots
-     * 8 of them slowly).
+     * machine refuses the sudo user's login and ssh exits 255: systemd creates /run/nologin at boot
+     * (systemd/systemd tmpfiles.d/systemd-nologin.conf), Debian's sshd PAM stack checks it (pam_nologin in
+     * /etc/pam.d/sshd), and systemd-user-sessions.service removes it late in the boot. Tried again every 0.5 s until
+     * 240 s have passed (then the round in flight ends, at most 75 s more) or 400 rounds (a loaded machine boots 8
+     * of them slowly).
      */
     private void awaitBooted(List<String> names) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
@@ -128,18 +130,15 @@ final class MachineLab implements AutoCloseable {
             Map<String, Ssh.Result> states = rootOnEach(names, "timeout 60 systemctl is-system-running --wait; true");
             List<String> notBooted = states.entrySet().stream()
                     .filter(e -> e.getValue().exitCode() != 0 || !List.of("running", "degraded").contains(e.getValue().stdout().trim()))
-                    .map(e -> e.getKey() + ": " + e.getValue()).toList();
+                    .map(Map.Entry::getKey).toList();
             if (notBooted.isEmpty()) {
                 return;
             }
             if (attempt == 400 || System.nanoTime() > deadline || states.values().stream().allMatch(r -> r.exitCode() == 0)) {
-                StringBuilder consoles = new StringBuilder();
-                states.forEach((name, r) -> {
-                    if (!r.ok()) {
-                        consoles.append("\n").append(name).append("'s console:\n").append(machines.get(name).console());
-                    }
-                });
-                throw new IllegalStateException("machines did not finish booting (" + attempt + " attempts): " + notBooted + consoles);
+                StringBuilder report = new StringBuilder("machines did not finish booting (" + attempt + " rounds):");
+                notBooted.forEach(name -> report.append("\n").append(name).append(": ").append(states.get(name))
+                        .append("\n").append(name).append("'s console:\n").append(machines.get(name).console()));
+                throw new IllegalStateException(report.toString());
             }
             HostShell.sleep(0.5);
         }

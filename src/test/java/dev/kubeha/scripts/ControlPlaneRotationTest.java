@@ -228,7 +228,10 @@ class ControlPlaneRotationTest {
         ScriptHarness.Run removal = acting.delete(NodeScripts.drain(config, old), NodeScripts.awaitNode(config, old));
         assertEquals(0, removal.exitCode(), removal.stderr());
         assertTrue(removal.stderr().contains("removed the etcd member"), removal.stderr());
-        assertTrue(removal.stderr().contains("moved etcd's leadership from https://" + ADDRESSES.get(leaving) + ":2379"),
+        // It led a moment before; an election on a loaded machine may have moved the leadership meanwhile.
+        String leavingUrl = "https://" + ADDRESSES.get(leaving) + ":2379";
+        assertTrue(removal.stderr().contains("moved etcd's leadership from " + leavingUrl)
+                || removal.stderr().contains("the member at " + leavingUrl + " does not lead etcd"),
                 "the leader handed over before its removal: " + removal.stderr());
         assertTrue(removal.calls().stream().anyMatch(c -> c.contains("exec etcd-" + config.actingMember(old).name())),
                 "through the acting member's etcd: " + removal.calls());

@@ -87,6 +87,47 @@ class EtcdMemberRemovalTest {
         }
     }
 
+    /**
+     * etcd 3.6 (kubeadm's etcd from Kubernetes 1.34 on) prints more columns in {@code endpoint status -w simple} than
+     * the 3.4 this machine runs: "endpoint, ID, version, storage version, db size, in use, ..., is leader, ..."
+     * (etcd-io/etcd v3.6 etcdctl/ctlv3/command/printer.go makeEndpointStatusTable). The hand-over reads only the ID,
+     * second in every version, and learns from {@code move-leader} itself whether the leaving member leads.
+     */
+    @Test
+    void theLeadershipLeavesWithEtcd36sStatusTableAndStaysWhenTheLeavingMemberDoesNotLead() {
+        for (boolean leads : List.of(true, false)) {
+            ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl", "case \"$*\" in "
+                    + "*' delete node '*) exit 0;; "
+                    + "*'member list'*) echo '8e9e05c52164694d, started, k8s-master1, https://127.0.0.11:2380, https://127.0.0.11:2379, false'; "
+                    + "echo '91bc3c398fb3c146, started, k8s-master3, https://127.0.0.13:2380, https://127.0.0.13:2379, false';; "
+                    + "*'--endpoints=https://127.0.0.1:2379 '*'endpoint status -w simple') "
+                    + "echo 'https://127.0.0.1:2379, 8e9e05c52164694d, 3.6.5, 3.6.0, 25 kB, 16 kB, 36%, 2.1 GB, false, false, 4, 53, 53, , false, 0';; "
+                    + "*'--endpoints=https://127.0.0.13:2379 '*'move-leader 8e9e05c52164694d') "
+                    + (leads ? "echo 'Leadership transferred from 91bc3c398fb3c146 to 8e9e05c52164694d';; "
+                            : "echo 'Error: no leader endpoint given at [https://127.0.0.13:2379]' >&2; exit 3;; ")
+                    + "*'member remove 91bc3c398fb3c146') echo 'Member 91bc3c398fb3c146 removed';; "
+                    + "*) exit 1;; esac");
+            ScriptHarness.Run run = h.run(NodeScripts.deleteNode(CONFIG, MASTER3));
+            assertEquals(0, run.exitCode(), run.stderr());
+            assertTrue(run.stderr().contains(leads
+                    ? "moved etcd's leadership from https://127.0.0.13:2379 to https://127.0.0.1:2379 before its removal"
+                    : "the member at https://127.0.0.13:2379 does not lead etcd"), run.stderr());
+            List<String> calls = run.calls();
+            int moved = indexOf(calls, "move-leader 8e9e05c52164694d");
+            int removed = indexOf(calls, "member remove 91bc3c398fb3c146");
+            assertTrue(moved >= 0 && moved < removed, "the hand-over before the removal: " + calls);
+        }
+    }
+
+    private static int indexOf(List<String> calls, String text) {
+        for (int i = 0; i < calls.size(); i++) {
+            if (calls.get(i).contains(text)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     @Test
     void aWorkersRemovalAsksEtcdNothing() {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubectl", "case \"$*\" in *' delete node '*) exit 0;; *) exit 1;; esac");
