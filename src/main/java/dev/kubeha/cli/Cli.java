@@ -18,16 +18,17 @@ import java.util.List;
 
 /**
  * The offline command-line tool, run from the repository root:
- * {@code java -jar target/kubeha.jar validate --stack NAME} and
- * {@code java -jar target/kubeha.jar plan --stack NAME [--out DIR] [--json]}.
+ * {@code ./kubeha validate --stack NAME} and {@code ./kubeha plan --stack NAME [--out DIR] [--json]} (the launcher
+ * {@code kubeha} runs {@code java -jar target/kubeha.jar} with JVM settings for short runs).
  * Exit codes: 0 fine, 1 invalid configuration (or the program failed), 2 usage or missing stack file, 3 not enough
  * memory (a message says which {@code -Xmx} to run java with: {@link OutOfMemoryExit}).
  */
 public final class Cli {
     public static final String USAGE = """
-            usage: java -jar target/kubeha.jar validate --stack NAME [--project-dir DIR]
-                   java -jar target/kubeha.jar plan --stack NAME [--out DIR] [--json] [--project-dir DIR]
-                   java -jar target/kubeha.jar bench    (simulated first up for 5, 100, 500 workers; rolling upgrade)
+            usage: ./kubeha validate --stack NAME [--project-dir DIR]
+                   ./kubeha plan --stack NAME [--out DIR] [--json] [--project-dir DIR]
+                   ./kubeha bench    (simulated first up for 5, 100, 500 workers; rolling upgrade)
+                   (./kubeha runs java -jar target/kubeha.jar with JVM settings for short runs)
             Reads Pulumi.NAME.yaml from the project directory (default: the current one, the repository root).
             Without arguments the jar is the Pulumi program: run it with `pulumi preview` or `pulumi up`.""";
 

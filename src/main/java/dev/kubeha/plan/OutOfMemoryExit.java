@@ -49,8 +49,9 @@ public final class OutOfMemoryExit {
         long needed = Math.max(Math.max(256, 2 * (maxHeap >> 20)), 128 + 3L * nodes / 4);
         long suggested = (needed + 63) / 64 * 64;
         String what = nodes > 0 ? "a plan of " + nodes + " nodes" : "this command";
-        return "kubeha: not enough memory for " + what + ": run java with -Xmx" + suggested + "m (java -Xmx"
-                + suggested + "m -jar target/kubeha.jar ...); it had " + (maxHeap >> 20) + " MB\n";
+        return "kubeha: not enough memory for " + what + ": run java with -Xmx" + suggested + "m (KUBEHA_JAVA_OPTS=-Xmx"
+                + suggested + "m ./kubeha ..., or java -Xmx" + suggested + "m -jar target/kubeha.jar ...); it had "
+                + (maxHeap >> 20) + " MB\n";
     }
 
     /** Installs the handler and the watchdog. */

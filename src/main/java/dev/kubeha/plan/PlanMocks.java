@@ -29,7 +29,6 @@ final class PlanMocks implements Mocks {
     private static final List<String> SCRIPTS = List.of("create", "update", "delete", "stdin");
     private final ClusterConfig config;
     private final Set<String> secrets = new LinkedHashSet<>();
-    private int counter;
 
     PlanMocks(ClusterConfig config) {
         this.config = config;
@@ -56,7 +55,7 @@ final class PlanMocks implements Mocks {
             }
             case "random:index/randomPassword:RandomPassword", "random:index/randomString:RandomString" -> {
                 int length = ((Number) args.inputs.getOrDefault("length", 16)).intValue();
-                state.put("result", secret(length));
+                state.put("result", secret(args.name, length));
             }
             case "random:index/randomId:RandomId" ->
                     state.put("hex", "0".repeat(2 * ((Number) args.inputs.getOrDefault("byteLength", 8)).intValue()));
@@ -71,29 +70,35 @@ final class PlanMocks implements Mocks {
             return "KUBEHA_CA_CERT_HASH=" + CA_CERT_HASH + "\n";
         }
         if (name.endsWith("-kubeconfig")) {
-            String key = secret(32);
+            String key = secret(name, 32);
             return "KUBEHA_CA_CERT_HASH=" + CA_CERT_HASH + "\napiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://" + config.firstControlPlane().address()
                     + ":" + config.apiPort() + "\n  name: " + config.clusterName() + "\nusers:\n- name: admin\n  user:\n"
                     + "    client-key-data: " + key + "\n";
         }
         if (name.endsWith("-etcd-ca")) {
-            return "KUBEHA_ETCD_CA_CRT=" + secret(24) + "\nKUBEHA_ETCD_CA_KEY=" + secret(24) + "\nKUBEHA_ETCD_CLIENT_CRT="
-                    + secret(24) + "\nKUBEHA_ETCD_CLIENT_KEY=" + secret(24) + "\n";
+            return "KUBEHA_ETCD_CA_CRT=" + secret(name + "/ca.crt", 24) + "\nKUBEHA_ETCD_CA_KEY=" + secret(name + "/ca.key", 24)
+                    + "\nKUBEHA_ETCD_CLIENT_CRT=" + secret(name + "/client.crt", 24) + "\nKUBEHA_ETCD_CLIENT_KEY="
+                    + secret(name + "/client.key", 24) + "\n";
         }
         if (name.endsWith("-vm")) {
             String node = name.substring(0, name.length() - 3);
             String address = config.allNodes().stream().filter(n -> n.name().equals(node)).map(Node::address).findFirst()
                     .orElse("127.0.0.1");
             return "KUBEHA_SSH_HOST=" + address + "\nKUBEHA_SSH_PORT=22\nKUBEHA_SSH_USER=vagrant\nKUBEHA_SSH_KEY_BEGIN\n"
-                    + secret(40) + "\nKUBEHA_SSH_KEY_END\n";
+                    + secret(name, 40) + "\nKUBEHA_SSH_KEY_END\n";
         }
         return "";
     }
 
-    /** A placeholder secret: hex digits (valid for tokens and keys alike), unique, of the given length. */
-    private String secret(int length) {
-        counter++;
-        String seed = String.format("%08x", 0x5ec0000 + counter);
+    /**
+     * A placeholder secret: hex digits (valid for tokens and keys alike), of the given length, derived from what it
+     * belongs to (a resource's name): the same in every plan of a stack, which registers its resources in no fixed
+     * order, so that a change plan ({@link Planner#change}) sees no secret change that the stacks do not make.
+     */
+    private String secret(String owner, int length) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(owner.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String seed = String.format("%08x", crc.getValue());
         StringBuilder s = new StringBuilder();
         while (s.length() < length) {
             s.append(seed);

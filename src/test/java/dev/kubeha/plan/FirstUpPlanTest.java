@@ -40,4 +40,21 @@ class FirstUpPlanTest {
             }
         }
     }
+
+    /**
+     * The SDK registers a plan's resources in no fixed order (its futures complete as they may), and the placeholder
+     * secrets the plan hands out (tokens, keys) once came from a counter in that order: a change plan of two runs
+     * then saw credentials and token batches "change" that no stack change touched, and the bench's rolling-upgrade
+     * sessions varied from run to run. Three plans of one stack now register the same inputs.
+     */
+    @org.junit.jupiter.api.Test
+    void theSameStackGivesTheSameInputsInEveryPlan() {
+        Planner.Plan first = Planner.plan("bench", Bench.stack(100, "1.33", Map.of()), Main::stack);
+        for (int run = 0; run < 2; run++) {
+            Planner.Plan again = Planner.plan("bench", Bench.stack(100, "1.33", Map.of()), Main::stack);
+            for (Planner.Step s : again.steps()) {
+                assertEquals(first.step(s.name()).registration().inputs(), s.registration().inputs(), s.name());
+            }
+        }
+    }
 }
