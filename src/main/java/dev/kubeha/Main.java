@@ -77,7 +77,7 @@ public final class Main {
     }
 
     /** Today in UTC: every user of a stack, wherever they are, sees the same day. */
-    static LocalDate today() {
+    public static LocalDate today() {
         return LocalDate.now(ZoneOffset.UTC);
     }
 

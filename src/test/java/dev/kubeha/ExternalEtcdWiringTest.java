@@ -185,6 +185,58 @@ class ExternalEtcdWiringTest {
         assertFalse(d.with(Change.REPLACE).contains("k8s-etcd1-etcd-members"), d.with(Change.REPLACE).toString());
     }
 
+    /**
+     * The etcd node that made the etcd CA is replaced as the node that ran kubeadm init is: one run names it
+     * (etcdCaNode, nothing runs), the next replaces it. Its {@code -etcd-ca} step stays as the CA's record (the same
+     * URN, nothing runs, the CA in the state is the one every member and API server keeps using), the membership check
+     * runs on the new first node before the new member joins, and the cluster's identity stays. Without etcdCaNode the
+     * same change is refused through cluster-identity ({@link #aLiveClusterNeitherMovesBetweenStackedAndExternalEtcdNorLosesItsEtcdCaNode}).
+     */
+    @Test
+    void theEtcdNodeThatMadeTheCaIsReplacedOnceEtcdCaNodeNamesItAndItsCaStays() {
+        Map<String, String> named = Map.of("etcdNodes", ETCD_NODES, "etcdCaNode", "k8s-etcd1");
+        Deployment naming = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), named, false);
+        assertEquals(List.of(), naming.errors());
+        assertEquals(List.of(), naming.ops(), "naming it runs nothing on any machine");
+
+        Map<String, String> replaced = Map.of("etcdNodes",
+                "[\"k8s-etcd2=192.168.56.31\",\"k8s-etcd3=192.168.56.32\",\"k8s-etcd4=192.168.56.33\"]", "etcdCaNode", "k8s-etcd1");
+        Deployment d = Engine.change("vagrant", named, replaced, false);
+        assertEquals(List.of(), d.errors());
+        assertEquals(Change.SAME, d.changes().get("cluster-identity"));
+        assertEquals(Change.SAME, d.changes().get("k8s-etcd1-etcd-ca"), "the CA's record: no CA is made again");
+        assertFalse(d.deleted().contains("k8s-etcd1-etcd-ca"), d.deleted().toString());
+        List<Op> ops = d.ops();
+        int check = ops.indexOf(new Op(Op.Kind.UPDATE, "k8s-etcd1-etcd-members"));
+        assertTrue(check >= 0, "the membership check runs, now on k8s-etcd2: " + ops);
+        int joins = ops.indexOf(new Op(Op.Kind.CREATE, "k8s-etcd4-etcd-member"));
+        int leaves = ops.indexOf(new Op(Op.Kind.DELETE, "k8s-etcd1-etcd-member"));
+        assertTrue(check < joins && joins < leaves, "check, then the new member joins, then the old one leaves: " + ops);
+        assertTrue(d.with(Change.DELETE).containsAll(List.of("k8s-etcd1-vm", "k8s-etcd1-prepare", "k8s-etcd1-etcd-member")),
+                d.with(Change.DELETE).toString());
+
+        ProgramRun after = ProgramRun.of(Stacks.raw("vagrant", replaced), Main::stack);
+        assertTrue(String.valueOf(after.inputs("k8s-etcd1-etcd-members").get("update")).length() > 0);
+        String record = String.valueOf(after.inputs("k8s-etcd1-etcd-ca").get("stdin"));
+        assertTrue(record.contains("CA_NODE='k8s-etcd1'") && record.contains("this stack has no etcd CA made by $CA_NODE")
+                && !record.contains("kubeadm init phase certs"),
+                "were the record ever created (a wrong etcdCaNode), it fails instead of making a CA: " + record);
+        assertTrue(String.valueOf(after.inputs("k8s-etcd4-etcd-member").get("stdin")).contains("FIRST='false'"),
+                "no node keeps the CA key once its maker has left");
+    }
+
+    @Test
+    void etcdCaNodeNamesAnEtcdNodeOfAnExternalEtcd() {
+        List<String> stacked = dev.kubeha.config.ClusterConfigParser.parse(Stacks.raw("vagrant", Map.of("etcdCaNode", "k8s-etcd1")))
+                .errors().stream().map(Object::toString).toList();
+        assertEquals(List.of("kubeha:etcdCaNode: is set but etcdNodes is empty; etcdCaNode names the etcd node that made the"
+                + " etcd CA of an external etcd: leave it empty with stacked etcd"), stacked);
+        List<String> otherRole = dev.kubeha.config.ClusterConfigParser.parse(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES,
+                "etcdCaNode", "k8s-master1"))).errors().stream().map(Object::toString).toList();
+        assertTrue(otherRole.stream().anyMatch(e -> e.startsWith("kubeha:etcdCaNode: 'k8s-master1' is a ")),
+                "a control-plane node made no etcd CA: " + otherRole);
+    }
+
     @Test
     void etcdRestoreFromStopsTheApiServersRestoresEveryEtcdNodeThenStartsThemAgain() {
         ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES, "etcdRestoreFrom", "/root/etcd.db")),

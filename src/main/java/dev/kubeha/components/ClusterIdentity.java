@@ -11,6 +11,7 @@ import dev.kubeha.render.vagrant.VagrantCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,15 +43,26 @@ public final class ClusterIdentity {
     /** The keepers that name the node that ran kubeadm init, and its machine. */
     static final List<String> INIT_NODE_KEEPERS = List.of("keepers.firstControlPlane", "keepers.firstMachine");
 
+    /** The keeper that names the etcd node that made the etcd CA, and its machine. */
+    static final String ETCD_CA_KEEPER = "keepers.externalEtcd";
+
     public static RandomId create(ClusterConfig config) {
         CustomResourceOptions.Builder options = CustomResourceOptions.builder()
                 .protect(!config.allowClusterDestroy()).deleteBeforeReplace(true);
+        List<String> ignored = new ArrayList<>();
         if (config.initNode().isEmpty()) {
             // The node that ran kubeadm init has left (controlPlaneInitNode names it): its keepers keep the values
             // the state has (the engine sets an ignored path back to its old value before the diff:
             // pulumi/pulumi pkg/resource/deploy/step_generator.go processIgnoreChanges), so its departure is no
             // change of the cluster's identity.
-            options.ignoreChanges(INIT_NODE_KEEPERS);
+            ignored.addAll(INIT_NODE_KEEPERS);
+        }
+        if (config.externalEtcd() && config.etcdCaHolder().isEmpty()) {
+            // Likewise the etcd node that made the etcd CA (etcdCaNode names it): its keeper keeps its value.
+            ignored.add(ETCD_CA_KEEPER);
+        }
+        if (!ignored.isEmpty()) {
+            options.ignoreChanges(ignored);
         }
         return new RandomId(NAME, RandomIdArgs.builder().byteLength(8).keepers(keepers(config)).build(), options.build());
     }
@@ -68,20 +80,18 @@ public final class ClusterIdentity {
         keepers.put("vip", config.vip());
         keepers.put("podSubnet", config.podSubnet());
         keepers.put("serviceSubnet", config.serviceSubnet());
-        if (config.initNode().isEmpty()) {
-            return keepers;
-        }
-        Node first = config.initNode().get();
-        keepers.put("firstControlPlane", first.name() + "=" + first.address());
-        // Keepers are plain in the state: the VM's settings (a box URL may carry a token) only as a digest.
-        keepers.put("firstMachine", machine(config, first));
-        // With etcdNodes, where the cluster's data is (kubeadm init's etcd.external) and the etcd node that holds the
-        // etcd CA: moving a live cluster between stacked and external etcd, or rebuilding that node, would rebuild the
-        // cluster. Stacked clusters have no such keeper (their identity stays what it was).
-        if (config.externalEtcd()) {
-            Node ca = config.etcdNodes().get(0);
-            keepers.put("externalEtcd", ca.name() + "=" + ca.address() + " " + machine(config, ca));
-        }
+        config.initNode().ifPresent(first -> {
+            keepers.put("firstControlPlane", first.name() + "=" + first.address());
+            // Keepers are plain in the state: the VM's settings (a box URL may carry a token) only as a digest.
+            keepers.put("firstMachine", machine(config, first));
+        });
+        // With etcdNodes, where the cluster's data is (kubeadm init's etcd.external) and the etcd node that made the
+        // etcd CA: moving a live cluster between stacked and external etcd, rebuilding that node, or another node
+        // taking its place as etcdCaNode (its default, the first of etcdNodes, changes when the list is reordered)
+        // would rebuild the cluster. Once it has left (etcdCaNode names it), the keeper is absent and ignored. Stacked
+        // clusters have no such keeper (their identity stays what it was).
+        config.etcdCaHolder().ifPresent(ca ->
+                keepers.put("externalEtcd", ca.name() + "=" + ca.address() + " " + machine(config, ca)));
         return keepers;
     }
 

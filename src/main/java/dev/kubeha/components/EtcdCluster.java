@@ -11,12 +11,13 @@ import dev.kubeha.render.etcd.EtcdNodeScripts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The external etcd (etcdNodes), kubeadm's "Set up a High Availability etcd cluster with kubeadm": every etcd node is
- * prepared ({@code <node>-prepare}, as a Kubernetes node: containerd, kubelet, kubeadm); the first makes the etcd CA
- * and the API server's client certificate ({@code <first>-etcd-ca}, protected: it holds the etcd CA; its stdout is a
- * secret); then every node starts its member at once ({@code <node>-etcd-member}: a new cluster's members must start
+ * prepared ({@code <node>-prepare}, as a Kubernetes node: containerd, kubelet, kubeadm); the first (or etcdCaNode)
+ * makes the etcd CA and the API server's client certificate ({@code <node>-etcd-ca}, protected: it holds the etcd CA;
+ * its stdout is a secret; once that node has left, the step stays as the CA's record); then every node starts its member at once ({@code <node>-etcd-member}: a new cluster's members must start
  * together; a node added or rebuilt later joins the running cluster, and its delete removes the member first), each
  * after {@code <first>-etcd-members}, which, when etcdNodes changes, refuses a change that removes more than one member
  * or loses quorum, as the control plane's {@code control-plane-members} does for stacked etcd, with
@@ -39,16 +40,30 @@ public final class EtcdCluster extends ComponentResource {
         super(TYPE, name, options);
         this.hosts = List.copyOf(hosts);
         List<Command> prepared = hosts.stream().map(h -> ControlPlane.prepare(config, h, this)).toList();
-        Command ca = RemoteScript.run(hosts.get(0), RemoteScript.Spec
-                .of("etcd-ca", Output.of(EtcdNodeScripts.ca(config)))
-                .after(List.of(prepared.get(0)))
-                .rebuildWhen(List.of(identity))
-                .protect(!config.allowClusterDestroy())
-                .withSecrets(), this);
+        Optional<Host> caHost = config.etcdCaHolder().flatMap(n -> hosts.stream().filter(h -> h.node().equals(n)).findFirst());
+        Command ca = caHost.isPresent()
+                ? RemoteScript.run(caHost.get(), RemoteScript.Spec
+                        .of("etcd-ca", Output.of(EtcdNodeScripts.ca(config, caHost.get().node())))
+                        .after(List.of(prepared.get(hosts.indexOf(caHost.get()))))
+                        .rebuildWhen(List.of(identity))
+                        .protect(!config.allowClusterDestroy())
+                        .withSecrets(), this)
+                // The node that made the etcd CA has left (etcdCaNode names it): its step stays, under its name, as
+                // the record of the CA, registered on the first etcd node and never run again.
+                : RemoteScript.run(config.etcdCaNodeName() + "-etcd-ca", hosts.get(0), RemoteScript.Spec
+                        .of("etcd-ca", Output.of(EtcdNodeScripts.caRecord(config)))
+                        .rebuildWhen(List.of(identity))
+                        .protect(!config.allowClusterDestroy())
+                        .keptAsRecordOnly()
+                        .withSecrets(), this);
         this.credentials = ca.stdout().applyValue(EtcdNodeScripts.Credentials::parse).asSecret();
         // Before any etcd node joins or leaves, when etcdNodes changes: etcd's members, read from etcd, on the first
-        // etcd node (never replaced). Not when created: a new cluster's members start together, there is none to read.
-        Command membership = RemoteScript.run(hosts.get(0), RemoteScript.Spec
+        // etcd node of the list. Not when created: a new cluster's members start together, there is none to read.
+        // Named after the node that made the etcd CA (the first, unless etcdCaNode names another), which is not
+        // renamed when that node leaves, and not rebuilt with the machine it runs on: when the first node leaves, the
+        // check is an update run on the new first node, not a new step, which runs nothing (a step that only runs on
+        // change has nothing to run when created).
+        Command membership = RemoteScript.run(config.etcdCaNodeName() + "-etcd-members", hosts.get(0), RemoteScript.Spec
                 .of("etcd-members", Output.of(EtcdNodeScripts.membership(config)))
                 .after(List.of(prepared.get(0)))
                 .rebuildWhen(List.of(identity))

@@ -84,6 +84,15 @@ public final class RemoteScript {
             return readOnly().ignoring("triggers");
         }
 
+        /**
+         * The record of a step that must never run again once its node has left, whatever its script becomes: as
+         * {@link #keptAfterItsNodeLeft}, and its script (stdin) is ignored too, so the script given here runs only
+         * if the record is created, which means the state has none under that name: it should say so and fail.
+         */
+        public Spec keptAsRecordOnly() {
+            return keptAfterItsNodeLeft().ignoring("stdin");
+        }
+
         private Spec ignoring(String input) {
             List<String> all = new ArrayList<>(ignored);
             all.add(input);

@@ -38,7 +38,8 @@ public record ClusterConfig(
         UpgradeBatch upgradeWorkerBatch,
         EtcdBackupSettings etcdBackups,
         List<Node> etcdNodes,
-        String controlPlaneInitNode) {
+        String controlPlaneInitNode,
+        String etcdCaNode) {
 
     /**
      * Most load balancers a stack may list: their VRRP priorities are distinct and fall in list order from 101
@@ -92,6 +93,19 @@ public record ClusterConfig(
      */
     public String initNodeName() {
         return controlPlaneInitNode.isEmpty() ? controlPlane.get(0).name() : controlPlaneInitNode;
+    }
+
+    /**
+     * The name of the etcd node that made (or, for a new cluster, makes) the etcd CA, with etcdNodes: etcdCaNode, else
+     * the first of etcdNodes.
+     */
+    public String etcdCaNodeName() {
+        return etcdCaNode.isEmpty() && externalEtcd() ? etcdNodes.get(0).name() : etcdCaNode;
+    }
+
+    /** The etcd node that made the etcd CA, while it is in the cluster; empty once it has been removed (or stacked). */
+    public Optional<Node> etcdCaHolder() {
+        return etcdNodes.stream().filter(n -> n.name().equals(etcdCaNodeName())).findFirst();
     }
 
     /** The node that ran kubeadm init, while it is in the cluster; empty once it has been removed. */

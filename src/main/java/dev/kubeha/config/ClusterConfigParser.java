@@ -154,6 +154,7 @@ public final class ClusterConfigParser {
         }
         EtcdBackupSettings etcdBackups = etcdBackups();
         String initNode = controlPlaneInitNode(all, controlPlane);
+        String etcdCaNode = etcdCaNode(all, etcdNodes);
 
         if (!errors.isEmpty()) {
             return new Result(Optional.empty(), List.copyOf(errors), List.copyOf(warnings), List.copyOf(unchecked));
@@ -165,7 +166,8 @@ public final class ClusterConfigParser {
                 upgradeWorkerBatch,
                 etcdBackups,
                 etcdNodes,
-                initNode);
+                initNode,
+                etcdCaNode);
         return new Result(Optional.of(config), List.of(), List.copyOf(warnings), List.copyOf(unchecked));
     }
 
@@ -268,6 +270,25 @@ public final class ClusterConfigParser {
         all.stream().filter(n -> n.name().equals(name) && n.role() != Role.CONTROL_PLANE).findFirst().ifPresent(n ->
                 error("controlPlaneInitNode", "'" + name + "' is a " + n.role().label() + "; name the control-plane node"
                         + " that ran kubeadm init (one of controlPlaneNodes, or one that has been removed from it)"));
+        return name;
+    }
+
+    /**
+     * etcdCaNode: empty (the first etcd node makes the etcd CA), an etcd node of the list, or a node name no longer in
+     * the stack (the node that made the CA has been removed: its record in the state keeps the CA). Only with etcdNodes.
+     */
+    private String etcdCaNode(List<Node> all, List<Node> etcdNodes) {
+        String name = optional("etcdCaNode").orElse("");
+        if (name.isEmpty() || !checkLabel("etcdCaNode", name)) {
+            return name;
+        }
+        if (etcdNodes.isEmpty()) {
+            error("etcdCaNode", "is set but etcdNodes is empty; etcdCaNode names the etcd node that made the etcd CA of an"
+                    + " external etcd: leave it empty with stacked etcd");
+        }
+        all.stream().filter(n -> n.name().equals(name) && n.role() != Role.ETCD).findFirst().ifPresent(n ->
+                error("etcdCaNode", "'" + name + "' is a " + n.role().label() + "; name the etcd node that made the etcd CA"
+                        + " (one of etcdNodes, or one that has been removed from it)"));
         return name;
     }
 

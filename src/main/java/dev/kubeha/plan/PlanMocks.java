@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * What the providers would answer, for the offline plan: inputs echoed as state (a command's scripts aside), commands print what kubeha's
  * scripts print (a VM's SSH details point at its configured address), and every secret a provider would make is a
- * recognisable placeholder of the right shape. {@link #secrets()} lists them so that output can show
+ * placeholder of the right shape, the same in every plan of the stack. {@link #secrets()} lists them so that output can show
  * {@code [secret]} instead.
  */
 final class PlanMocks implements Mocks {

@@ -159,7 +159,7 @@ class ExternalEtcdScriptsTest {
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             // <etcd1>-etcd-ca: the CA and the client certificate, printed for the state (a secret), logged nowhere.
-            ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config));
+            ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config, config.etcdCaHolder().orElseThrow()));
             assertEquals(0, ca.exitCode(), ca.stderr());
             EtcdNodeScripts.Credentials etcd = EtcdNodeScripts.Credentials.parse(ca.stdout());
             assertFalse(ca.stderr().contains(etcd.caKey()) || ca.stderr().contains(etcd.clientKey()), ca.stderr());

@@ -59,15 +59,23 @@ public final class EtcdNodeScripts {
         }
     }
 
-    /** On the first etcd node: make the etcd CA once, sign the API server's client certificate, print them. */
-    public static String ca(ClusterConfig config) {
-        return render("etcd/ca.sh", config, config.etcdNodes().get(0), Map.of());
+    /** On the etcd node that makes the etcd CA: make it once, sign the API server's client certificate, print them. */
+    public static String ca(ClusterConfig config, Node caNode) {
+        return render("etcd/ca.sh", config, caNode, Map.of());
+    }
+
+    /**
+     * The etcd CA's record once the node that made it has left: never run, except when the record is created, which
+     * means etcdCaNode names a node that made no CA in this stack: it fails, changing nothing.
+     */
+    public static String caRecord(ClusterConfig config) {
+        return NodeScript.render("etcd/ca-record.sh", Map.of("CA_NODE", config.etcdCaNodeName()));
     }
 
     /** On an etcd node: its member, from the etcd CA (secret), started or joined to the running cluster. */
     public static String member(ClusterConfig config, Node node, Credentials etcd) {
         return render("etcd/member.sh", config, node, Map.of(
-                "FIRST", Boolean.toString(node.equals(config.etcdNodes().get(0))),
+                "FIRST", Boolean.toString(config.etcdCaHolder().filter(node::equals).isPresent()),
                 "FIREWALL", Boolean.toString(config.firewall()),
                 "ETCD_CA_CRT", etcd.caCert(),
                 "ETCD_CA_KEY", etcd.caKey(),
@@ -85,8 +93,7 @@ public final class EtcdNodeScripts {
     }
 
     /**
-     * On the first etcd node (which never leaves: it holds the etcd CA), when etcdNodes changes and before any etcd
-     * node joins or leaves: the membership check of the control plane's (etcd/membership.sh), against etcd's members
+     * On the first etcd node of the list, when etcdNodes changes and before any etcd node joins or leaves: the membership check of the control plane's (etcd/membership.sh), against etcd's members
      * as the etcd nodes see them. A dead member is replaced at its own name and address (member.sh removes it first).
      */
     public static String membership(ClusterConfig config) {
