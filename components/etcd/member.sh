@@ -28,7 +28,7 @@ svc_enable_now kubelet
 if [ "$FIREWALL" = true ]; then firewall_open 2379-2380/tcp; fi
 
 # The node's certificates, from the etcd CA: kubeadm gives the server and peer certificates the node's name and
-# address (and localhost), and keeps those that exist and are valid. Only the first etcd node keeps the CA key; the
+# address (and localhost), and keeps those that exist and are valid. Only the node that made the etcd CA keeps its key (FIRST); the
 # others hold it only while a certificate of theirs is missing.
 base64 -d <<<"$ETCD_CA_CRT" | put_file /etc/kubernetes/pki/etcd/ca.crt 0644 || true
 write_member_config new "$(configured_cluster)"

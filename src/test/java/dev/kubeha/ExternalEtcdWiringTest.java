@@ -214,15 +214,30 @@ class ExternalEtcdWiringTest {
         assertTrue(check < joins && joins < leaves, "check, then the new member joins, then the old one leaves: " + ops);
         assertTrue(d.with(Change.DELETE).containsAll(List.of("k8s-etcd1-vm", "k8s-etcd1-prepare", "k8s-etcd1-etcd-member")),
                 d.with(Change.DELETE).toString());
+        assertTrue(ops.stream().noneMatch(o -> o.name().endsWith("-etcd-ca")), "no CA step runs anywhere: " + ops);
+        assertEquals(Change.SAME, d.changes().get("k8s-master1-etcd-client"), "the API servers keep their client certificate");
 
         ProgramRun after = ProgramRun.of(Stacks.raw("vagrant", replaced), Main::stack);
-        assertTrue(String.valueOf(after.inputs("k8s-etcd1-etcd-members").get("update")).length() > 0);
+        assertTrue(String.valueOf(after.inputs("k8s-etcd1-etcd-members").get("connection")).contains("FAKE-k8s-etcd2"),
+                "the check runs on k8s-etcd2 now: " + after.inputs("k8s-etcd1-etcd-members").get("connection"));
         String record = String.valueOf(after.inputs("k8s-etcd1-etcd-ca").get("stdin"));
         assertTrue(record.contains("CA_NODE='k8s-etcd1'") && record.contains("this stack has no etcd CA made by $CA_NODE")
                 && !record.contains("kubeadm init phase certs"),
                 "were the record ever created (a wrong etcdCaNode), it fails instead of making a CA: " + record);
         assertTrue(String.valueOf(after.inputs("k8s-etcd4-etcd-member").get("stdin")).contains("FIRST='false'"),
                 "no node keeps the CA key once its maker has left");
+    }
+
+    @Test
+    void theIdentityKeepsItsEtcdCaKeeperWhenTheInitNodeLeavesAndDropsItOnlyWhenTheCaNodeLeaves() {
+        Map<String, String> whole = ClusterIdentity.keepers(Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES)));
+        Map<String, String> initLeft = ClusterIdentity.keepers(Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES,
+                "controlPlaneInitNode", "k8s-master1", "controlPlaneNodes",
+                "[\"k8s-master2=192.168.56.11\",\"k8s-master3=192.168.56.12\",\"k8s-master4=192.168.56.13\"]")));
+        assertEquals(whole.get("externalEtcd"), initLeft.get("externalEtcd"), "the init node's departure leaves it: " + initLeft);
+        Map<String, String> caLeft = ClusterIdentity.keepers(Stacks.config("vagrant", Map.of("etcdCaNode", "k8s-etcd1", "etcdNodes",
+                "[\"k8s-etcd2=192.168.56.31\",\"k8s-etcd3=192.168.56.32\",\"k8s-etcd4=192.168.56.33\"]")));
+        assertFalse(caLeft.containsKey("externalEtcd"), "absent, and ignored (its old value kept): " + caLeft);
     }
 
     @Test

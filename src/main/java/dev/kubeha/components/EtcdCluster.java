@@ -52,7 +52,6 @@ public final class EtcdCluster extends ComponentResource {
                 // the record of the CA, registered on the first etcd node and never run again.
                 : RemoteScript.run(config.etcdCaNodeName() + "-etcd-ca", hosts.get(0), RemoteScript.Spec
                         .of("etcd-ca", Output.of(EtcdNodeScripts.caRecord(config)))
-                        .rebuildWhen(List.of(identity))
                         .protect(!config.allowClusterDestroy())
                         .keptAsRecordOnly()
                         .withSecrets(), this);
@@ -60,14 +59,13 @@ public final class EtcdCluster extends ComponentResource {
         // Before any etcd node joins or leaves, when etcdNodes changes: etcd's members, read from etcd, on the first
         // etcd node of the list. Not when created: a new cluster's members start together, there is none to read.
         // Named after the node that made the etcd CA (the first, unless etcdCaNode names another), which is not
-        // renamed when that node leaves, and not rebuilt with the machine it runs on: when the first node leaves, the
-        // check is an update run on the new first node, not a new step, which runs nothing (a step that only runs on
-        // change has nothing to run when created).
+        // renamed when that node leaves, and never replaced: when the first node leaves, the check is an update run on
+        // the new first node (its connection changed), not a new step, which would run nothing.
         Command membership = RemoteScript.run(config.etcdCaNodeName() + "-etcd-members", hosts.get(0), RemoteScript.Spec
                 .of("etcd-members", Output.of(EtcdNodeScripts.membership(config)))
                 .after(List.of(prepared.get(0)))
-                .rebuildWhen(List.of(identity))
-                .onlyOnChange(), this);
+                .onlyOnChange()
+                .neverReplaced(), this);
         Resource previousUpgrade = null;
         for (int i = 0; i < hosts.size(); i++) {
             Host host = hosts.get(i);
@@ -103,7 +101,7 @@ public final class EtcdCluster extends ComponentResource {
         return List.copyOf(members);
     }
 
-    /** The etcd nodes, in etcdNodes order (the first holds the etcd CA). */
+    /** The etcd nodes, in etcdNodes order (the first runs the membership check). */
     public List<Host> hosts() {
         return hosts;
     }

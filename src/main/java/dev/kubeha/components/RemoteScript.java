@@ -93,6 +93,14 @@ public final class RemoteScript {
             return keptAfterItsNodeLeft().ignoring("stdin");
         }
 
+        /**
+         * Never replaced, whatever its triggers become: for a step that runs only on change (its create runs
+         * nothing), a replacement would be a create, and skip the very run the change needed.
+         */
+        public Spec neverReplaced() {
+            return ignoring("triggers");
+        }
+
         private Spec ignoring(String input) {
             List<String> all = new ArrayList<>(ignored);
             all.add(input);

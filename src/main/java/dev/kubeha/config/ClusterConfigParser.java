@@ -289,6 +289,10 @@ public final class ClusterConfigParser {
         all.stream().filter(n -> n.name().equals(name) && n.role() != Role.ETCD).findFirst().ifPresent(n ->
                 error("etcdCaNode", "'" + name + "' is a " + n.role().label() + "; name the etcd node that made the etcd CA"
                         + " (one of etcdNodes, or one that has been removed from it)"));
+        if (!etcdNodes.isEmpty() && all.stream().noneMatch(n -> n.name().equals(name))) {
+            warnings.add("etcdCaNode: " + name + " is not in etcdNodes: the stack's state must hold its etcd CA (<node>-etcd-ca,"
+                    + " kept after it left); on a new stack, or after pulumi destroy, leave etcdCaNode empty");
+        }
         return name;
     }
 

@@ -199,6 +199,17 @@ class ExternalEtcdScriptsTest {
             assertFalse(again.called("ctr") || again.called("kubeadm init phase"), again.calls().toString());
             assertFalse(again.stderr().contains("wrote"), "no file written: " + again.stderr());
 
+            // A blank machine under the name that made the CA (etcdCaNode still names it) makes no second CA while the
+            // members serve: certificates from it would be trusted by none of them.
+            ScriptHarness rebuilt = machine("k8s-etcd1");
+            all.add(rebuilt);
+            ScriptHarness.Run secondCa = rebuilt.run(EtcdNodeScripts.ca(config, config.etcdCaHolder().orElseThrow()));
+            assertEquals(1, secondCa.exitCode(), secondCa.stderr());
+            assertTrue(secondCa.stderr().contains("an etcd member already serves at 127.0.31.12:2379, and k8s-etcd1 has no etcd CA"),
+                    secondCa.stderr());
+            assertFalse(Files.exists(rebuilt.root().resolve("etc/kubernetes/pki/etcd/ca.crt")), "no CA made");
+            assertFalse(secondCa.called("kubeadm init phase certs etcd-ca"), secondCa.calls().toString());
+
             // k8s-etcd2's machine is replaced while it runs: its delete (the old machine) leaves, its new machine joins.
             Node e2 = config.etcdNodes().get(1);
             ScriptHarness.Run left = nodes.get("k8s-etcd2").delete(EtcdNodeScripts.memberRemove(config, e2),
