@@ -17,10 +17,11 @@ import java.util.Optional;
  * The external etcd (etcdNodes), kubeadm's "Set up a High Availability etcd cluster with kubeadm": every etcd node is
  * prepared ({@code <node>-prepare}, as a Kubernetes node: containerd, kubelet, kubeadm); the first (or etcdCaNode)
  * makes the etcd CA and the API server's client certificate ({@code <node>-etcd-ca}, protected: it holds the etcd CA;
- * its stdout is a secret; once that node has left, the step stays as the CA's record); then every node starts its member at once ({@code <node>-etcd-member}: a new cluster's members must start
- * together; a node added or rebuilt later joins the running cluster, and its delete removes the member first), each
- * after {@code <first>-etcd-members}, which, when etcdNodes changes, refuses a change that removes more than one member
- * or loses quorum, as the control plane's {@code control-plane-members} does for stacked etcd, with
+ * its stdout is a secret; once that node has left, the step stays as the CA's record); then every node starts its
+ * member at once ({@code <node>-etcd-member}: a new cluster's members must start together; a node added or rebuilt
+ * later joins the running cluster, and its delete removes the member first), each after {@code <ca node>-etcd-members},
+ * which, when etcdNodes changes, refuses a change that removes more than one member or loses quorum, as the control
+ * plane's {@code control-plane-members} does for stacked etcd, with
  * the snapshot timer of {@link EtcdBackups} ({@code <node>-etcd-backup}), and the upgrade to the etcd of a new
  * kubernetesVersion, one node at a time ({@code <node>-etcd-upgrade}, only on a change), before the control plane's.
  * The control plane waits for every member ({@link #members()}) and takes the client certificate from

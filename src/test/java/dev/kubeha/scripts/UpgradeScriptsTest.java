@@ -287,9 +287,13 @@ class UpgradeScriptsTest {
         assertTrue(released.calls().stream().anyMatch(c -> c.contains("uncordon k8s-worker1")), released.calls().toString());
         assertFalse(Files.exists(back.dir().resolve("state.mark")), "kubeha's mark is removed");
 
-        ScriptHarness.Run stuck = apiWith("v1.31.4", true).run(NodeScripts.uncordon(version("1.32.1"), WORKER1));
+        // The wait, shortened from the rendered 600 s to 60 s (12 rounds instead of 120, sleep stubbed): the same
+        // script, which a loaded machine then runs within the harness's 120 s.
+        String uncordon = NodeScripts.uncordon(version("1.32.1"), WORKER1);
+        assertTrue(uncordon.contains("\nTIMEOUT_SECONDS='600'\n"), "the rendered wait");
+        ScriptHarness.Run stuck = apiWith("v1.31.4", true).run(uncordon.replace("\nTIMEOUT_SECONDS='600'\n", "\nTIMEOUT_SECONDS='60'\n"));
         assertNotEquals(0, stuck.exitCode());
-        assertTrue(stuck.stderr().contains("k8s-worker1 is not Ready on Kubernetes 1.32.1 600s after its upgrade"), stuck.stderr());
+        assertTrue(stuck.stderr().contains("k8s-worker1 is not Ready on Kubernetes 1.32.1 60s after its upgrade"), stuck.stderr());
         assertFalse(stuck.calls().stream().anyMatch(c -> c.contains("uncordon k8s-worker1")));
     }
 }

@@ -93,8 +93,8 @@ public final class EtcdNodeScripts {
     }
 
     /**
-     * On the first etcd node of the list, when etcdNodes changes and before any etcd node joins or leaves: the membership check of the control plane's (etcd/membership.sh), against etcd's members
-     * as the etcd nodes see them. A dead member is replaced at its own name and address (member.sh removes it first).
+     * On the first etcd node of the list, when etcdNodes changes and before any etcd node joins or leaves: the
+     * membership check of the control plane's (etcd/membership.sh), against etcd's members as the etcd nodes see them. A dead member is replaced at its own name and address (member.sh removes it first).
      */
     public static String membership(ClusterConfig config) {
         Node first = config.etcdNodes().get(0);
