@@ -44,7 +44,7 @@ public final class EtcdCluster extends ComponentResource {
         Optional<Host> caHost = config.etcdCaHolder().flatMap(n -> hosts.stream().filter(h -> h.node().equals(n)).findFirst());
         Command ca = caHost.isPresent()
                 ? RemoteScript.run(caHost.get(), RemoteScript.Spec
-                        .of("etcd-ca", Output.of(EtcdNodeScripts.ca(config, caHost.get().node())))
+                        .of("etcd-ca", Output.of(EtcdNodeScripts.ca(config)))
                         .after(List.of(prepared.get(hosts.indexOf(caHost.get()))))
                         .rebuildWhen(List.of(identity))
                         .protect(!config.allowClusterDestroy())

@@ -98,7 +98,7 @@ class ExternalEtcdDayTwoTest {
         ClusterConfig config = stack("k8s-etcd1", "k8s-etcd2", "k8s-etcd3");
         ExternalEtcdScriptsTest.ADDRESSES.keySet().forEach(n -> nodes.put(n, ExternalEtcdScriptsTest.machine(n)));
         all.addAll(nodes.values());
-        ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config, config.etcdCaHolder().orElseThrow()));
+        ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config));
         assertEquals(0, ca.exitCode(), ca.stderr());
         etcd = EtcdNodeScripts.Credentials.parse(ca.stdout());
         ExecutorService pool = Executors.newFixedThreadPool(3);

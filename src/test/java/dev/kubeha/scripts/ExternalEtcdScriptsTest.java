@@ -159,7 +159,7 @@ class ExternalEtcdScriptsTest {
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             // <etcd1>-etcd-ca: the CA and the client certificate, printed for the state (a secret), logged nowhere.
-            ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config, config.etcdCaHolder().orElseThrow()));
+            ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config));
             assertEquals(0, ca.exitCode(), ca.stderr());
             EtcdNodeScripts.Credentials etcd = EtcdNodeScripts.Credentials.parse(ca.stdout());
             assertFalse(ca.stderr().contains(etcd.caKey()) || ca.stderr().contains(etcd.clientKey()), ca.stderr());
@@ -203,7 +203,7 @@ class ExternalEtcdScriptsTest {
             // members serve: certificates from it would be trusted by none of them.
             ScriptHarness rebuilt = machine("k8s-etcd1");
             all.add(rebuilt);
-            ScriptHarness.Run secondCa = rebuilt.run(EtcdNodeScripts.ca(config, config.etcdCaHolder().orElseThrow()));
+            ScriptHarness.Run secondCa = rebuilt.run(EtcdNodeScripts.ca(config));
             assertEquals(1, secondCa.exitCode(), secondCa.stderr());
             assertTrue(secondCa.stderr().contains("an etcd member already serves at 127.0.31.12:2379, and k8s-etcd1 has no etcd CA"),
                     secondCa.stderr());

@@ -59,9 +59,12 @@ public final class EtcdNodeScripts {
         }
     }
 
-    /** On the etcd node that makes the etcd CA: make it once, sign the API server's client certificate, print them. */
-    public static String ca(ClusterConfig config, Node caNode) {
-        return render("etcd/ca.sh", config, caNode, Map.of());
+    /**
+     * On the etcd node that makes the etcd CA ({@link ClusterConfig#etcdCaHolder}, while it is in the stack): make it
+     * once, sign the API server's client certificate, print them.
+     */
+    public static String ca(ClusterConfig config) {
+        return render("etcd/ca.sh", config, config.etcdCaHolder().orElseThrow(), Map.of());
     }
 
     /**
