@@ -141,6 +141,24 @@ final class Machine implements AutoCloseable {
         }
     }
 
+    /**
+     * What the machine's systemd says, read from the host through the container's namespaces (for a machine that
+     * does not let the lab in over SSH): its processes, whether /run/nologin is there, the end of its journal. Not
+     * systemctl: entered this way it hangs authenticating on systemd's private bus.
+     */
+    String insideState() {
+        if (nspawn == null || !nspawn.isAlive()) {
+            return "(not running)";
+        }
+        return nspawn.toHandle().descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/systemd") || c.endsWith("/init")).orElse(false))
+                .findFirst()
+                .map(init -> HostShell.sh("nsenter -t " + init.pid() + " -m -u -i -n -p -- sh -c '"
+                        + "ps -ef; ls -l /run/nologin; "
+                        + "journalctl -b --no-pager -n 60' 2>&1", 30).output())
+                .orElse("(no init process found under systemd-nspawn)");
+    }
+
     @Override
     public void close() {
         stop();
