@@ -341,6 +341,8 @@ class ExternalEtcdWiringTest {
         assertEquals(List.of(), sameAddress.errors());
         assertTrue(sameAddress.opsOn(java.util.Set.of("etcd-endpoints", "k8s-master1-etcd-servers", "k8s-master2-etcd-servers",
                 "k8s-master3-etcd-servers")).isEmpty(), "a node replaced at its own address moves no API server: " + sameAddress.ops());
+        assertTrue(sameAddress.ops().stream().noneMatch(o -> o.name().startsWith("k8s-master")),
+                "nor touches the control plane: " + sameAddress.ops());
     }
 
     @Test
