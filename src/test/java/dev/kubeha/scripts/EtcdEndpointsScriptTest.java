@@ -70,6 +70,16 @@ class EtcdEndpointsScriptTest {
         // As the API server would give it (kubectl's layout: keys in order, the configuration a literal block).
         Files.writeString(configMap, "apiVersion: v1\ndata:\n  ClusterConfiguration: |\n" + resource("cluster-configuration.yaml").indent(4)
                 + "kind: ConfigMap\nmetadata:\n  name: kubeadm-config\n  namespace: kube-system\n");
+        standIns(h, manifest, configMap);
+        UpgradeScriptsTest.withLoadBalancers(h, "303 http://192.168.56.5:8404/stats;st=DONE");
+        apiServerAnswersWith("");
+    }
+
+    /**
+     * The stand-ins of a control-plane node: kubectl (the real one for {@code --local}; kube-system/kubeadm-config kept
+     * in {@code configMap}), crictl (one kube-apiserver container per manifest content), sleep.
+     */
+    static void standIns(ScriptHarness h, Path manifest, Path configMap) {
         String cm = ScriptHarness.shellQuote(configMap.toString());
         h.stub("kubectl", "case \" $* \" in *' --local '*) exec /usr/bin/kubectl \"$@\";; esac\n"
                         + "case \"$*\" in\n"
@@ -82,8 +92,6 @@ class EtcdEndpointsScriptTest {
                 .stub("crictl", "m=" + ScriptHarness.shellQuote(manifest.toString())
                         + "; [ -f \"$m\" ] && echo \"kube-apiserver-$(sha256sum \"$m\" | cut -c1-12)\"; exit 0")
                 .stubs("sleep");
-        UpgradeScriptsTest.withLoadBalancers(h, "303 http://192.168.56.5:8404/stats;st=DONE");
-        apiServerAnswersWith("");
     }
 
     /** /readyz answers ok unless the manifest names {@code unreachable}; the load balancers take every request. */
