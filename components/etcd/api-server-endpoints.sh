@@ -14,7 +14,10 @@
 # the API servers hold names members that answer.
 # A manifest that names the list already is left alone (nothing restarts). A run that stopped after the move finds the
 # previous manifest kept beside it (kubeha-etcd-servers-previous.yaml) and waits for the API server again.
-# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, ETCD_SERVERS, TIMEOUT_SECONDS, LB_ADDRESSES and LB_STATS_PORT.
+# While etcd is restored (etcdRestoreFrom) no API server can answer on any list: a manifest is not changed then, and
+# the step runs again (its RESTORING changes) once etcdRestoreFrom is removed.
+# Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, ETCD_SERVERS, TIMEOUT_SECONDS, RESTORING (yes with etcdRestoreFrom
+# set), LB_ADDRESSES and LB_STATS_PORT.
 k8s="${KUBEHA_ROOT}/etc/kubernetes"
 manifest="$k8s/manifests/kube-apiserver.yaml"
 previous="$k8s/kubeha-etcd-servers-previous.yaml"
@@ -74,6 +77,11 @@ port 2379 (${ETCD_SERVERS}) and crictl logs of kube-apiserver, then run pulumi u
 
 if [ "$current" = "$ETCD_SERVERS" ] && [ ! -f "$previous" ]; then
   log "the API server of $NODE_NAME uses the etcd endpoints already: $ETCD_SERVERS"
+  exit 0
+fi
+if [ "$RESTORING" = yes ]; then
+  log "etcd is being restored (etcdRestoreFrom): the API server of $NODE_NAME keeps --etcd-servers=$current until the \
+first pulumi up after etcdRestoreFrom is removed"
   exit 0
 fi
 trap 'rm -f "$staged"; lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT

@@ -12,8 +12,15 @@
 # into the ConfigMap with a merge patch of its data. Run on the cluster's acting member once every etcd member of
 # etcdNodes is healthy, before any API server moves to them (etcd/api-server-endpoints.sh). A configuration that names
 # these endpoints already is left alone.
+# While etcd is restored (etcdRestoreFrom) the API does not answer: nothing is read or changed then; the step runs
+# again (its RESTORING changes) once etcdRestoreFrom is removed.
 # Parameters: NODE_NAME (where this runs), ENDPOINTS (the client URLs, space-separated), ENDPOINTS_PATCH (the JSON
-# merge patch that sets them).
+# merge patch that sets them), RESTORING (yes with etcdRestoreFrom set).
+if [ "$RESTORING" = yes ]; then
+  log "etcd is being restored (etcdRestoreFrom): kubeadm-config's etcd endpoints are checked by the first pulumi up \
+after etcdRestoreFrom is removed"
+  exit 0
+fi
 KUBECTL=(kubectl --kubeconfig "${KUBEHA_ROOT}/etc/kubernetes/admin.conf" --request-timeout=10s -n kube-system)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -228,6 +228,27 @@ class EtcdEndpointsScriptTest {
         assertEquals(local, Files.readString(configMap));
     }
 
+    /** While etcd is restored no API server answers: neither step changes anything, and the next run checks again. */
+    @Test
+    void whileEtcdIsRestoredNeitherTheManifestNorKubeadmsConfigurationChanges() throws IOException {
+        ClusterConfig restoring = Stacks.config("vagrant", Map.of("etcdNodes",
+                "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd3=192.168.56.32\",\"k8s-etcd4=192.168.56.33\"]", "etcdRestoreFrom", "/root/etcd.db"));
+        String stored = Files.readString(configMap);
+        ScriptHarness.Run apiServer = h.run(EtcdEndpointScripts.apiServer(restoring, MASTER2));
+        assertEquals(0, apiServer.exitCode(), apiServer.stderr());
+        assertEquals(original, Files.readString(manifest));
+        assertTrue(apiServer.stderr().contains("keeps --etcd-servers=" + OLD + " until the first pulumi up after etcdRestoreFrom"),
+                apiServer.stderr());
+        assertFalse(apiServer.calls().stream().anyMatch(c -> c.startsWith("curl") || c.startsWith("crictl")), apiServer.calls().toString());
+        ScriptHarness.Run config = h.run(EtcdEndpointScripts.kubeadmConfig(restoring, MASTER2));
+        assertEquals(0, config.exitCode(), config.stderr());
+        assertEquals(stored, Files.readString(configMap));
+        assertEquals(List.of(), config.calls(), "the API is not asked");
+        assertNotEquals(EtcdEndpointScripts.kubeadmConfig(restoring, MASTER2), EtcdEndpointScripts.kubeadmConfig(AFTER, MASTER2),
+                "removing etcdRestoreFrom changes the script: the next run checks again");
+        assertNotEquals(EtcdEndpointScripts.apiServer(restoring, MASTER2), EtcdEndpointScripts.apiServer(AFTER, MASTER2));
+    }
+
     @Test
     void theRenderedScriptsPassShellcheck() {
         assumeTrue(Netns.onPath("shellcheck"), "shellcheck is not installed");

@@ -17,7 +17,8 @@ import java.util.Map;
  * Where the API servers find the external etcd (etcdNodes) when its nodes change: the etcd endpoints of kubeadm's
  * cluster configuration (the kubeadm-config ConfigMap, which joins and upgrades read), and each control-plane node's
  * kube-apiserver {@code --etcd-servers}, both the etcd nodes' client URLs in etcdNodes order, as kubeadm init writes
- * them ({@link KubeadmConfigs#clientUrl}).
+ * them ({@link KubeadmConfigs#clientUrl}). While etcd is restored (etcdRestoreFrom) neither changes anything: no API
+ * server answers then; removing the setting runs them again.
  */
 public final class EtcdEndpointScripts {
     static final int TIMEOUT_SECONDS = 300;
@@ -32,6 +33,7 @@ public final class EtcdEndpointScripts {
         return NodeScript.render("etcd/kubeadm-config.sh", Map.of(
                 "NODE_NAME", actingMember.name(),
                 "ENDPOINTS", String.join(" ", endpoints),
+                "RESTORING", EtcdScripts.restoring(config),
                 "ENDPOINTS_PATCH", json(Map.of("etcd", Map.of("external", Map.of("endpoints", endpoints))))));
     }
 
@@ -46,6 +48,7 @@ public final class EtcdEndpointScripts {
         params.put("API_PORT", Integer.toString(config.apiPort()));
         params.put("ETCD_SERVERS", String.join(",", endpoints(config)));
         params.put("TIMEOUT_SECONDS", Integer.toString(TIMEOUT_SECONDS));
+        params.put("RESTORING", EtcdScripts.restoring(config));
         return NodeScript.render("etcd/api-server-endpoints.sh", params, List.of(LoadBalancerScripts.BACKEND_LIBRARY));
     }
 
