@@ -123,11 +123,11 @@ public final class ControlPlane extends ComponentResource {
         // the etcd nodes' current addresses before any node joins with it.)
         Optional<Command> etcdEndpoints = externalEtcd.map(etcd ->
                 EtcdEndpoints.kubeadmConfig(config, acting, etcd, admin, identity, this));
-        Resource previous = etcdEndpoints.<Resource>map(c -> c).orElseGet(() -> RemoteScript.run("control-plane-members",
+        Resource previous = etcdEndpoints.isPresent() ? etcdEndpoints.get() : RemoteScript.run("control-plane-members",
                 acting, RemoteScript.Spec
                 .of("control-plane-members", Output.of(EtcdScripts.membership(config)))
                 .after(List.of(admin))
-                .rebuildWhen(List.of(identity)), this));
+                .rebuildWhen(List.of(identity)), this);
         // One at a time: the joins and the upgrades are chains already.
         SessionLanes serial = SessionLanes.unbounded();
         // Each node's step after which it is a member: its snapshot timer waits for it.
@@ -171,8 +171,8 @@ public final class ControlPlane extends ComponentResource {
         this.upgraded = previousUpgrade;
         this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);
         // With external etcd, last of the steps that restart API servers: each moves to the etcd nodes' addresses.
-        Resource apiServersSettled = etcdEndpoints.map(endpoints -> EtcdEndpoints.apiServers(config, hosts, registered,
-                List.of(endpoints, certificatesChecked), identity, this)).orElse(certificatesChecked);
+        Optional<Resource> apiServersMoved = etcdEndpoints.map(endpoints -> EtcdEndpoints.apiServers(config, hosts,
+                registered, List.of(endpoints, certificatesChecked), identity, this));
         // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).
         this.scheduling = RemoteScript.run(acting, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
@@ -181,9 +181,7 @@ public final class ControlPlane extends ComponentResource {
         // to new etcd endpoints) changes too: it waits for them.
         List<Resource> beforeRestore = new ArrayList<>(members());
         beforeRestore.add(certificatesChecked);
-        if (apiServersSettled != certificatesChecked) {
-            beforeRestore.add(apiServersSettled);
-        }
+        apiServersMoved.ifPresent(beforeRestore::add);
         externalEtcd.ifPresentOrElse(etcd -> EtcdBackups.restore(config, hosts, etcd, beforeRestore, this),
                 () -> EtcdBackups.restore(config, hosts, beforeRestore, this));
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
