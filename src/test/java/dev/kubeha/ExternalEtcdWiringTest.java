@@ -304,6 +304,7 @@ class ExternalEtcdWiringTest {
         assertTrue(text.contains("etcd-endpoints") && text.contains("k8s-master2-etcd-servers"), text);
         assertTrue(plan.step("etcd-endpoints").end() <= plan.step("k8s-master2-join").start(), "before the joins");
         assertTrue(plan.step("k8s-master1-etcd-servers").end() <= plan.step("k8s-master2-etcd-servers").start());
+        assertTrue(plan.step("etcd-endpoints").durationKnown() && plan.step("k8s-master3-etcd-servers").durationKnown());
     }
 
     /**
@@ -333,6 +334,14 @@ class ExternalEtcdWiringTest {
                 .inputs("k8s-master2-etcd-servers").get("stdin"));
         assertTrue(moved.contains("ETCD_SERVERS='https://192.168.56.30:2379,https://192.168.56.32:2379,https://192.168.56.33:2379'"),
                 moved);
+
+        Planner.Plan plan = Planner.change("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)),
+                Stacks.raw("vagrant", Map.of("etcdNodes", ETCD2_MOVED)), Main::stack);
+        for (String m : MASTERS) {
+            Planner.Step step = plan.step(m + "-etcd-servers");
+            assertEquals(60.0, step.end() - step.start(), m + ": the plan shows each API server's restart");
+        }
+        assertTrue(plan.step("k8s-master1-etcd-servers").end() <= plan.step("k8s-master2-etcd-servers").start());
 
         Deployment again = Engine.change("vagrant", Map.of("etcdNodes", ETCD2_MOVED), Map.of(), false);
         assertEquals(List.of(), again.ops(), "a second run changes nothing");
