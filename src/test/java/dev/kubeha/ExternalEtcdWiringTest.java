@@ -278,6 +278,10 @@ class ExternalEtcdWiringTest {
         assertTrue(RUN.dependenciesOf("k8s-master2-credentials").contains("etcd-endpoints"),
                 "a control-plane node joins with the etcd nodes' current addresses");
         assertTrue(RUN.inputs("etcd-endpoints").get("create") != null, "runs when created: an older stack is repaired");
+        for (String m : MASTERS) {
+            assertTrue(RUN.dependenciesOf(m + "-cordon").contains("etcd-endpoints"),
+                    "kubeadm upgrade reads and uploads kubeadm-config again: never at the same time as etcd-endpoints");
+        }
 
         String previous = "k8s-master3-certificates";
         for (String m : MASTERS) {

@@ -165,6 +165,10 @@ public final class ControlPlane extends ComponentResource {
             // snapshot theirs and are upgraded first.
             after.add(externalEtcd.<Resource>map(EtcdCluster::upgraded)
                     .orElseGet(() -> EtcdBackups.schedule(config, host, List.of(members.get(host)), identity, this)));
+            // kubeadm upgrade writes the manifests from kubeadm-config and uploads the configuration it read again
+            // (kubernetes/kubernetes cmd/kubeadm/app/phases/upgrade/postupgrade.go, PerformPostUpgradeTasks): after
+            // etcd-endpoints, never at the same time, which could bring the old endpoints back.
+            etcdEndpoints.ifPresent(after::add);
             previousUpgrade = NodeUpgrade.create(config, actingFor(host.node()), host, host.equals(acting), after,
                     identity, serial, this);
         }
