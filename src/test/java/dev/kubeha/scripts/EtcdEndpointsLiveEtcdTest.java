@@ -9,6 +9,8 @@ import dev.kubeha.testing.ScriptHarness;
 import dev.kubeha.testing.TempDirs;
 import dev.kubeha.testing.TestLanes;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
@@ -39,6 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@link EtcdEndpointsScriptTest} (the manifest is changed by the real kubectl). The joins and removals are
  * {@link LocalEtcd}'s (kubeha's own are tested in {@link ExternalEtcdScriptsTest} and {@link ExternalEtcdDayTwoTest}).
  */
+@Execution(ExecutionMode.CONCURRENT)
 @ResourceLock(TestLanes.LOOPBACK_PORTS)
 class EtcdEndpointsLiveEtcdTest {
     static final Pattern ETCD_SERVERS = Pattern.compile("--etcd-servers=(\\S+)");
