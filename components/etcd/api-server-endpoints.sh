@@ -84,15 +84,10 @@ if [ "$RESTORING" = yes ]; then
 first pulumi up after etcdRestoreFrom is removed"
   exit 0
 fi
-trap 'rm -f "$staged"; lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT
-lb_backend_drain "$NODE_NAME" || die "the load balancers did not drain $NODE_NAME's API server; its etcd endpoints \
-were not changed (check the stats credentials and that every load balancer lists $NODE_NAME)"
-if [ "$current" = "$ETCD_SERVERS" ]; then
-  # An earlier run moved the manifest in and stopped before the API server answered: wait for it again.
-  log "an earlier run gave the API server of $NODE_NAME the etcd endpoints $ETCD_SERVERS and did not see it ready"
-  current="(the list of $previous)"
-else
-  # The list read goes into the patch's test: only URL characters (kubeha's own lists are https://ADDRESS:2379).
+trap 'rm -f "$staged"' EXIT
+if [ "$current" != "$ETCD_SERVERS" ]; then
+  # The new manifest, staged outside the manifest directory before anything is drained. The list read goes into the
+  # patch's test: only URL characters (kubeha's own lists are https://ADDRESS:2379).
   case "$current" in *[!A-Za-z0-9.:/,_\[\]-]*) die "the --etcd-servers argument in $manifest holds characters other \
 than a list of URLs: '$current'; kubeha leaves it as it is" ;; esac
   path="/spec/containers/$container/command/$index"
@@ -103,6 +98,15 @@ than a list of URLs: '$current'; kubeha leaves it as it is" ;; esac
   before="$(apiserver_containers)" || die "crictl cannot tell which kube-apiserver container runs on $NODE_NAME; its \
 etcd endpoints were not changed"
   before="${before//$'\n'/ }"
+fi
+trap 'rm -f "$staged"; lb_backend_ready_if_serving "$NODE_NAME" "$NODE_ADDRESS" "$API_PORT"' EXIT
+lb_backend_drain "$NODE_NAME" || die "the load balancers did not drain $NODE_NAME's API server; its etcd endpoints \
+were not changed (check the stats credentials and that every load balancer lists $NODE_NAME)"
+if [ "$current" = "$ETCD_SERVERS" ]; then
+  # An earlier run moved the manifest in and stopped before the API server answered: wait for it again.
+  log "an earlier run gave the API server of $NODE_NAME the etcd endpoints $ETCD_SERVERS and did not see it ready"
+  current="(the list of $previous)"
+else
   cp -p "$manifest" "$previous"
   mv -f "$staged" "$manifest"
   log "the API server of $NODE_NAME moves from --etcd-servers=$current to --etcd-servers=$ETCD_SERVERS"

@@ -178,6 +178,17 @@ class EtcdEndpointsScriptTest {
     }
 
     @Test
+    void anArgumentThatIsNotAListOfUrlsIsRefusedBeforeAnythingIsDrained() throws IOException {
+        String odd = original.replace("--etcd-servers=" + OLD, "--etcd-servers=https://192.168.56.30:2379;x");
+        Files.writeString(manifest, odd);
+        ScriptHarness.Run run = moveApiServer(AFTER);
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("holds characters other than a list of URLs"), run.stderr());
+        assertEquals(odd, Files.readString(manifest));
+        assertFalse(run.calls().stream().anyMatch(c -> c.contains("action=")), "nothing drained: " + run.calls());
+    }
+
+    @Test
     void aMissingManifestOrArgumentFailsChangingNothing() throws IOException {
         Files.writeString(manifest, original.replace("    - --etcd-servers=" + OLD + "\n", ""));
         ScriptHarness.Run noArgument = moveApiServer(AFTER);
