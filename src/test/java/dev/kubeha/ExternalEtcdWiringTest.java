@@ -6,14 +6,17 @@ import dev.kubeha.config.Node;
 import dev.kubeha.engine.Change;
 import dev.kubeha.engine.Deployment;
 import dev.kubeha.engine.Engine;
+import dev.kubeha.engine.EngineModel;
 import dev.kubeha.engine.Op;
 import dev.kubeha.plan.PlanReport;
 import dev.kubeha.plan.Planner;
+import dev.kubeha.plan.Recorder;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.render.RemoteShell;
 import dev.kubeha.render.etcd.EtcdNodeScripts;
 import dev.kubeha.render.etcd.EtcdScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
+import dev.kubeha.testing.ClusterMocks;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
@@ -356,6 +359,23 @@ class ExternalEtcdWiringTest {
                 "k8s-master3-etcd-servers")).isEmpty(), "a node replaced at its own address moves no API server: " + sameAddress.ops());
         assertTrue(sameAddress.ops().stream().noneMatch(o -> o.name().startsWith("k8s-master")),
                 "nor touches the control plane: " + sameAddress.ops());
+    }
+
+    /**
+     * A stack made by a kubeha without these steps: its first {@code pulumi up} after the update creates them (each
+     * checks, and moves an API server left on old addresses), and runs nothing else; the URNs it had stay.
+     */
+    @Test
+    void aStackMadeBeforeTheseStepsGetsThemInItsNextRunAndNothingElseRuns() {
+        Map<String, String> config = Map.of("etcdNodes", ETCD_NODES);
+        List<Registration> older = Engine.up("vagrant", config).registrations().stream()
+                .filter(r -> !r.name().equals("etcd-endpoints") && !r.name().endsWith("-etcd-servers")).toList();
+        EngineModel model = new EngineModel("vagrant", older, false, new ClusterMocks());
+        Recorder.record("vagrant", Stacks.pulumiConfig(Stacks.raw("vagrant", config)), model, false, Main.stackOn(Engine.DAY));
+        Deployment d = model.finish();
+        assertEquals(List.of(), d.errors());
+        assertEquals(List.of(new Op(Op.Kind.CREATE, "etcd-endpoints"), new Op(Op.Kind.CREATE, "k8s-master1-etcd-servers"),
+                new Op(Op.Kind.CREATE, "k8s-master2-etcd-servers"), new Op(Op.Kind.CREATE, "k8s-master3-etcd-servers")), d.ops());
     }
 
     @Test
