@@ -16,8 +16,13 @@
 # previous manifest kept beside it (kubeha-etcd-servers-previous.yaml) and waits for the API server again.
 # While etcd is restored (etcdRestoreFrom) no API server can answer on any list: a manifest is not changed then, and
 # the step runs again (its RESTORING changes) once etcdRestoreFrom is removed.
+# Before anything changes, each of the new endpoints must answer etcd's /health from this node with the API server's
+# own client certificate (etcd's /health answers {"health":"true",...} when it has a leader and serves a read:
+# etcd-io/etcd server/etcdserver/api/etcdhttp/health.go; 3.4's etcdhttp/metrics.go the same), so
+# an etcd node the control plane cannot reach (a firewall, a wrong address) stops the run with nothing restarted.
 # Parameters: NODE_NAME, NODE_ADDRESS, API_PORT, ETCD_SERVERS, TIMEOUT_SECONDS, RESTORING (yes with etcdRestoreFrom
-# set), LB_ADDRESSES and LB_STATS_PORT.
+# set), ETCD_CA_FILE, ETCD_CERT_FILE, ETCD_KEY_FILE (the API server's etcd client files), LB_ADDRESSES and
+# LB_STATS_PORT.
 k8s="${KUBEHA_ROOT}/etc/kubernetes"
 manifest="$k8s/manifests/kube-apiserver.yaml"
 previous="$k8s/kubeha-etcd-servers-previous.yaml"
@@ -84,8 +89,22 @@ if [ "$RESTORING" = yes ]; then
 first pulumi up after etcdRestoreFrom is removed"
   exit 0
 fi
+# etcd_answers URL: etcd at URL reports itself healthy to this node, as the API server's client.
+etcd_answers() {
+  local answer
+  answer="$(curl -sS --max-time 5 --cacert "${KUBEHA_ROOT}$ETCD_CA_FILE" --cert "${KUBEHA_ROOT}$ETCD_CERT_FILE" \
+    --key "${KUBEHA_ROOT}$ETCD_KEY_FILE" "$1/health" 2>&1)" || { log "etcd at $1 does not answer from $NODE_NAME: $answer"; return 1; }
+  case "$answer" in *'"health":"true"'*) return 0 ;; esac
+  log "etcd at $1 is not healthy: $answer"
+  return 1
+}
+
 trap 'rm -f "$staged"' EXIT
 if [ "$current" != "$ETCD_SERVERS" ]; then
+  for url in ${ETCD_SERVERS//,/ }; do
+    etcd_answers "$url" || die "the API server of $NODE_NAME would not reach etcd at $url; its etcd endpoints were not \
+changed (check that $NODE_NAME reaches every etcd node on port 2379 and that the member is healthy)"
+  done
   # The new manifest, staged outside the manifest directory before anything is drained. The list read goes into the
   # patch's test: only URL characters (kubeha's own lists are https://ADDRESS:2379).
   case "$current" in *[!A-Za-z0-9.:/,_\[\]-]*) die "the --etcd-servers argument in $manifest holds characters other \

@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>
  * Stood in for: the API server, whose /readyz is ok while a write and a read through the --etcd-servers of its
  * manifest succeed (etcdctl with that list, which fails over between the endpoints as the API server's etcd client
- * does; http here, where kubeadm's are https); the kubelet and crictl, kubectl's API part and the sleeps as in
+ * does; http here, where kubeadm's are https; the script's check of each new endpoint asks the real etcd's /health);
+ * the kubelet and crictl, kubectl's API part and the sleeps as in
  * {@link EtcdEndpointsScriptTest} (the manifest is changed by the real kubectl). The joins and removals are
  * {@link LocalEtcd}'s (kubeha's own are tested in {@link ExternalEtcdScriptsTest} and {@link ExternalEtcdDayTwoTest}).
  */
@@ -76,7 +77,9 @@ class EtcdEndpointsLiveEtcdTest {
                     + ScriptHarness.shellQuote(manifest.toString()) + " | cut -d= -f2 | sed 's|https://|http://|g')\"; "
                     + "/usr/bin/etcdctl --endpoints=\"$list\" --command-timeout=3s put kubeha-test/readyz ok >/dev/null 2>&1 "
                     + "&& [ \"$(/usr/bin/etcdctl --endpoints=\"$list\" --command-timeout=3s get kubeha-test/readyz --print-value-only)\" = ok ] "
-                    + "&& echo ok;; *) exit 7;; esac");
+                    + "&& echo ok;; "
+                    // etcd's own /health, over http here (the API server's client files are not used by the test's etcd)
+                    + "*/health) url=\"${!#}\"; exec /usr/bin/curl -sS --max-time 5 \"${url/https:/http:}\";; *) exit 7;; esac");
 
             List<String[]> replacements = List.of(new String[] {"k8s-etcd1", "k8s-etcd4", "127.0.41.33"},
                     new String[] {"k8s-etcd2", "k8s-etcd5", "127.0.41.34"}, new String[] {"k8s-etcd3", "k8s-etcd6", "127.0.41.35"});

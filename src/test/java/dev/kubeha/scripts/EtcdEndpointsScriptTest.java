@@ -94,12 +94,22 @@ class EtcdEndpointsScriptTest {
                 .stubs("sleep");
     }
 
-    /** /readyz answers ok unless the manifest names {@code unreachable}; the load balancers take every request. */
+    /**
+     * /readyz answers ok unless the manifest names {@code unreachable}; every etcd endpoint's /health answers as etcd
+     * does when healthy (etcd-io/etcd server/etcdserver/api/etcdhttp/health.go); the load balancers take every request.
+     */
     void apiServerAnswersWith(String unreachable) {
+        etcdAndApiServerAnswer("", unreachable);
+    }
+
+    /** The same, and etcd at {@code deadEtcd} does not answer. */
+    void etcdAndApiServerAnswer(String deadEtcd, String unreachable) {
         String readyz = unreachable.isEmpty() ? "echo ok"
                 : "grep -q -- " + ScriptHarness.shellQuote(unreachable) + " " + ScriptHarness.shellQuote(manifest.toString())
                         + " && exit 0; echo ok";
-        h.stub("curl", "case \"$*\" in *readyz*) " + readyz + ";; *action=*) printf '303 http://x/stats;st=DONE';; "
+        String health = deadEtcd.isEmpty() ? "" : "*" + deadEtcd + ":2379/health) echo 'curl: (7) Failed to connect' >&2; exit 7;; ";
+        h.stub("curl", "case \"$*\" in *readyz*) " + readyz + ";; " + health
+                + "*/health) echo '{\"health\":\"true\",\"reason\":\"\"}';; *action=*) printf '303 http://x/stats;st=DONE';; "
                 + UpgradeScriptsTest.STATS_CSV + " *) exit 7;; esac");
     }
 
@@ -175,6 +185,21 @@ class EtcdEndpointsScriptTest {
         assertTrue(run.stderr().contains("an earlier run gave the API server of k8s-master2 the etcd endpoints " + NEW), run.stderr());
         assertTrue(index(run.calls(), "action=ready") > index(run.calls(), "readyz"), run.calls().toString());
         assertFalse(Files.exists(previous));
+    }
+
+    @Test
+    void anEtcdNodeThisNodeCannotReachStopsTheMoveBeforeAnythingIsDrained() throws IOException {
+        etcdAndApiServerAnswer("192.168.56.33", "");
+        ScriptHarness.Run run = moveApiServer(AFTER);
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.stderr().contains("would not reach etcd at https://192.168.56.33:2379; its etcd endpoints were not changed"),
+                run.stderr());
+        assertTrue(run.called("curl -sS --max-time 5 --cacert " + h.root().resolve("etc/kubernetes/pki/etcd/ca.crt") + " --cert "
+                + h.root().resolve("etc/kubernetes/pki/apiserver-etcd-client.crt") + " --key "
+                + h.root().resolve("etc/kubernetes/pki/apiserver-etcd-client.key") + " https://192.168.56.33:2379/health"),
+                "asked as the API server's client: " + run.calls());
+        assertEquals(original, Files.readString(manifest));
+        assertFalse(run.calls().stream().anyMatch(c -> c.contains("action=")), "nothing drained: " + run.calls());
     }
 
     @Test

@@ -49,6 +49,9 @@ public final class EtcdEndpointScripts {
         params.put("ETCD_SERVERS", String.join(",", endpoints(config)));
         params.put("TIMEOUT_SECONDS", Integer.toString(TIMEOUT_SECONDS));
         params.put("RESTORING", EtcdScripts.restoring(config));
+        params.put("ETCD_CA_FILE", KubeadmConfigs.ETCD_CA_FILE);
+        params.put("ETCD_CERT_FILE", KubeadmConfigs.ETCD_CLIENT_CERT_FILE);
+        params.put("ETCD_KEY_FILE", KubeadmConfigs.ETCD_CLIENT_KEY_FILE);
         return NodeScript.render("etcd/api-server-endpoints.sh", params, List.of(LoadBalancerScripts.BACKEND_LIBRARY));
     }
 
