@@ -27,6 +27,10 @@ $(end_date "$etcd_pki/server.crt")); checked $CHECKED_ON"
   exit 0
 fi
 log "etcd certificates of $NODE_NAME ending within $RENEW_DAYS days:$due (server until $(end_date "$etcd_pki/server.crt"))"
+# Whether the member answered through its cluster before: a cluster whose certificates all ended already has no
+# quorum until the last node renewed its own, so this node's renewal cannot be judged by the answer then.
+answered=false
+if member_healthy; then answered=true; fi
 # kubeadm's configuration of this member: its etcd is local, so kubeadm's renewal knows the etcd certificates.
 write_member_config existing "$(configured_cluster)"
 renew_with_etcd_ca "$work/kubeadm.yaml" etcd-server etcd-peer etcd-healthcheck-client
@@ -36,7 +40,12 @@ for cert in server peer healthcheck-client; do
 (RENEW_DAYS above the 365 days kubeadm issues?)"
   fi
 done
-wait_until "$TIMEOUT_SECONDS" member_healthy \
-  || die "the etcd member of $NODE_NAME does not answer with its renewed certificates after ${TIMEOUT_SECONDS}s"
+if [ "$answered" = true ]; then
+  wait_until "$TIMEOUT_SECONDS" member_healthy \
+    || die "the etcd member of $NODE_NAME does not answer with its renewed certificates after ${TIMEOUT_SECONDS}s"
+elif ! wait_until 30 member_healthy; then
+  log "WARNING: the etcd member of $NODE_NAME did not answer through its cluster before the renewal and does not now \
+(certificates of the other members ended too?); the next etcd nodes renew theirs"
+fi
 log "etcd certificates of $NODE_NAME renewed: server, peer and healthcheck-client valid until \
 $(end_date "$etcd_pki/server.crt"); etcd reads them at each new connection, no restart"

@@ -96,26 +96,37 @@ class ExternalEtcdCertificatesTest {
         return Files.readString(node.root().resolve("etcd.pid")).strip();
     }
 
-    @Test
-    void certificatesEndingIn10DaysAreRenewedOneNodeAtATimeWhileEtcdServesWithoutARestart() throws Exception {
-        ClusterConfig config = ExternalEtcdScriptsTest.config(ADDRESSES);
-        Map<String, ScriptHarness> nodes = new LinkedHashMap<>();
-        ADDRESSES.forEach((n, address) -> nodes.put(n, ExternalEtcdScriptsTest.machine(n, address)));
-        Node master = config.controlPlane().get(0);
-        ScriptHarness controlPlane = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubeadm",
+    /**
+     * A cluster made 355 days ago: the etcd CA, three members started together and the first control-plane node's
+     * etcd client files, every certificate the etcd CA signed ending in 10 days. Closing it stops every member and
+     * removes every node's directory.
+     */
+    static final class TenDayCluster implements AutoCloseable {
+        final ClusterConfig config = ExternalEtcdScriptsTest.config(ADDRESSES);
+        final Map<String, ScriptHarness> nodes = new LinkedHashMap<>();
+        final Node master = config.controlPlane().get(0);
+        final ScriptHarness controlPlane = new ScriptHarness(ScriptHarness.UBUNTU).stub("kubeadm",
                 "exec bash " + ScriptHarness.shellQuote(ExternalEtcdScriptsTest.KUBEADM.toString()) + " \"$@\"");
-        List<ScriptHarness> all = new ArrayList<>(nodes.values());
-        all.add(controlPlane);
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        AtomicBoolean writing = new AtomicBoolean(true);
-        try {
-            // A cluster made 355 days ago: every certificate the etcd CA signed ends in 10 days.
+        final ExecutorService pool = Executors.newFixedThreadPool(4);
+        EtcdNodeScripts.Credentials etcd;
+
+        TenDayCluster() throws Exception {
+            try {
+                start();
+            } catch (Exception | AssertionError e) {
+                close();
+                throw e;
+            }
+        }
+
+        private void start() throws Exception {
+            ADDRESSES.forEach((n, address) -> nodes.put(n, ExternalEtcdScriptsTest.machine(n, address)));
             for (ScriptHarness node : nodes.values()) {
                 Files.writeString(node.root().resolve("kubeadm-days"), "10");
             }
             ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config));
             assertEquals(0, ca.exitCode(), ca.stderr());
-            EtcdNodeScripts.Credentials etcd = EtcdNodeScripts.Credentials.parse(ca.stdout());
+            this.etcd = EtcdNodeScripts.Credentials.parse(ca.stdout());
             List<Future<ScriptHarness.Run>> started = new ArrayList<>();
             for (Node n : config.etcdNodes()) {
                 started.add(pool.submit(() -> nodes.get(n.name()).run(EtcdNodeScripts.member(config, n, etcd))));
@@ -129,6 +140,34 @@ class ExternalEtcdCertificatesTest {
             }
             ScriptHarness.Run client = controlPlane.run(EtcdNodeScripts.client(master, etcd));
             assertEquals(0, client.exitCode(), client.stderr());
+        }
+
+        ScriptHarness.Run renew(Node n, LocalDate day) {
+            return nodes.get(n.name()).run(EtcdNodeScripts.certificates(config, n, etcd, day));
+        }
+
+        @Override
+        public void close() throws Exception {
+            pool.shutdownNow();
+            List<ScriptHarness> all = new ArrayList<>(nodes.values());
+            all.add(controlPlane);
+            for (ScriptHarness node : all) {
+                ExternalEtcdScriptsTest.kill(node);
+                TempDirs.delete(node.dir());
+            }
+        }
+    }
+
+    @Test
+    void certificatesEndingIn10DaysAreRenewedOneNodeAtATimeWhileEtcdServesWithoutARestart() throws Exception {
+        AtomicBoolean writing = new AtomicBoolean(true);
+        try (TenDayCluster cluster = new TenDayCluster()) {
+            ClusterConfig config = cluster.config;
+            Map<String, ScriptHarness> nodes = cluster.nodes;
+            Node master = cluster.master;
+            ScriptHarness controlPlane = cluster.controlPlane;
+            EtcdNodeScripts.Credentials etcd = cluster.etcd;
+            ExecutorService pool = cluster.pool;
             Path cpPki = controlPlane.root().resolve("etc/kubernetes/pki");
             Path apiDir = Files.createDirectories(controlPlane.dir().resolve("api-server"));
             assertTrue(daysLeft(cpPki.resolve("apiserver-etcd-client.crt")) <= 10);
@@ -239,12 +278,49 @@ class ExternalEtcdCertificatesTest {
             assertTrue(clientStep.stderr().contains("keeps its client certificate for the external etcd"), clientStep.stderr());
         } finally {
             writing.set(false);
-            pool.shutdownNow();
-            for (ScriptHarness node : all) {
+        }
+    }
+
+    /**
+     * Certificates that ended while the members were down (every member stopped here): no member answers through its
+     * cluster before or after its own renewal, so each node renews, warns, and lets the next go; started again, the
+     * members have quorum with the renewed certificates.
+     */
+    @Test
+    void membersThatDoNotAnswerBeforeTheRenewalAreRenewedAllTheSame() throws Exception {
+        try (TenDayCluster cluster = new TenDayCluster()) {
+            for (ScriptHarness node : cluster.nodes.values()) {
                 ExternalEtcdScriptsTest.kill(node);
-                TempDirs.delete(node.dir());
+            }
+            for (Node n : cluster.config.etcdNodes()) {
+                ScriptHarness.Run r = cluster.renew(n, DAY);
+                assertEquals(0, r.exitCode(), n.name() + ":\n" + r.stderr());
+                assertTrue(r.stderr().contains("WARNING: the etcd member of " + n.name() + " did not answer through its "
+                        + "cluster before the renewal"), r.stderr());
+                assertTrue(daysLeft(cluster.nodes.get(n.name()).root().resolve("etc/kubernetes/pki/etcd/server.crt")) >= 360);
+            }
+            for (ScriptHarness node : cluster.nodes.values()) {
+                ExternalEtcdScriptsTest.restart(node);
+            }
+            ApiServerClient api = new ApiServerClient(copyOf(cluster));
+            String address = ADDRESSES.get("k8s-etcd3");
+            for (int i = 0; i < 20 && api.etcdctl(address, "put", "/registry/back", "yes").exitCode() != 0; i++) {
+                Thread.sleep(1000);  // the members elect a leader again (bounded: 20 tries, 1 s apart)
+            }
+            assertEquals(0, api.etcdctl(address, "put", "/registry/back", "yes").exitCode(),
+                    "quorum again with the renewed certificates");
+            for (Node n : cluster.config.etcdNodes()) {
+                ScriptHarness.Run again = cluster.renew(n, DAY.plusDays(1));
+                assertEquals(0, again.exitCode(), again.stderr());
+                assertTrue(again.stderr().contains("valid for more than 30 days"), again.stderr());
             }
         }
+    }
+
+    private static Path copyOf(TenDayCluster cluster) throws java.io.IOException {
+        Path dir = Files.createDirectories(cluster.controlPlane.dir().resolve("api-server"));
+        copyClient(cluster.controlPlane.root().resolve("etc/kubernetes/pki"), dir);
+        return dir;
     }
 
     /** A write through the API server's client certificate as its files are now. */
