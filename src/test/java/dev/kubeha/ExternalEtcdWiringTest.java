@@ -168,6 +168,20 @@ class ExternalEtcdWiringTest {
                 UnaryOperator.identity(), Engine.DAY).touched(), "a re-run on the same day runs nothing");
     }
 
+    /**
+     * A new kubeha whose etcd/client.sh differs updates {@code <first>-etcd-client} in place: it runs again on a live
+     * cluster (and keeps a renewed client certificate: ExternalEtcdCertificatesTest), and nothing is replaced.
+     */
+    @Test
+    void aChangedEtcdClientScriptUpdatesItsStepInPlaceOnALiveCluster() {
+        Deployment up = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of(), false,
+                Engine.scriptsChangedAfter("# ---- etcd/client.sh ----"));
+        assertEquals(List.of(), up.errors());
+        assertEquals(Set.of("k8s-master1-etcd-client"), up.touched());
+        assertEquals(Change.UPDATE, up.changes().get("k8s-master1-etcd-client"));
+        assertEquals(Set.of(), up.with(Change.REPLACE));
+    }
+
     @Test
     void thePlanShowsTheEtcdNodesBeforeKubeadmInit() {
         Planner.Plan plan = Planner.plan("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)), Main::stack);
