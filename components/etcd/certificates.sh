@@ -6,9 +6,9 @@
 # answer through its cluster with them before the next node goes. etcd needs no restart: it reads its certificate and
 # key from disk on every new TLS connection, on its client and peer listeners (GetCertificate) and when it dials a
 # peer (GetClientCertificate) (etcd-io/etcd client/pkg/transport/listener.go, TLSInfo.baseConfig: "reload TLS assets
-# ... on every new TLS connection"); connections open before the renewal keep the handshake they made. kubeadm's guide
-# leaves the renewal of an external etcd to its operator (kubernetes/website content/en/docs/tasks/administer-cluster/
-# kubeadm/kubeadm-certs.md). Certificates that last longer are left alone: a second run changes nothing.
+# ... on every new TLS connection"); connections open before the renewal keep the handshake they made. The control
+# plane's kubeadm renewal leaves the etcd certificates out with an external etcd (renewal/manager.go, NewManager).
+# Certificates that last longer are left alone: a second run changes nothing.
 # Parameters: NODE_NAME, NODE_ADDRESS, MEMBERS, MEMBER_CONFIG, INSTALLED_VERSION_TOKEN, INITIAL_CLUSTER_TOKEN,
 # INITIAL_CLUSTER_STATE_TOKEN, RENEW_DAYS, CHECKED_ON (the UTC day of this check: it makes the step run on the first
 # `pulumi up` of each day), KEEP_CA_KEY, ETCD_CA_CRT and ETCD_CA_KEY (base64; secret), TIMEOUT_SECONDS.
