@@ -21,8 +21,11 @@ import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -115,6 +118,74 @@ class ExternalEtcdWiringTest {
     }
 
     @Test
+    void everyEtcdCertificateIsCheckedDailyOneNodeAtATimeFromTheEtcdCaInTheState() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)), Main.stackOn(Engine.DAY));
+        String previous = "k8s-etcd3-etcd-upgrade";  // after the etcd nodes' upgrades, one node at a time
+        for (String n : ETCD) {
+            Registration check = run.get(n + "-etcd-certificates");
+            assertEquals("etcd", check.parent());
+            assertEquals(run.inputs(n + "-prepare").get("connection"), check.inputs().get("connection"), "on the node itself");
+            assertTrue(run.dependenciesOf(n + "-etcd-certificates").contains(previous), n + " after " + previous);
+            assertTrue(run.isSecretInput(n + "-etcd-certificates", "stdin"), "its stdin carries the etcd CA key");
+            String stdin = String.valueOf(check.inputs().get("stdin"));
+            assertTrue(stdin.contains("# ---- etcd/certificates.sh ----") && stdin.contains("ETCD_CA_KEY='RkFLRS1FVENELUNBLUtFWQ=='")
+                    && stdin.contains("RENEW_DAYS='30'") && stdin.contains("CHECKED_ON='2026-12-07'"), n);
+            assertTrue(stdin.contains("KEEP_CA_KEY='" + n.equals("k8s-etcd1") + "'"), "only the CA node keeps the key: " + n);
+            previous = n + "-etcd-certificates";
+        }
+        previous = "k8s-master3-uncordon";
+        for (String m : List.of("k8s-master1", "k8s-master2", "k8s-master3")) {
+            assertTrue(run.dependenciesOf(m + "-certificates").contains(previous), m + " after " + previous);
+            Registration client = run.get(m + "-etcd-client-certificate");
+            assertEquals("control-plane", client.parent());
+            assertTrue(run.dependenciesOf(m + "-etcd-client-certificate").contains(m + "-certificates"), m);
+            assertTrue(run.isSecretInput(m + "-etcd-client-certificate", "stdin"), m);
+            String stdin = String.valueOf(client.inputs().get("stdin"));
+            assertTrue(stdin.contains("# ---- etcd/client-certificate.sh ----") && stdin.contains("KEEP_CA_KEY='false'"), m);
+            assertFalse(stdin.contains("external:"), "kubeadm knows the etcd client certificate only with a local etcd");
+            previous = m + "-etcd-client-certificate";
+        }
+        assertTrue(run.find("k8s-worker1-etcd-client-certificate").isEmpty());
+        assertTrue(RUN.find("k8s-master1-etcd-client-certificate").isPresent());
+        ProgramRun stacked = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main.stackOn(Engine.DAY));
+        assertFalse(names(stacked).stream().anyMatch(n -> n.endsWith("-etcd-certificates") || n.endsWith("-etcd-client-certificate")),
+                "stacked etcd: kubeadm's renewal on the control plane covers etcd");
+        ProgramRun off = ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES, "certificateRenewalDays", "0")),
+                Main.stackOn(Engine.DAY));
+        assertFalse(names(off).stream().anyMatch(n -> n.contains("certificate")), "certificateRenewalDays: 0 turns them off");
+    }
+
+    @Test
+    void theNextDayRunsTheCertificateChecksAgainAndNothingElse() {
+        Deployment nextDay = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of(), true,
+                UnaryOperator.identity(), Engine.DAY.plusDays(1));
+        assertEquals(List.of(), nextDay.errors());
+        Set<String> expected = new HashSet<>();
+        for (String m : List.of("k8s-master1", "k8s-master2", "k8s-master3")) {
+            expected.addAll(List.of(m + "-certificates", m + "-etcd-client-certificate"));
+        }
+        ETCD.forEach(n -> expected.add(n + "-etcd-certificates"));
+        assertEquals(expected, nextDay.touched());
+        assertEquals(Set.of(), nextDay.with(Change.REPLACE));
+        assertEquals(Set.of(), Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of(), true,
+                UnaryOperator.identity(), Engine.DAY).touched(), "a re-run on the same day runs nothing");
+    }
+
+    /**
+     * A new kubeha whose etcd/client.sh differs updates {@code <first>-etcd-client} in place: it runs again on a live
+     * cluster (and keeps a renewed client certificate: ExternalEtcdCertificatesTest), and nothing is replaced.
+     */
+    @Test
+    void aChangedEtcdClientScriptUpdatesItsStepInPlaceOnALiveCluster() {
+        Deployment up = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of(), false,
+                Engine.scriptsChangedAfter("# ---- etcd/client.sh ----"));
+        assertEquals(List.of(), up.errors());
+        assertEquals(Set.of("k8s-master1-etcd-client"), up.touched());
+        assertEquals(Change.UPDATE, up.changes().get("k8s-master1-etcd-client"));
+        assertEquals(Set.of(), up.with(Change.REPLACE));
+    }
+
+    @Test
     void thePlanShowsTheEtcdNodesBeforeKubeadmInit() {
         Planner.Plan plan = Planner.plan("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)), Main::stack);
         assertEquals(List.of(), plan.errors());
@@ -132,6 +203,9 @@ class ExternalEtcdWiringTest {
         assertEquals(0.0, plan.step("k8s-etcd1-etcd-members").end() - plan.step("k8s-etcd1-etcd-members").start(),
                 "it runs nothing on a new cluster");
         assertFalse(text.contains("RkFLRS1FVENELUNBLUtFWQ"), "no secret in the plan");
+        assertTrue(text.contains("the external etcd's too, from the etcd CA in the stack's state: each etcd node's "
+                + "(<node>-etcd-certificates"), text);
+        assertTrue(text.contains("k8s-etcd3-etcd-certificates") && text.contains("k8s-master3-etcd-client-certificate"), text);
     }
 
     @Test
@@ -391,8 +465,9 @@ class ExternalEtcdWiringTest {
         for (String m : masters) {
             assertEquals("control-plane", run.get(m + "-restore-api-stop").parent());
             assertTrue(run.dependenciesOf(m + "-restore-api-stop").containsAll(List.of("k8s-master1-init", "k8s-master3-join",
-                    "k8s-master3-certificates", "k8s-master3-etcd-servers")),
-                    "after the daily certificate checks and the moves to new etcd endpoints, which change the same manifests");
+                    "k8s-master3-etcd-client-certificate", "k8s-etcd3-etcd-certificates", "k8s-master3-etcd-servers")),
+                    "after the daily certificate checks and the moves to new etcd endpoints, which change the same manifests"
+                    + " or wait for the members");
             assertTrue(String.valueOf(run.inputs(m + "-restore-api-stop").get("stdin")).contains("ACTION='stop'"));
             ClusterConfig restoring = Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES, "etcdRestoreFrom", "/root/etcd.db"));
             Node node = restoring.controlPlane().stream().filter(n -> n.name().equals(m)).findFirst().orElseThrow();

@@ -173,7 +173,7 @@ public final class ControlPlane extends ComponentResource {
                     identity, serial, this);
         }
         this.upgraded = previousUpgrade;
-        this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);
+        this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade, externalEtcd);
         // With external etcd, last of the steps that restart API servers: each moves to the etcd nodes' addresses.
         Optional<Resource> apiServersMoved = etcdEndpoints.map(endpoints -> EtcdEndpoints.apiServers(config, hosts,
                 registered, List.of(endpoints, certificatesChecked), identity, this));
@@ -186,6 +186,7 @@ public final class ControlPlane extends ComponentResource {
         List<Resource> beforeRestore = new ArrayList<>(members());
         beforeRestore.add(certificatesChecked);
         apiServersMoved.ifPresent(beforeRestore::add);
+        externalEtcd.ifPresent(etcd -> beforeRestore.add(etcd.certificatesChecked()));
         externalEtcd.ifPresentOrElse(etcd -> EtcdBackups.restore(config, hosts, etcd, beforeRestore, this),
                 () -> EtcdBackups.restore(config, hosts, beforeRestore, this));
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
@@ -207,10 +208,15 @@ public final class ControlPlane extends ComponentResource {
      * command per control-plane node per day; {@code certificateRenewalDays: 0} turns it off.
      * The kubeconfig kubeha exports does not depend on these certificates (see kubeconfig.sh): a renewal changes
      * nothing the Kubernetes provider sees.
+     * <p>
+     * With external etcd, each node's check is followed by {@code <node>-etcd-client-certificate}, which renews the
+     * API server's client certificate for etcd from the etcd CA in the state (a secret step): kubeadm's renewal here
+     * leaves it out.
      *
      * @return the last check, or {@code after} when the checks are off
      */
-    private Resource certificateChecks(ClusterConfig config, List<Host> hosts, LocalDate today, Resource after) {
+    private Resource certificateChecks(ClusterConfig config, List<Host> hosts, LocalDate today, Resource after,
+                                       Optional<EtcdCluster> externalEtcd) {
         if (config.certificateRenewalDays() == 0) {
             return after;
         }
@@ -219,6 +225,13 @@ public final class ControlPlane extends ComponentResource {
             previous = RemoteScript.run(host, RemoteScript.Spec
                     .of("certificates", Output.of(NodeScripts.certificates(config, host.node(), today)))
                     .after(List.of(previous)), this);
+            if (externalEtcd.isPresent()) {
+                previous = RemoteScript.run(host, RemoteScript.Spec
+                        .of("etcd-client-certificate", externalEtcd.get().credentials().applyValue(c ->
+                                EtcdNodeScripts.clientCertificate(config, host.node(), c, today)).asSecret())
+                        .after(List.of(previous))
+                        .withSecrets(), this);
+            }
         }
         return previous;
     }

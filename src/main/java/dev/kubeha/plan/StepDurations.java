@@ -36,6 +36,9 @@ public final class StepDurations {
             Map.entry("drain", 10),
             // Assumption: read the expiry dates with openssl (a renewal, at most once a year, restarts the pods: minutes).
             Map.entry("certificates", 3),
+            // Assumption: external etcd only: one certificate's expiry read with openssl; a renewal (once a year) is
+            // one kubeadm certs renew, no restart (<node>-etcd-client-certificate).
+            Map.entry("certificate", 3),
             // Assumption: write the snapshot command and its timer (<node>-etcd-backup).
             Map.entry("backup", 2),
             // Assumption: etcdRestoreFrom only: etcdutl restore, static pods stopped and started (<node>-etcd-restore).
