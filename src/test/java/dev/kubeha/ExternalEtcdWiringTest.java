@@ -360,7 +360,8 @@ class ExternalEtcdWiringTest {
                     "kubeadm upgrade reads and uploads kubeadm-config again: never at the same time as etcd-endpoints");
         }
 
-        String previous = "k8s-master3-certificates";
+        // The last of the daily certificate checks: the last control-plane node's etcd client certificate.
+        String previous = "k8s-master3-etcd-client-certificate";
         for (String m : MASTERS) {
             Registration step = RUN.get(m + "-etcd-servers");
             assertEquals("control-plane", step.parent());
