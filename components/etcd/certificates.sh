@@ -36,8 +36,7 @@ write_member_config existing "$(configured_cluster)"
 renew_with_etcd_ca "$work/kubeadm.yaml" etcd-server etcd-peer etcd-healthcheck-client
 for cert in server peer healthcheck-client; do
   if ends_within "$etcd_pki/$cert.crt"; then
-    die "etcd/$cert.crt of $NODE_NAME still ends $(end_date "$etcd_pki/$cert.crt") after kubeadm certs renew \
-(RENEW_DAYS above the 365 days kubeadm issues?)"
+    die "etcd/$cert.crt of $NODE_NAME still ends $(end_date "$etcd_pki/$cert.crt") after kubeadm certs renew"
   fi
 done
 if [ "$answered" = true ]; then

@@ -57,12 +57,13 @@ cert() {  # cert BASE CN EKU SANS...
 }
 # renew NAME BASE: `kubeadm certs renew NAME` (cmd/kubeadm/app/cmd/certs.go renewCert; renewal/manager.go): a name the
 # renewal manager does not know (etcd certificates with etcd.external in the configuration) or a missing file prints
-# MISSING! and exits 0; without the CA's key it fails; otherwise the same subject, SANs and usages (certToConfig) with
-# a new key, for kubeadm's validity.
+# MISSING! and exits 0; without the CA's key it prints "Detected external etcd/ca, ... can't be renewed" and exits 0
+# (RenewUsingLocalCA after IsExternallyManaged; certs.UsingExternalEtcdCA: etcd/ca.crt there, etcd/ca.key not);
+# otherwise the same subject, SANs and usages (certToConfig) with a new key, for kubeadm's validity.
 renew() {
   local name="$1" base="$2" crt="$pki/$2.crt" sans eku
   if grep -q '^ *external:' "$config" || [ ! -f "$crt" ]; then echo "MISSING! $name"; return 0; fi
-  [ -f "$pki/etcd/ca.key" ] || { echo "error: failure loading etcd/ca certificate authority: couldn't load the private key file $pki/etcd/ca.key" >&2; exit 1; }
+  [ -f "$pki/etcd/ca.key" ] || { echo "Detected external etcd/ca, $name can't be renewed"; return 0; }
   sans="$(openssl x509 -noout -ext subjectAltName -in "$crt" 2>/dev/null | sed -n 2p | sed 's/IP Address:/IP:/g; s/ //g')"
   eku="$(openssl x509 -noout -ext extendedKeyUsage -in "$crt" | sed -n 2p \
     | sed 's/TLS Web Server Authentication/serverAuth/; s/TLS Web Client Authentication/clientAuth/; s/ //g')"
