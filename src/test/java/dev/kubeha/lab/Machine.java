@@ -23,6 +23,15 @@ import java.util.concurrent.TimeUnit;
  * src/core/manager.c, JOBS_IN_PROGRESS_WAIT_USEC) filled it until PID 1 blocked writing (wait channel
  * wait_woken): no unit started again, /run/nologin stayed, and the lab saw ssh exit 255 for minutes (two CI
  * failures on a loaded machine).
+ *
+ * <p>Each machine boots in a control group of its own ({@link #cgroups}). With {@code --keep-unit} nspawn puts the
+ * container in the cgroup it was started in, and on this host (no systemd as PID 1) that was the root for every
+ * machine: all of them shared one {@code /payload} tree, so {@code keepalived.service} on lb1 and on lb2 were the
+ * same cgroup. A machine's systemd then saw the other machine's processes in its own units (as PID 0, outside its
+ * PID namespace), failed to kill the unit on every stop ("Failed to kill control group ..., ignoring: Input/output
+ * error": systemd/systemd v252 src/basic/cgroup-util.c cg_read_pid returns -EIO for PID 0, and unit_kill_context in
+ * src/core/unit.c then neither signals the unit's other processes nor waits for them), and a unit's cgroup was
+ * "populated" as long as any machine ran that unit. No real host shares its cgroups with another.
  */
 final class Machine implements AutoCloseable {
     final String name;
@@ -80,7 +89,9 @@ final class Machine implements AutoCloseable {
         }
         boots++;
         try {
-            ProcessBuilder pb = new ProcessBuilder("systemd-nspawn", "--boot", "--register=no", "--keep-unit",
+            // Into the machine's own cgroups first, then nspawn in its place (keeping the PID the lab stops).
+            String enter = "for c in " + String.join(" ", cgroups()) + "; do mkdir -p \"$c\" && echo $$ >\"$c/cgroup.procs\" || exit 1; done; exec \"$@\"";
+            ProcessBuilder pb = new ProcessBuilder("bash", "-c", enter, "bash", "systemd-nspawn", "--boot", "--register=no", "--keep-unit",
                     "--console=read-only", "--capability=CAP_NET_ADMIN", "--network-namespace-path=/run/netns/" + namespace,
                     "--machine=" + namespace, "-D", merged.toString());
             pb.environment().put("SYSTEMD_NSPAWN_API_VFS_WRITABLE", "network");
@@ -168,9 +179,28 @@ final class Machine implements AutoCloseable {
                 .orElse("(no init process found under systemd-nspawn)");
     }
 
+    /**
+     * The machine's own cgroup in each hierarchy systemd uses: the unified one (cgroup2 at /sys/fs/cgroup, or at
+     * /sys/fs/cgroup/unified beside v1 hierarchies) and the v1 name=systemd one where mounted.
+     */
+    private List<String> cgroups() {
+        String group = "kubeha-lab-" + namespace;
+        if (HostShell.sh("[ \"$(stat -fc %T /sys/fs/cgroup)\" = cgroup2fs ]", 10).ok()) {
+            return List.of("/sys/fs/cgroup/" + group);
+        }
+        return List.of("/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd").stream()
+                .filter(h -> HostShell.sh("mountpoint -q " + h, 10).ok())
+                .map(h -> h + "/" + group)
+                .toList();
+    }
+
     @Override
     public void close() {
         stop();
+        // The container's systemd leaves its (empty) unit cgroups behind: deepest first.
+        for (String c : cgroups()) {
+            HostShell.sh("[ ! -d " + c + " ] || find " + c + " -depth -type d -exec rmdir {} +", 30);
+        }
         HostShell.sh("umount " + merged + " || umount -l " + merged, 30);
         HostShell.sh("rm -rf " + dir, 120);
     }
@@ -183,6 +213,11 @@ final class Machine implements AutoCloseable {
         }
         if (Files.exists(dir)) {
             left.add("directory " + dir);
+        }
+        for (String c : cgroups()) {
+            if (Files.exists(Path.of(c))) {
+                left.add("cgroup " + c);
+            }
         }
         return left;
     }
