@@ -46,7 +46,8 @@ public final class CommandProvider {
     private static final String STDERR = "PULUMI_COMMAND_STDERR";
     /**
      * The harness's own bound on one command (pulumi-command sets none): long enough for the slowest script test on
-     * a loaded two-core machine (a script looping 120 times over stubbed calls once took more than 120 s there), short enough to end a hung one.
+     * a loaded two-core machine (a script looping 120 times over stubbed calls once took more than 120 s there),
+     * short enough to end a hung one.
      */
     private static final int TIMEOUT_SECONDS = 300;
 
