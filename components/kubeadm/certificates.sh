@@ -20,7 +20,8 @@ parked="$k8s/kubeha-parked-manifests"
 
 # stacked_etcd: this node runs an etcd pod (its manifest in place, or parked by a restart below). With external etcd
 # (etcdNodes) kubeadm's renewal manager leaves the etcd certificates out (renewal/manager.go: GetCertsWithoutEtcd):
-# the API server's etcd client certificate is signed by the etcd CA, which is not on this node.
+# the API server's etcd client certificate is signed by the etcd CA, which is not on this node: the next step,
+# <node>-etcd-client-certificate (etcd/client-certificate.sh), renews it with the etcd CA from the stack's state.
 stacked_etcd() { [ -f "$manifests/etcd.yaml" ] || [ -f "$parked/etcd.yaml" ]; }
 
 # The certificates of kubeadm's renewal manager, as files (a kubeconfig's certificate is its client-certificate-data).
@@ -101,11 +102,6 @@ if [ -d "$parked" ]; then
 fi
 
 [ -f "$k8s/pki/ca.crt" ] || die "$NODE_NAME is not a control-plane node of a kubeadm cluster ($k8s/pki/ca.crt does not exist)"
-etcd_client="$k8s/pki/apiserver-etcd-client.crt"
-if ! stacked_etcd && [ -f "$etcd_client" ] && expires_within "$etcd_client" $((RENEW_DAYS * 86400)); then
-  log "WARNING: $NODE_NAME's client certificate for the external etcd ends $(end_date "$etcd_client"); kubeadm does not \
-renew it (it is signed by the etcd CA): see the README, External etcd"
-fi
 first="$(certificate_files)"
 first="${first%%$'\n'*}"  # (not `| head -n 1`: under pipefail the list would fail on the closed pipe)
 # Written once the certificates are renewed, removed once every pod restarted: a run that stopped in between (an API

@@ -14,7 +14,9 @@
 #   (cmd/kubeadm/app/phases/etcd/local.go, getEtcdCommand) from the config's extraArgs, TLS on both sides. Its
 #   listen-client-urls lose https://127.0.0.1:2379: every member of the test runs on this one machine's loopback.
 #   The command is kept in $KUBEHA_ROOT/etcd.run, which the tests run again as the kubelet would restart the pod.
+# - `certs renew etcd-server|etcd-peer|etcd-healthcheck-client|apiserver-etcd-client --config F`: see renew below.
 # - `config images list`, `version -o short`, `reset -f` (stops the member, removes manifests and pki).
+# Its certificates last 365 days, as kubeadm's, unless $KUBEHA_ROOT/kubeadm-days says otherwise (see days).
 set -euo pipefail
 pki="$KUBEHA_ROOT/etc/kubernetes/pki"
 config=""
@@ -28,24 +30,44 @@ done
 arg() { awk -v k="$1" '$1 == "-" && $2 == "name:" && $3 == k { getline; sub(/^ *value: */, ""); gsub(/"/, ""); print; exit }' "$config"; }
 node_name() { awk '/^nodeRegistration:/ { f = 1 } f && $1 == "name:" { print $2; exit }' "$config"; }
 address() { awk '$1 == "advertiseAddress:" { print $2; exit }' "$config"; }
-cert() {  # cert BASE CN EKU SANS...
-  local base="$1" cn="$2" eku="$3"
-  shift 3
-  [ -f "$pki/$base.crt" ] && return 0
+# days: how long the certificates it signs last: kubeadm's 365, or what $KUBEHA_ROOT/kubeadm-days says (a test's
+# knob for certificates that end soon).
+days() { if [ -f "$KUBEHA_ROOT/kubeadm-days" ]; then cat "$KUBEHA_ROOT/kubeadm-days"; else echo 365; fi; }
+sign() {  # sign BASE SUBJECT EKU SANS (comma-separated, may be empty): a new key and its certificate from the etcd CA
+  local base="$1" subject="$2" eku="$3" sans="$4" ext
   mkdir -p "$(dirname "$pki/$base.crt")"
-  local ext
   ext="$(mktemp)"
   {
     echo "keyUsage=critical,digitalSignature,keyEncipherment"
     echo "extendedKeyUsage=$eku"
     echo "basicConstraints=critical,CA:FALSE"
-    if [ $# -gt 0 ]; then echo "subjectAltName=$(IFS=,; echo "$*")"; fi
+    if [ -n "$sans" ]; then echo "subjectAltName=$sans"; fi
   } >"$ext"
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$cn" -keyout "$pki/$base.key" -out "$pki/$base.csr" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$subject" -keyout "$pki/$base.key" -out "$pki/$base.csr" 2>/dev/null
   openssl x509 -req -in "$pki/$base.csr" -CA "$pki/etcd/ca.crt" -CAkey "$pki/etcd/ca.key" -CAcreateserial \
-    -days 365 -extfile "$ext" -out "$pki/$base.crt" 2>/dev/null
+    -days "$(days)" -extfile "$ext" -out "$pki/$base.crt" 2>/dev/null
   rm -f "$ext" "$pki/$base.csr" "$pki/etcd/ca.srl"
   chmod 600 "$pki/$base.key"
+}
+cert() {  # cert BASE CN EKU SANS...
+  local base="$1" cn="$2" eku="$3"
+  shift 3
+  [ -f "$pki/$base.crt" ] && return 0
+  sign "$base" "/CN=$cn" "$eku" "$(IFS=,; echo "$*")"
+}
+# renew NAME BASE: `kubeadm certs renew NAME` (cmd/kubeadm/app/cmd/certs.go renewCert; renewal/manager.go): a name the
+# renewal manager does not know (etcd certificates with etcd.external in the configuration) or a missing file prints
+# MISSING! and exits 0; without the CA's key it fails; otherwise the same subject, SANs and usages (certToConfig) with
+# a new key, for kubeadm's validity.
+renew() {
+  local name="$1" base="$2" crt="$pki/$2.crt" sans eku
+  if grep -q '^ *external:' "$config" || [ ! -f "$crt" ]; then echo "MISSING! $name"; return 0; fi
+  [ -f "$pki/etcd/ca.key" ] || { echo "error: failure loading etcd/ca certificate authority: couldn't load the private key file $pki/etcd/ca.key" >&2; exit 1; }
+  sans="$(openssl x509 -noout -ext subjectAltName -in "$crt" 2>/dev/null | sed -n 2p | sed 's/IP Address:/IP:/g; s/ //g')"
+  eku="$(openssl x509 -noout -ext extendedKeyUsage -in "$crt" | sed -n 2p \
+    | sed 's/TLS Web Server Authentication/serverAuth/; s/TLS Web Client Authentication/clientAuth/; s/ //g')"
+  sign "$base" "$(openssl x509 -noout -subject -nameopt compat -in "$crt" | sed 's/^subject=//')" "$eku" "$sans"
+  echo "$name renewed"
 }
 member_sans() { echo "DNS:$(node_name)" DNS:localhost "IP:$(address)" IP:127.0.0.1 IP:::1; }
 case "$*" in
@@ -82,6 +104,10 @@ case "$*" in
     printf 'setsid %s </dev/null >>"$KUBEHA_ROOT/etcd.log" 2>&1 &\necho $! >"$KUBEHA_ROOT/etcd.pid"\n' \
       "$(printf '%q ' "${command[@]}")" >"$KUBEHA_ROOT/etcd.run"
     bash "$KUBEHA_ROOT/etcd.run" ;;
+  "certs renew etcd-server "*) renew etcd-server etcd/server ;;
+  "certs renew etcd-peer "*) renew etcd-peer etcd/peer ;;
+  "certs renew etcd-healthcheck-client "*) renew etcd-healthcheck-client etcd/healthcheck-client ;;
+  "certs renew apiserver-etcd-client "*) renew apiserver-etcd-client apiserver-etcd-client ;;
   "reset -f")
     if [ -f "$KUBEHA_ROOT/etcd.pid" ]; then kill "$(cat "$KUBEHA_ROOT/etcd.pid")" 2>/dev/null || true; rm -f "$KUBEHA_ROOT/etcd.pid"; fi
     rm -rf "$KUBEHA_ROOT/etc/kubernetes/manifests" "$pki" ;;

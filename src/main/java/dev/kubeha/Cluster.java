@@ -50,7 +50,8 @@ public final class Cluster {
                 machines.hosts(config.loadBalancers()), secrets, afterIdentity);
         // etcdNodes set: etcd on its own nodes (kubeadm's external etcd), ready before kubeadm init.
         Optional<EtcdCluster> externalEtcd = config.externalEtcd()
-                ? Optional.of(new EtcdCluster("etcd", config, machines.hosts(config.etcdNodes()), identity.hex(), afterIdentity))
+                ? Optional.of(new EtcdCluster("etcd", config, machines.hosts(config.etcdNodes()), identity.hex(), today,
+                        afterIdentity))
                 : Optional.empty();
         ControlPlane controlPlane = new ControlPlane("control-plane", config, machines.hosts(config.controlPlane()),
                 secrets, identity.hex(), loadBalancers.ready(), externalEtcd, today, afterIdentity);

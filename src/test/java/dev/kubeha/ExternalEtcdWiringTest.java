@@ -6,20 +6,26 @@ import dev.kubeha.config.Node;
 import dev.kubeha.engine.Change;
 import dev.kubeha.engine.Deployment;
 import dev.kubeha.engine.Engine;
+import dev.kubeha.engine.EngineModel;
 import dev.kubeha.engine.Op;
 import dev.kubeha.plan.PlanReport;
 import dev.kubeha.plan.Planner;
+import dev.kubeha.plan.Recorder;
 import dev.kubeha.plan.Recorder.Registration;
 import dev.kubeha.render.RemoteShell;
 import dev.kubeha.render.etcd.EtcdNodeScripts;
 import dev.kubeha.render.etcd.EtcdScripts;
 import dev.kubeha.render.kubeadm.NodeScripts;
+import dev.kubeha.testing.ClusterMocks;
 import dev.kubeha.testing.ProgramRun;
 import dev.kubeha.testing.Stacks;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -112,6 +118,74 @@ class ExternalEtcdWiringTest {
     }
 
     @Test
+    void everyEtcdCertificateIsCheckedDailyOneNodeAtATimeFromTheEtcdCaInTheState() {
+        ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)), Main.stackOn(Engine.DAY));
+        String previous = "k8s-etcd3-etcd-upgrade";  // after the etcd nodes' upgrades, one node at a time
+        for (String n : ETCD) {
+            Registration check = run.get(n + "-etcd-certificates");
+            assertEquals("etcd", check.parent());
+            assertEquals(run.inputs(n + "-prepare").get("connection"), check.inputs().get("connection"), "on the node itself");
+            assertTrue(run.dependenciesOf(n + "-etcd-certificates").contains(previous), n + " after " + previous);
+            assertTrue(run.isSecretInput(n + "-etcd-certificates", "stdin"), "its stdin carries the etcd CA key");
+            String stdin = String.valueOf(check.inputs().get("stdin"));
+            assertTrue(stdin.contains("# ---- etcd/certificates.sh ----") && stdin.contains("ETCD_CA_KEY='RkFLRS1FVENELUNBLUtFWQ=='")
+                    && stdin.contains("RENEW_DAYS='30'") && stdin.contains("CHECKED_ON='2026-12-07'"), n);
+            assertTrue(stdin.contains("KEEP_CA_KEY='" + n.equals("k8s-etcd1") + "'"), "only the CA node keeps the key: " + n);
+            previous = n + "-etcd-certificates";
+        }
+        previous = "k8s-master3-uncordon";
+        for (String m : List.of("k8s-master1", "k8s-master2", "k8s-master3")) {
+            assertTrue(run.dependenciesOf(m + "-certificates").contains(previous), m + " after " + previous);
+            Registration client = run.get(m + "-etcd-client-certificate");
+            assertEquals("control-plane", client.parent());
+            assertTrue(run.dependenciesOf(m + "-etcd-client-certificate").contains(m + "-certificates"), m);
+            assertTrue(run.isSecretInput(m + "-etcd-client-certificate", "stdin"), m);
+            String stdin = String.valueOf(client.inputs().get("stdin"));
+            assertTrue(stdin.contains("# ---- etcd/client-certificate.sh ----") && stdin.contains("KEEP_CA_KEY='false'"), m);
+            assertFalse(stdin.contains("external:"), "kubeadm knows the etcd client certificate only with a local etcd");
+            previous = m + "-etcd-client-certificate";
+        }
+        assertTrue(run.find("k8s-worker1-etcd-client-certificate").isEmpty());
+        assertTrue(RUN.find("k8s-master1-etcd-client-certificate").isPresent());
+        ProgramRun stacked = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main.stackOn(Engine.DAY));
+        assertFalse(names(stacked).stream().anyMatch(n -> n.endsWith("-etcd-certificates") || n.endsWith("-etcd-client-certificate")),
+                "stacked etcd: kubeadm's renewal on the control plane covers etcd");
+        ProgramRun off = ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES, "certificateRenewalDays", "0")),
+                Main.stackOn(Engine.DAY));
+        assertFalse(names(off).stream().anyMatch(n -> n.contains("certificate")), "certificateRenewalDays: 0 turns them off");
+    }
+
+    @Test
+    void theNextDayRunsTheCertificateChecksAgainAndNothingElse() {
+        Deployment nextDay = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of(), true,
+                UnaryOperator.identity(), Engine.DAY.plusDays(1));
+        assertEquals(List.of(), nextDay.errors());
+        Set<String> expected = new HashSet<>();
+        for (String m : List.of("k8s-master1", "k8s-master2", "k8s-master3")) {
+            expected.addAll(List.of(m + "-certificates", m + "-etcd-client-certificate"));
+        }
+        ETCD.forEach(n -> expected.add(n + "-etcd-certificates"));
+        assertEquals(expected, nextDay.touched());
+        assertEquals(Set.of(), nextDay.with(Change.REPLACE));
+        assertEquals(Set.of(), Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of(), true,
+                UnaryOperator.identity(), Engine.DAY).touched(), "a re-run on the same day runs nothing");
+    }
+
+    /**
+     * A new kubeha whose etcd/client.sh differs updates {@code <first>-etcd-client} in place: it runs again on a live
+     * cluster (and keeps a renewed client certificate: ExternalEtcdCertificatesTest), and nothing is replaced.
+     */
+    @Test
+    void aChangedEtcdClientScriptUpdatesItsStepInPlaceOnALiveCluster() {
+        Deployment up = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of(), false,
+                Engine.scriptsChangedAfter("# ---- etcd/client.sh ----"));
+        assertEquals(List.of(), up.errors());
+        assertEquals(Set.of("k8s-master1-etcd-client"), up.touched());
+        assertEquals(Change.UPDATE, up.changes().get("k8s-master1-etcd-client"));
+        assertEquals(Set.of(), up.with(Change.REPLACE));
+    }
+
+    @Test
     void thePlanShowsTheEtcdNodesBeforeKubeadmInit() {
         Planner.Plan plan = Planner.plan("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)), Main::stack);
         assertEquals(List.of(), plan.errors());
@@ -129,6 +203,9 @@ class ExternalEtcdWiringTest {
         assertEquals(0.0, plan.step("k8s-etcd1-etcd-members").end() - plan.step("k8s-etcd1-etcd-members").start(),
                 "it runs nothing on a new cluster");
         assertFalse(text.contains("RkFLRS1FVENELUNBLUtFWQ"), "no secret in the plan");
+        assertTrue(text.contains("the external etcd's too, from the etcd CA in the stack's state: each etcd node's "
+                + "(<node>-etcd-certificates"), text);
+        assertTrue(text.contains("k8s-etcd3-etcd-certificates") && text.contains("k8s-master3-etcd-client-certificate"), text);
     }
 
     @Test
@@ -252,6 +329,130 @@ class ExternalEtcdWiringTest {
                 "a control-plane node made no etcd CA: " + otherRole);
     }
 
+    static final List<String> MASTERS = List.of("k8s-master1", "k8s-master2", "k8s-master3");
+    /** k8s-etcd2 (.31) replaced by k8s-etcd4 at a new address (.33). */
+    static final String ETCD2_MOVED = "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd3=192.168.56.32\",\"k8s-etcd4=192.168.56.33\"]";
+
+    /**
+     * kubeadm's configuration names the etcd nodes (etcd-endpoints, on the acting member, once every member is healthy
+     * and before any control-plane node joins with it), then each API server moves to them, one node at a time, last of
+     * the steps that restart API servers (after the daily certificate checks), before a restore moves the manifests.
+     */
+    @Test
+    void theApiServersFollowTheEtcdNodesFromKubeadmsConfigurationThenOneNodeAtATime() {
+        Registration endpoints = RUN.get("etcd-endpoints");
+        assertEquals("control-plane", endpoints.parent());
+        assertTrue(String.valueOf(RUN.inputs("etcd-endpoints").get("connection")).contains("FAKE-k8s-master1"),
+                "on the cluster's acting member: " + RUN.inputs("etcd-endpoints").get("connection"));
+        List<String> after = RUN.dependenciesOf("etcd-endpoints");
+        assertTrue(after.containsAll(ETCD.stream().map(n -> n + "-etcd-member").toList()), "every member first: " + after);
+        assertTrue(after.contains("k8s-master1-kubeconfig"), after.toString());
+        String kubeadmConfig = stdin("etcd-endpoints");
+        assertTrue(kubeadmConfig.contains("# ---- etcd/kubeadm-config.sh ----"), kubeadmConfig);
+        assertTrue(kubeadmConfig.contains("ENDPOINTS='https://192.168.56.30:2379 https://192.168.56.31:2379 https://192.168.56.32:2379'"));
+        assertTrue(kubeadmConfig.contains("ENDPOINTS_PATCH='{\"etcd\":{\"external\":{\"endpoints\":[\"https://192.168.56.30:2379\","
+                + "\"https://192.168.56.31:2379\",\"https://192.168.56.32:2379\"]}}}'"), kubeadmConfig);
+        assertTrue(RUN.dependenciesOf("k8s-master2-credentials").contains("etcd-endpoints"),
+                "a control-plane node joins with the etcd nodes' current addresses");
+        assertTrue(RUN.inputs("etcd-endpoints").get("create") != null, "runs when created: an older stack is repaired");
+        for (String m : MASTERS) {
+            assertTrue(RUN.dependenciesOf(m + "-cordon").contains("etcd-endpoints"),
+                    "kubeadm upgrade reads and uploads kubeadm-config again: never at the same time as etcd-endpoints");
+        }
+
+        // The last of the daily certificate checks: the last control-plane node's etcd client certificate.
+        String previous = "k8s-master3-etcd-client-certificate";
+        for (String m : MASTERS) {
+            Registration step = RUN.get(m + "-etcd-servers");
+            assertEquals("control-plane", step.parent());
+            List<String> waits = RUN.dependenciesOf(m + "-etcd-servers");
+            assertTrue(waits.contains(previous), m + " after " + previous + ": " + waits);
+            String script = stdin(m + "-etcd-servers");
+            assertTrue(script.contains("ETCD_SERVERS='https://192.168.56.30:2379,https://192.168.56.31:2379,https://192.168.56.32:2379'"),
+                    script);
+            assertTrue(script.contains("# ---- loadbalancer/backend.sh ----") && script.contains("LB_ADDRESSES="),
+                    "drained from the load balancers around the restart");
+            assertTrue(String.valueOf(RUN.inputs(m + "-etcd-servers").get("connection")).contains("FAKE-" + m), "on " + m);
+            previous = m + "-etcd-servers";
+        }
+        assertTrue(RUN.dependenciesOf("k8s-master1-etcd-servers").contains("etcd-endpoints"));
+
+        ProgramRun stacked = ProgramRun.of(Stacks.raw("vagrant", Map.of()), Main::stack);
+        assertFalse(names(stacked).stream().anyMatch(n -> n.equals("etcd-endpoints") || n.endsWith("-etcd-servers")),
+                "stacked etcd: each API server uses its own node's member");
+
+        Planner.Plan plan = Planner.plan("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)), Main::stack);
+        String text = PlanReport.text(plan);
+        assertTrue(text.contains("etcd-endpoints") && text.contains("k8s-master2-etcd-servers"), text);
+        assertTrue(plan.step("etcd-endpoints").end() <= plan.step("k8s-master2-join").start(), "before the joins");
+        assertTrue(plan.step("k8s-master1-etcd-servers").end() <= plan.step("k8s-master2-etcd-servers").start());
+        assertTrue(plan.step("etcd-endpoints").durationKnown() && plan.step("k8s-master3-etcd-servers").durationKnown());
+    }
+
+    /**
+     * An etcd node replaced by one at a new address: the new member joins, kubeadm's configuration and then every API
+     * server, one at a time, move to the new list, and only then does the old member leave (the engine runs the
+     * deletes of what left the program at the end of the run). A second run changes nothing.
+     */
+    @Test
+    void anEtcdNodeAtANewAddressJoinsThenEveryApiServerMovesToItThenTheOldMemberLeaves() {
+        Deployment d = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of("etcdNodes", ETCD2_MOVED), false);
+        assertEquals(List.of(), d.errors());
+        List<Op> ops = d.ops();
+        int joins = ops.indexOf(new Op(Op.Kind.CREATE, "k8s-etcd4-etcd-member"));
+        int config = ops.indexOf(new Op(Op.Kind.UPDATE, "etcd-endpoints"));
+        int leaves = ops.indexOf(new Op(Op.Kind.DELETE, "k8s-etcd2-etcd-member"));
+        assertTrue(joins >= 0 && config > joins, "kubeadm-config names the new member once it joined: " + ops);
+        int last = config;
+        for (String m : MASTERS) {
+            int moved = ops.indexOf(new Op(Op.Kind.UPDATE, m + "-etcd-servers"));
+            assertTrue(moved > last, m + " moves after the previous step: " + ops);
+            last = moved;
+        }
+        assertTrue(last < leaves, "every API server moved before the old member leaves: " + ops);
+        assertFalse(d.with(Change.REPLACE).stream().anyMatch(n -> n.endsWith("-etcd-servers") || n.equals("etcd-endpoints")),
+                d.with(Change.REPLACE).toString());
+        String moved = String.valueOf(ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD2_MOVED)), Main::stack)
+                .inputs("k8s-master2-etcd-servers").get("stdin"));
+        assertTrue(moved.contains("ETCD_SERVERS='https://192.168.56.30:2379,https://192.168.56.32:2379,https://192.168.56.33:2379'"),
+                moved);
+
+        Planner.Plan plan = Planner.change("vagrant", Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES)),
+                Stacks.raw("vagrant", Map.of("etcdNodes", ETCD2_MOVED)), Main::stack);
+        for (String m : MASTERS) {
+            Planner.Step step = plan.step(m + "-etcd-servers");
+            assertEquals(60.0, step.end() - step.start(), m + ": the plan shows each API server's restart");
+        }
+        assertTrue(plan.step("k8s-master1-etcd-servers").end() <= plan.step("k8s-master2-etcd-servers").start());
+
+        Deployment again = Engine.change("vagrant", Map.of("etcdNodes", ETCD2_MOVED), Map.of(), false);
+        assertEquals(List.of(), again.ops(), "a second run changes nothing");
+        Deployment sameAddress = Engine.change("vagrant", Map.of("etcdNodes", ETCD_NODES), Map.of("etcdNodes",
+                "[\"k8s-etcd1=192.168.56.30\",\"k8s-etcd4=192.168.56.31\",\"k8s-etcd3=192.168.56.32\"]"), false);
+        assertEquals(List.of(), sameAddress.errors());
+        assertTrue(sameAddress.opsOn(java.util.Set.of("etcd-endpoints", "k8s-master1-etcd-servers", "k8s-master2-etcd-servers",
+                "k8s-master3-etcd-servers")).isEmpty(), "a node replaced at its own address moves no API server: " + sameAddress.ops());
+        assertTrue(sameAddress.ops().stream().noneMatch(o -> o.name().startsWith("k8s-master")),
+                "nor touches the control plane: " + sameAddress.ops());
+    }
+
+    /**
+     * A stack made by a kubeha without these steps: its first {@code pulumi up} after the update creates them (each
+     * checks, and moves an API server left on old addresses), and runs nothing else; the URNs it had stay.
+     */
+    @Test
+    void aStackMadeBeforeTheseStepsGetsThemInItsNextRunAndNothingElseRuns() {
+        Map<String, String> config = Map.of("etcdNodes", ETCD_NODES);
+        List<Registration> older = Engine.up("vagrant", config).registrations().stream()
+                .filter(r -> !r.name().equals("etcd-endpoints") && !r.name().endsWith("-etcd-servers")).toList();
+        EngineModel model = new EngineModel("vagrant", older, false, new ClusterMocks());
+        Recorder.record("vagrant", Stacks.pulumiConfig(Stacks.raw("vagrant", config)), model, false, Main.stackOn(Engine.DAY));
+        Deployment d = model.finish();
+        assertEquals(List.of(), d.errors());
+        assertEquals(List.of(new Op(Op.Kind.CREATE, "etcd-endpoints"), new Op(Op.Kind.CREATE, "k8s-master1-etcd-servers"),
+                new Op(Op.Kind.CREATE, "k8s-master2-etcd-servers"), new Op(Op.Kind.CREATE, "k8s-master3-etcd-servers")), d.ops());
+    }
+
     @Test
     void etcdRestoreFromStopsTheApiServersRestoresEveryEtcdNodeThenStartsThemAgain() {
         ProgramRun run = ProgramRun.of(Stacks.raw("vagrant", Map.of("etcdNodes", ETCD_NODES, "etcdRestoreFrom", "/root/etcd.db")),
@@ -265,7 +466,9 @@ class ExternalEtcdWiringTest {
         for (String m : masters) {
             assertEquals("control-plane", run.get(m + "-restore-api-stop").parent());
             assertTrue(run.dependenciesOf(m + "-restore-api-stop").containsAll(List.of("k8s-master1-init", "k8s-master3-join",
-                    "k8s-master3-certificates")), "after the daily certificate checks, which move the same manifests");
+                    "k8s-master3-etcd-client-certificate", "k8s-etcd3-etcd-certificates", "k8s-master3-etcd-servers")),
+                    "after the daily certificate checks and the moves to new etcd endpoints, which change the same manifests"
+                    + " or wait for the members");
             assertTrue(String.valueOf(run.inputs(m + "-restore-api-stop").get("stdin")).contains("ACTION='stop'"));
             ClusterConfig restoring = Stacks.config("vagrant", Map.of("etcdNodes", ETCD_NODES, "etcdRestoreFrom", "/root/etcd.db"));
             Node node = restoring.controlPlane().stream().filter(n -> n.name().equals(m)).findFirst().orElseThrow();

@@ -33,7 +33,8 @@ import java.util.Optional;
  * as well as one added today. Each node has a {@code <node>-drain} on its acting member, whose delete takes it out of
  * the cluster before its own teardown ({@link NodeJoin#departure}), and the upgrade steps of {@link NodeUpgrade}, one
  * node at a time from the cluster's acting member (the workers' wait for the last), then a daily check of its kubeadm
- * certificates ({@code <node>-certificates}), one node at a time, and the etcd snapshots of {@link EtcdBackups}
+ * certificates ({@code <node>-certificates}), one node at a time (with external etcd, then the API servers moved to
+ * the etcd nodes' current addresses, {@link EtcdEndpoints}), and the etcd snapshots of {@link EtcdBackups}
  * (taken before its upgrade too), which also restores every member when etcdRestoreFrom is set (with external
  * etcd, the etcd nodes', between this control plane's static pods stopped and started again).
  */
@@ -118,8 +119,12 @@ public final class ControlPlane extends ComponentResource {
                 .applyValue(k -> Kubeconfigs.withServer(k, "https://" + config.apiEndpoint(), config.kubernetesApiProxy()))
                 .asSecret();
         // Before any control-plane node joins or leaves, when the list changes: etcd's members, read from etcd.
-        // (Stacked etcd only: with etcdNodes the control-plane nodes hold no member.)
-        Resource previous = config.externalEtcd() ? admin : RemoteScript.run("control-plane-members", acting, RemoteScript.Spec
+        // (Stacked etcd only: with etcdNodes the control-plane nodes hold no member; there kubeadm's configuration names
+        // the etcd nodes' current addresses before any node joins with it.)
+        Optional<Command> etcdEndpoints = externalEtcd.map(etcd ->
+                EtcdEndpoints.kubeadmConfig(config, acting, etcd, admin, identity, this));
+        Resource previous = etcdEndpoints.isPresent() ? etcdEndpoints.get() : RemoteScript.run("control-plane-members",
+                acting, RemoteScript.Spec
                 .of("control-plane-members", Output.of(EtcdScripts.membership(config)))
                 .after(List.of(admin))
                 .rebuildWhen(List.of(identity)), this);
@@ -160,18 +165,28 @@ public final class ControlPlane extends ComponentResource {
             // snapshot theirs and are upgraded first.
             after.add(externalEtcd.<Resource>map(EtcdCluster::upgraded)
                     .orElseGet(() -> EtcdBackups.schedule(config, host, List.of(members.get(host)), identity, this)));
+            // kubeadm upgrade writes the manifests from kubeadm-config and uploads the configuration it read again
+            // (kubernetes/kubernetes cmd/kubeadm/app/phases/upgrade/postupgrade.go, PerformPostUpgradeTasks): after
+            // etcd-endpoints, never at the same time, which could bring the old endpoints back.
+            etcdEndpoints.ifPresent(after::add);
             previousUpgrade = NodeUpgrade.create(config, actingFor(host.node()), host, host.equals(acting), after,
                     identity, serial, this);
         }
         this.upgraded = previousUpgrade;
-        this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade);
+        this.certificatesChecked = certificateChecks(config, hosts, today, previousUpgrade, externalEtcd);
+        // With external etcd, last of the steps that restart API servers: each moves to the etcd nodes' addresses.
+        Optional<Resource> apiServersMoved = etcdEndpoints.map(endpoints -> EtcdEndpoints.apiServers(config, hosts,
+                registered, List.of(endpoints, certificatesChecked), identity, this));
         // Control-plane nodes take workloads exactly when the stack has no workers (kubeadm's NoSchedule taint).
         this.scheduling = RemoteScript.run(acting, RemoteScript.Spec
                 .of("scheduling", Output.of(NodeScripts.scheduling(config)))
                 .after(members()), this);
-        // A restore moves the static pod manifests that the daily certificate check moves too: it waits for the check.
+        // A restore moves the static pod manifests that the daily certificate check (and, with external etcd, the move
+        // to new etcd endpoints) changes too: it waits for them.
         List<Resource> beforeRestore = new ArrayList<>(members());
         beforeRestore.add(certificatesChecked);
+        apiServersMoved.ifPresent(beforeRestore::add);
+        externalEtcd.ifPresent(etcd -> beforeRestore.add(etcd.certificatesChecked()));
         externalEtcd.ifPresentOrElse(etcd -> EtcdBackups.restore(config, hosts, etcd, beforeRestore, this),
                 () -> EtcdBackups.restore(config, hosts, beforeRestore, this));
         registerOutputs(Map.of("caCertHash", caCertHash, "kubeconfig", kubeconfig));
@@ -193,10 +208,15 @@ public final class ControlPlane extends ComponentResource {
      * command per control-plane node per day; {@code certificateRenewalDays: 0} turns it off.
      * The kubeconfig kubeha exports does not depend on these certificates (see kubeconfig.sh): a renewal changes
      * nothing the Kubernetes provider sees.
+     * <p>
+     * With external etcd, each node's check is followed by {@code <node>-etcd-client-certificate}, which renews the
+     * API server's client certificate for etcd from the etcd CA in the state (a secret step): kubeadm's renewal here
+     * leaves it out.
      *
      * @return the last check, or {@code after} when the checks are off
      */
-    private Resource certificateChecks(ClusterConfig config, List<Host> hosts, LocalDate today, Resource after) {
+    private Resource certificateChecks(ClusterConfig config, List<Host> hosts, LocalDate today, Resource after,
+                                       Optional<EtcdCluster> externalEtcd) {
         if (config.certificateRenewalDays() == 0) {
             return after;
         }
@@ -205,6 +225,13 @@ public final class ControlPlane extends ComponentResource {
             previous = RemoteScript.run(host, RemoteScript.Spec
                     .of("certificates", Output.of(NodeScripts.certificates(config, host.node(), today)))
                     .after(List.of(previous)), this);
+            if (externalEtcd.isPresent()) {
+                previous = RemoteScript.run(host, RemoteScript.Spec
+                        .of("etcd-client-certificate", externalEtcd.get().credentials().applyValue(c ->
+                                EtcdNodeScripts.clientCertificate(config, host.node(), c, today)).asSecret())
+                        .after(List.of(previous))
+                        .withSecrets(), this);
+            }
         }
         return previous;
     }

@@ -8,6 +8,7 @@ import dev.kubeha.config.ClusterConfig;
 import dev.kubeha.providers.command.remote.Command;
 import dev.kubeha.render.etcd.EtcdNodeScripts;
 
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,8 @@ import java.util.Optional;
  * which, when etcdNodes changes, refuses a change that removes more than one member or loses quorum, as the control
  * plane's {@code control-plane-members} does for stacked etcd, with
  * the snapshot timer of {@link EtcdBackups} ({@code <node>-etcd-backup}), and the upgrade to the etcd of a new
- * kubernetesVersion, one node at a time ({@code <node>-etcd-upgrade}, only on a change), before the control plane's.
+ * kubernetesVersion, one node at a time ({@code <node>-etcd-upgrade}, only on a change), before the control plane's,
+ * then a daily check of its certificates ({@code <node>-etcd-certificates}), one node at a time.
  * The control plane waits for every member ({@link #members()}) and takes the client certificate from
  * {@link #credentials()}.
  */
@@ -33,10 +35,14 @@ public final class EtcdCluster extends ComponentResource {
     private final Output<EtcdNodeScripts.Credentials> credentials;
     private final List<Resource> members = new ArrayList<>();
     private final Resource upgraded;
+    private final Resource certificatesChecked;
     private final List<Host> hosts;
 
-    /** @param identity the cluster's identity ({@link ClusterIdentity}): every member is rebuilt with it */
-    public EtcdCluster(String name, ClusterConfig config, List<Host> hosts, Output<String> identity,
+    /**
+     * @param identity the cluster's identity ({@link ClusterIdentity}): every member is rebuilt with it
+     * @param today    the UTC day of this run, the stamp of the daily certificate checks
+     */
+    public EtcdCluster(String name, ClusterConfig config, List<Host> hosts, Output<String> identity, LocalDate today,
                        ComponentResourceOptions options) {
         super(TYPE, name, options);
         this.hosts = List.copyOf(hosts);
@@ -89,7 +95,31 @@ public final class EtcdCluster extends ComponentResource {
                     .onlyOnChange(), this);
         }
         this.upgraded = previousUpgrade;
+        this.certificatesChecked = certificateChecks(config, today, previousUpgrade);
         registerOutputs(Map.of("etcdNodes", Output.of(hosts.stream().map(Host::name).toList())));
+    }
+
+    /**
+     * {@code <node>-etcd-certificates} on every etcd node, one node at a time after the upgrades, on the first
+     * {@code pulumi up} of each UTC day (the day is in its script, as in {@code <node>-certificates}: see
+     * ControlPlane): the node's etcd certificates renewed from the etcd CA (secret) when the first ends within
+     * {@code certificateRenewalDays}, the member answering with them before the next node goes.
+     *
+     * @return the last check, or {@code after} when the checks are off
+     */
+    private Resource certificateChecks(ClusterConfig config, LocalDate today, Resource after) {
+        if (config.certificateRenewalDays() == 0) {
+            return after;
+        }
+        Resource previous = after;
+        for (Host host : hosts) {
+            previous = RemoteScript.run(host, RemoteScript.Spec
+                    .of("etcd-certificates", credentials.applyValue(c ->
+                            EtcdNodeScripts.certificates(config, host.node(), c, today)).asSecret())
+                    .after(List.of(previous))
+                    .withSecrets(), this);
+        }
+        return previous;
     }
 
     /** The etcd CA and the API server's client certificate (a secret). */
@@ -105,6 +135,11 @@ public final class EtcdCluster extends ComponentResource {
     /** The etcd nodes, in etcdNodes order (the first runs the membership check). */
     public List<Host> hosts() {
         return hosts;
+    }
+
+    /** The last etcd node's daily certificate check (its upgrade when the checks are off): a restore waits for it. */
+    public Resource certificatesChecked() {
+        return certificatesChecked;
     }
 
     /** The last etcd node's upgrade: the control plane's upgrades wait for it. */

@@ -44,7 +44,10 @@ public final class PlanReport {
                 ? "not checked (certificateRenewalDays: 0): only a Kubernetes upgrade renews the control plane's certificates"
                 : "checked on the first pulumi up of each UTC day (<node>-certificates, one control-plane node at a time) "
                 + "and renewed when the first expires within " + c.certificateRenewalDays() + " days, the node's "
-                + "control-plane pods restarted one by one";
+                + "control-plane pods restarted one by one"
+                + (c.externalEtcd() ? "; the external etcd's too, from the etcd CA in the stack's state: each etcd "
+                + "node's (<node>-etcd-certificates, one etcd node at a time, etcd reading them at its next connections) "
+                + "and the API server's client certificate (<node>-etcd-client-certificate)" : "");
         return "Certificates: " + checks + ". The exported kubeconfig is kubeha's own credential, valid until the "
                 + "cluster CA expires (ten years after kubeadm init).";
     }

@@ -36,6 +36,9 @@ public final class StepDurations {
             Map.entry("drain", 10),
             // Assumption: read the expiry dates with openssl (a renewal, at most once a year, restarts the pods: minutes).
             Map.entry("certificates", 3),
+            // Assumption: external etcd only: one certificate's expiry read with openssl; a renewal (once a year) is
+            // one kubeadm certs renew, no restart (<node>-etcd-client-certificate).
+            Map.entry("certificate", 3),
             // Assumption: write the snapshot command and its timer (<node>-etcd-backup).
             Map.entry("backup", 2),
             // Assumption: etcdRestoreFrom only: etcdutl restore, static pods stopped and started (<node>-etcd-restore).
@@ -57,6 +60,11 @@ public final class StepDurations {
             Map.entry("client", 2),
             // Assumption: read the control-plane nodes' taints (changes them only when workers come or go).
             Map.entry("scheduling", 2),
+            // Assumption: external etcd only: kubeadm-config read through the API, its endpoints compared (etcd-endpoints),
+            // and a node's kube-apiserver manifest read with kubectl --local (<node>-etcd-servers); on a new cluster
+            // both find the endpoints in place.
+            Map.entry("endpoints", 3),
+            Map.entry("servers", 3),
             // Assumption: nodes Ready, CoreDNS, a probe DaemonSet (image pull), /healthz through the VIP and each LB.
             Map.entry("readiness", 120));
     /**
@@ -71,7 +79,11 @@ public final class StepDurations {
             // kubeadm upgrade node (apply on the first node), a kubelet restart.
             "upgrade", 60,
             // Assumption: until the node is Ready on the new version, then kubectl uncordon.
-            "uncordon", 10);
+            "uncordon", 10,
+            // Assumption: external etcd only, a new etcd address: the kubelet sees the changed kube-apiserver manifest
+            // (it reads the directory every 20 s), stops the old pod and starts the new one, /readyz answers, the load
+            // balancers count it up (<node>-etcd-servers).
+            "servers", 60);
     /**
      * Assumption (an upper bound): a workers' token batch ({@code workers-N-tokens}) is one SSH session like a
      * credentials step, plus this per token it makes. Its server-side apply sends one PATCH per object

@@ -16,6 +16,13 @@ import java.util.concurrent.TimeUnit;
  * <p>nspawn grants CAP_NET_ADMIN only with a network it made itself, so it is added for the namespace given
  * ({@code --capability}); {@code SYSTEMD_NSPAWN_API_VFS_WRITABLE=network} makes /proc/sys/net writable (the
  * network namespace is the machine's own), the rest of /proc/sys stays read-only as in any container.
+ *
+ * <p>The container's console is read ({@code --console=read-only}, into console.log): with {@code passive} its
+ * pseudo-TTY "is not connected anywhere" (systemd-nspawn(1), systemd 252), and a boot slow enough for systemd to
+ * print its jobs in progress there (ShowStatus=auto; after 2-5 s, then every third of a second: systemd/systemd
+ * src/core/manager.c, JOBS_IN_PROGRESS_WAIT_USEC) filled it until PID 1 blocked writing (wait channel
+ * wait_woken): no unit started again, /run/nologin stayed, and the lab saw ssh exit 255 for minutes (two CI
+ * failures on a loaded machine).
  */
 final class Machine implements AutoCloseable {
     final String name;
@@ -74,7 +81,7 @@ final class Machine implements AutoCloseable {
         boots++;
         try {
             ProcessBuilder pb = new ProcessBuilder("systemd-nspawn", "--boot", "--register=no", "--keep-unit",
-                    "--console=passive", "--capability=CAP_NET_ADMIN", "--network-namespace-path=/run/netns/" + namespace,
+                    "--console=read-only", "--capability=CAP_NET_ADMIN", "--network-namespace-path=/run/netns/" + namespace,
                     "--machine=" + namespace, "-D", merged.toString());
             pb.environment().put("SYSTEMD_NSPAWN_API_VFS_WRITABLE", "network");
             pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("console.log").toFile()));
@@ -143,8 +150,9 @@ final class Machine implements AutoCloseable {
 
     /**
      * What the machine's systemd says, read from the host through the container's namespaces (for a machine that
-     * does not let the lab in over SSH): its processes, whether /run/nologin is there, the end of its journal. Not
-     * systemctl: entered this way it hangs authenticating on systemd's private bus.
+     * does not let the lab in over SSH): where its systemd waits (its state and kernel wait channel), its processes,
+     * whether /run/nologin is there, the end of its journal. Not systemctl: entered this way it hangs authenticating
+     * on systemd's private bus.
      */
     String insideState() {
         if (nspawn == null || !nspawn.isAlive()) {
@@ -153,7 +161,8 @@ final class Machine implements AutoCloseable {
         return nspawn.toHandle().descendants()
                 .filter(p -> p.info().command().map(c -> c.endsWith("/systemd") || c.endsWith("/init")).orElse(false))
                 .findFirst()
-                .map(init -> HostShell.sh("nsenter -t " + init.pid() + " -m -u -i -n -p -- sh -c '"
+                .map(init -> HostShell.sh("grep State /proc/" + init.pid() + "/status; echo \"wchan: $(cat /proc/" + init.pid()
+                        + "/wchan)\"; nsenter -t " + init.pid() + " -m -u -i -n -p -- sh -c '"
                         + "ps -ef; ls -l /run/nologin; "
                         + "journalctl -b --no-pager -n 60' 2>&1", 30).output())
                 .orElse("(no init process found under systemd-nspawn)");

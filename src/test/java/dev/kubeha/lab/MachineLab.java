@@ -122,10 +122,12 @@ final class MachineLab implements AutoCloseable {
      * (systemd/systemd tmpfiles.d/systemd-nologin.conf), Debian's sshd PAM stack checks it (pam_nologin in
      * /etc/pam.d/sshd), and systemd-user-sessions.service removes it late in the boot.
      *
-     * <p>A machine boots in 3 s alone and in under 30 s with seven others on two cores; on a loaded CI machine one
-     * container once kept refusing logins for 240 s. So a machine not booted after 150 s is reported (what its
-     * systemd says, read from the host) and started once more on the same disk; a second 150 s without a boot fails
-     * with the report. This is the lab's own machine start, before any step of kubeha runs.
+     * <p>A machine boots in 3 s alone and in under 30 s with seven others on two cores. Two CI runs on a loaded
+     * machine saw one refuse logins for minutes: its systemd had blocked writing to an unread console (fixed, see
+     * {@link Machine}). Should a boot hang again, a machine not booted after 150 s is reported on the test output
+     * (where its systemd waits, its processes, its journal, read from the host) and started once more on the same
+     * disk; a second 150 s without a boot fails with the report. This is the lab's own machine start, before any
+     * step of kubeha runs.
      */
     private void awaitBooted(List<String> names) {
         List<String> waiting = awaitBooted(names, 150);

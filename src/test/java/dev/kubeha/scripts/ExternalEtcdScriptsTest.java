@@ -68,20 +68,29 @@ class ExternalEtcdScriptsTest {
     }
 
     static ClusterConfig config() {
+        return config(ADDRESSES);
+    }
+
+    /** A stack whose etcd nodes are at these loopback addresses (name to address). */
+    static ClusterConfig config(Map<String, String> addresses) {
         return ClusterConfigParser.parseOrThrow(RawConfig.of(Map.of(
                 "provisioner", "existing",
                 "sshPrivateKey", "unused",
                 "vip", "127.0.31.100",
                 "loadBalancers", "[\"k8s-lb1=127.0.31.5\",\"k8s-lb2=127.0.31.6\"]",
                 "controlPlaneNodes", "[\"k8s-master1=127.0.31.10\"]",
-                "etcdNodes", "[" + String.join(",", ADDRESSES.entrySet().stream()
+                "etcdNodes", "[" + String.join(",", addresses.entrySet().stream()
                         .map(e -> "\"" + e.getKey() + "=" + e.getValue() + "\"").toList()) + "]")));
     }
 
     /** A fresh etcd node (a new machine): kubeadm and the container runtime stood in for. */
     static ScriptHarness machine(String name) {
+        return machine(name, ADDRESSES.get(name));
+    }
+
+    /** A fresh etcd node at this loopback address. */
+    static ScriptHarness machine(String name, String address) {
         ScriptHarness h = new ScriptHarness(ScriptHarness.UBUNTU);
-        String address = ADDRESSES.get(name);
         String mapArgs = "args=(); for a; do case \"$a\" in --endpoints=https://127.0.0.1:2379) args+=(\"--endpoints=https://"
                 + address + ":2379\");; *=/etc/kubernetes/*) args+=(\"${a%%=*}=$KUBEHA_ROOT${a#*=}\");; "
                 + "/var/lib/*) args+=(\"$KUBEHA_ROOT$a\");; *) args+=(\"$a\");; esac; done; ";

@@ -170,7 +170,8 @@ class SecretsTest {
         List<String> leaks = plainLeaks(mocks, program);
         List<String> ran = new ArrayList<>();
         for (Registration r : program.ofType(REMOTE)) {
-            if (!r.name().endsWith("-etcd-member") && !r.name().endsWith("-etcd-client")) {
+            boolean renewal = r.name().endsWith("-etcd-certificates") || r.name().endsWith("-etcd-client-certificate");
+            if (!renewal && !r.name().endsWith("-etcd-member") && !r.name().endsWith("-etcd-client")) {
                 continue;
             }
             assertTrue(r.secretInputs().contains("stdin") && r.additionalSecretOutputs().containsAll(List.of("stdout", "stderr"))
@@ -180,14 +181,39 @@ class SecretsTest {
                     .stub("crictl", "case \"$*\" in *' ps '*) echo etcd-standin;; esac; exit 0")
                     .stub("ctr", "exit 1")
                     .stubs("systemctl", "sleep");
+            if (renewal) {
+                dueForRenewal(h);
+            }
             ScriptHarness.Run run = h.run((String) r.inputs().get("stdin"));
             assertEquals(0, run.exitCode(), r.name() + ": " + run.stderr());
             ran.add(r.name());
             check(mocks, leaks, r.name(), run);
         }
-        assertEquals(List.of("k8s-master1-etcd-client", "k8s-etcd1-etcd-member", "k8s-etcd2-etcd-member", "k8s-etcd3-etcd-member"),
+        assertEquals(List.of("k8s-master1-etcd-client", "k8s-master1-etcd-client-certificate", "k8s-master2-etcd-client-certificate",
+                        "k8s-master3-etcd-client-certificate", "k8s-etcd1-etcd-certificates", "k8s-etcd1-etcd-member",
+                        "k8s-etcd2-etcd-certificates", "k8s-etcd2-etcd-member", "k8s-etcd3-etcd-certificates", "k8s-etcd3-etcd-member"),
                 ran.stream().sorted(java.util.Comparator.comparing((String n) -> !n.contains("master")).thenComparing(n -> n)).toList());
         assertEquals(List.of(), leaks);
+    }
+
+    /**
+     * A node whose etcd certificates (and API server's etcd client certificate) are due: the daily renewal steps write
+     * the etcd CA key and run kubeadm's renewal, which makes them valid (openssl reads them due until kubeadm ran).
+     */
+    private static void dueForRenewal(ScriptHarness h) {
+        try {
+            java.nio.file.Path k8s = h.root().resolve("etc/kubernetes");
+            java.nio.file.Files.createDirectories(k8s.resolve("manifests"));
+            java.nio.file.Files.createDirectories(k8s.resolve("pki/etcd"));
+            java.nio.file.Files.writeString(k8s.resolve("manifests/etcd.yaml"), "kind: Pod\n");
+            java.nio.file.Files.writeString(k8s.resolve("pki/apiserver-etcd-client.crt"), "stand-in\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        h.stub("kubeadm", "case \"$*\" in 'certs renew'*) touch \"$KUBEHA_ROOT/renewed\";; 'version -o short') echo v1.36.0;; "
+                        + "*) echo registry.k8s.io/etcd:3.6.5-0;; esac")
+                .stub("openssl", "case \"$*\" in *-checkend*) [ -f \"$KUBEHA_ROOT/renewed\" ];; "
+                        + "*-enddate*) echo 'notAfter=Dec  7 00:00:00 2027 GMT';; esac");
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.kubeha.render.Templates;
 import dev.kubeha.render.kubeadm.KubeadmConfigs;
 import dev.kubeha.render.kubeadm.NodeScripts;
 
+import java.time.LocalDate;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,8 @@ public final class EtcdNodeScripts {
             NodeScripts.ETCD_MEMBERS_LIBRARY);
     /** Read after lib/os.sh on a control-plane node whose etcd is external: it has no member to snapshot. */
     public static final String EXTERNAL_CONTROL_PLANE_LIBRARY = "etcd/external-control-plane.sh";
+    /** Renewing certificates signed by the etcd CA: read before the etcd node or control-plane script's body. */
+    static final String RENEWAL_LIBRARY = "etcd/renewal.sh";
     static final int TIMEOUT_SECONDS = 300;
     private static final Pattern CREDENTIAL = Pattern.compile("^KUBEHA_(ETCD_[A-Z_]+)=([A-Za-z0-9+/=]+)$", Pattern.MULTILINE);
 
@@ -78,7 +81,7 @@ public final class EtcdNodeScripts {
     /** On an etcd node: its member, from the etcd CA (secret), started or joined to the running cluster. */
     public static String member(ClusterConfig config, Node node, Credentials etcd) {
         return render("etcd/member.sh", config, node, Map.of(
-                "FIRST", Boolean.toString(config.etcdCaHolder().filter(node::equals).isPresent()),
+                "FIRST", Boolean.toString(keepsCaKey(config, node)),
                 "FIREWALL", Boolean.toString(config.firewall()),
                 "ETCD_CA_CRT", etcd.caCert(),
                 "ETCD_CA_KEY", etcd.caKey(),
@@ -119,6 +122,45 @@ public final class EtcdNodeScripts {
         params.put("KUBERNETES_PATCH", config.kubernetesVersion().patch().isPresent() ? config.kubernetesVersion().toString() : "");
         params.put("TIMEOUT_SECONDS", Integer.toString(TIMEOUT_SECONDS));
         return render("etcd/upgrade.sh", config, node, params);
+    }
+
+    /**
+     * On an etcd node, daily ({@code checkedOn}, a UTC day, is part of the text): its server, peer and
+     * healthcheck-client certificates renewed from the etcd CA (secret) when the first ends within
+     * {@code certificateRenewalDays}; etcd reads them at its next connections.
+     */
+    public static String certificates(ClusterConfig config, Node node, Credentials etcd, LocalDate checkedOn) {
+        Map<String, String> params = new HashMap<>(renewal(config, node, etcd, checkedOn));
+        params.put("TIMEOUT_SECONDS", Integer.toString(TIMEOUT_SECONDS));
+        return render("etcd/certificates.sh", config, node, params, List.of(CLUSTER_LIBRARY, RENEWAL_LIBRARY));
+    }
+
+    /**
+     * On a control-plane node, daily: the API server's client certificate for the external etcd renewed from the etcd
+     * CA (secret) when it ends within {@code certificateRenewalDays}, with a kubeadm configuration whose etcd is local
+     * (kubeadm knows the etcd certificates only then).
+     */
+    public static String clientCertificate(ClusterConfig config, Node node, Credentials etcd, LocalDate checkedOn) {
+        Map<String, String> params = new HashMap<>(renewal(config, node, etcd, checkedOn));
+        params.put("RENEWAL_CONFIG", KubeadmConfigs.etcdClientRenewal(config, node));
+        params.put("INSTALLED_VERSION_TOKEN", KubeadmConfigs.INSTALLED_VERSION);
+        return NodeScript.render("etcd/client-certificate.sh", params, List.of(RENEWAL_LIBRARY));
+    }
+
+    /** What etcd/renewal.sh needs: the etcd CA (secret), the threshold, the day of the check. */
+    private static Map<String, String> renewal(ClusterConfig config, Node node, Credentials etcd, LocalDate checkedOn) {
+        return Map.of(
+                "NODE_NAME", node.name(),
+                "RENEW_DAYS", Integer.toString(config.certificateRenewalDays()),
+                "CHECKED_ON", checkedOn.toString(),
+                "KEEP_CA_KEY", Boolean.toString(keepsCaKey(config, node)),
+                "ETCD_CA_CRT", etcd.caCert(),
+                "ETCD_CA_KEY", etcd.caKey());
+    }
+
+    /** The etcd node that made the etcd CA keeps its key; every other node holds it only while it signs. */
+    private static boolean keepsCaKey(ClusterConfig config, Node node) {
+        return config.etcdCaHolder().filter(node::equals).isPresent();
     }
 
     /** On the first control-plane node, before kubeadm init: the etcd CA certificate and the client pair (secret). */

@@ -146,6 +146,22 @@ public final class KubeadmConfigs {
         return documents(init, cluster);
     }
 
+    /**
+     * The kubeadm configuration with which a control-plane node of the external etcd topology renews the API server's
+     * client certificate: the node's name and address and the installed kubeadm's version ({@link #INSTALLED_VERSION}),
+     * and no etcd section, so kubeadm's default, a local etcd: its renewal manager knows the etcd certificates only
+     * then (kubernetes/kubernetes cmd/kubeadm/app/phases/certs/renewal/manager.go, NewManager). Used for that renewal
+     * alone, never for the cluster.
+     */
+    public static String etcdClientRenewal(ClusterConfig config, Node node) {
+        String api = config.kubernetesVersion().kubeadmApiVersion();
+        InitConfiguration init = new InitConfiguration(api, "InitConfiguration", null, null,
+                new ApiEndpoint(node.address(), null), new NodeRegistration(node.name(), CRI_SOCKET, null, null));
+        ClusterConfiguration cluster = new ClusterConfiguration(api, "ClusterConfiguration", null,
+                kubernetesVersion(config.kubernetesVersion()), null, null, null, null);
+        return documents(init, cluster);
+    }
+
     /** https://ADDRESS:2379, where a member serves its clients. */
     public static String clientUrl(Node node) {
         return "https://" + node.address() + ":2379";

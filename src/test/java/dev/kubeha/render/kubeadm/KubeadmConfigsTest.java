@@ -182,6 +182,27 @@ class KubeadmConfigsTest {
                 docs.get(1).path("kubernetesVersion").asText(), "kubeadm picks the etcd image of this version");
     }
 
+    /**
+     * The control plane's configuration for renewing its etcd client certificate names no etcd, so kubeadm's default,
+     * a local etcd, makes its renewal manager know the etcd certificates (renewal/manager.go, NewManager).
+     */
+    @ParameterizedTest(name = "Kubernetes {0}")
+    @ValueSource(strings = {"1.31", "1.30.4"})
+    void theEtcdClientRenewalConfigurationNamesTheNodeAndNoExternalEtcd(String version) throws Exception {
+        ClusterConfig c = Stacks.config("vagrant", Map.of("kubernetesVersion", version, "etcdNodes", ETCD_NODES));
+        Node m2 = c.controlPlane().get(1);
+        List<JsonNode> docs = documents(KubeadmConfigs.etcdClientRenewal(c, m2));
+        assertEquals(2, docs.size());
+        assertEquals("InitConfiguration", docs.get(0).path("kind").asText());
+        assertEquals("k8s-master2", docs.get(0).path("nodeRegistration").path("name").asText());
+        assertEquals("192.168.56.11", docs.get(0).path("localAPIEndpoint").path("advertiseAddress").asText());
+        assertEquals("ClusterConfiguration", docs.get(1).path("kind").asText());
+        assertTrue(docs.get(1).path("etcd").isMissingNode(), "kubeadm's default etcd: local");
+        assertTrue(docs.get(1).path("certificatesDir").isMissingNode(), "kubeadm's /etc/kubernetes/pki");
+        assertEquals(version.startsWith("1.31") ? KubeadmConfigs.INSTALLED_VERSION : "v1.30.4",
+                docs.get(1).path("kubernetesVersion").asText());
+    }
+
     @ParameterizedTest(name = "Kubernetes {0}")
     @ValueSource(strings = {"1.31", "1.30.4"})
     void withEtcdNodesTheControlPlaneUsesThemAsExternalEtcd(String version) throws Exception {
