@@ -44,7 +44,12 @@ import java.util.concurrent.TimeUnit;
 public final class CommandProvider {
     private static final String STDOUT = "PULUMI_COMMAND_STDOUT";
     private static final String STDERR = "PULUMI_COMMAND_STDERR";
-    private static final int TIMEOUT_SECONDS = 120;
+    /**
+     * The harness's own bound on one command (pulumi-command sets none): long enough for the slowest script test on
+     * a loaded two-core machine (a script looping 120 times over stubbed calls once took more than 120 s there),
+     * short enough to end a hung one.
+     */
+    private static final int TIMEOUT_SECONDS = 300;
 
     private CommandProvider() {
     }
