@@ -220,7 +220,11 @@ class ExternalEtcdScriptsTest {
             assertFalse(secondCa.called("kubeadm init phase certs etcd-ca"), secondCa.calls().toString());
 
             // k8s-etcd2's machine is replaced while it runs: its delete (the old machine) leaves, its new machine joins.
+            // etcd refuses the removal until the others have been connected for 5 s (etcd-io/etcd
+            // server/etcdserver/server.go mayRemoveMember, HealthInterval); the script's retries wait for that with the
+            // real sleep here, not the harness's 0.1 s one (an idle machine got here within 5 s of the start and failed).
             Node e2 = config.etcdNodes().get(1);
+            nodes.get("k8s-etcd2").stub("sleep", "exec /bin/sleep \"$@\"");
             ScriptHarness.Run left = nodes.get("k8s-etcd2").delete(EtcdNodeScripts.memberRemove(config, e2),
                     EtcdNodeScripts.member(config, e2, etcd));
             assertEquals(0, left.exitCode(), left.stderr());
