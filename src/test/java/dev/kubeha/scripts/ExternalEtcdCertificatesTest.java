@@ -127,14 +127,7 @@ class ExternalEtcdCertificatesTest {
             ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config));
             assertEquals(0, ca.exitCode(), ca.stderr());
             this.etcd = EtcdNodeScripts.Credentials.parse(ca.stdout());
-            List<Future<ScriptHarness.Run>> started = new ArrayList<>();
-            for (Node n : config.etcdNodes()) {
-                started.add(pool.submit(() -> nodes.get(n.name()).run(EtcdNodeScripts.member(config, n, etcd))));
-            }
-            for (Future<ScriptHarness.Run> f : started) {
-                ScriptHarness.Run r = f.get(90, TimeUnit.SECONDS);
-                assertEquals(0, r.exitCode(), r.stderr());
-            }
+            ExternalEtcdScriptsTest.startMembersTogether(config, nodes, etcd);
             for (ScriptHarness node : nodes.values()) {
                 Files.delete(node.root().resolve("kubeadm-days"));  // kubeadm signs for its 365 days again
             }

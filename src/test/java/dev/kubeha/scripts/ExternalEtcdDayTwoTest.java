@@ -28,10 +28,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -101,19 +97,7 @@ class ExternalEtcdDayTwoTest {
         ScriptHarness.Run ca = nodes.get("k8s-etcd1").run(EtcdNodeScripts.ca(config));
         assertEquals(0, ca.exitCode(), ca.stderr());
         etcd = EtcdNodeScripts.Credentials.parse(ca.stdout());
-        ExecutorService pool = Executors.newFixedThreadPool(3);
-        try {
-            List<Future<ScriptHarness.Run>> started = new ArrayList<>();
-            for (Node n : config.etcdNodes()) {
-                started.add(pool.submit(() -> nodes.get(n.name()).run(EtcdNodeScripts.member(config, n, etcd))));
-            }
-            for (Future<ScriptHarness.Run> f : started) {
-                ScriptHarness.Run r = f.get(90, TimeUnit.SECONDS);
-                assertEquals(0, r.exitCode(), r.stderr());
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        ExternalEtcdScriptsTest.startMembersTogether(config, nodes, etcd);
         api = ApiServerClient.of(etcd, Files.createDirectories(nodes.get("k8s-etcd1").dir().resolve("api-server")));
         assertEquals(3, api.members("127.0.31.11").size());
     }

@@ -125,6 +125,30 @@ class ExternalEtcdScriptsTest {
         }
     }
 
+    /**
+     * {@code <node>-etcd-member} on every etcd node of {@code config} at once, as the engine runs them (none waits for
+     * another); each must succeed within 90 s. The runs, in the order of the config's etcd nodes.
+     */
+    static List<ScriptHarness.Run> startMembersTogether(ClusterConfig config, Map<String, ScriptHarness> nodes,
+                                                        EtcdNodeScripts.Credentials etcd) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(config.etcdNodes().size());
+        try {
+            List<Future<ScriptHarness.Run>> started = new ArrayList<>();
+            for (Node n : config.etcdNodes()) {
+                started.add(pool.submit(() -> nodes.get(n.name()).run(EtcdNodeScripts.member(config, n, etcd))));
+            }
+            List<ScriptHarness.Run> runs = new ArrayList<>();
+            for (int i = 0; i < started.size(); i++) {
+                ScriptHarness.Run r = started.get(i).get(90, TimeUnit.SECONDS);
+                assertEquals(0, r.exitCode(), config.etcdNodes().get(i).name() + ":\n" + r.stderr());
+                runs.add(r);
+            }
+            return runs;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** The node's etcd process starts again from its manifest's command, as the kubelet restarts the static pod. */
     static void restart(ScriptHarness node) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("bash", node.root().resolve("etcd.run").toString());
@@ -174,13 +198,7 @@ class ExternalEtcdScriptsTest {
             assertFalse(ca.stderr().contains(etcd.caKey()) || ca.stderr().contains(etcd.clientKey()), ca.stderr());
 
             // <node>-etcd-member on every node at once, as the engine runs them (none waits for another).
-            List<Future<ScriptHarness.Run>> started = new ArrayList<>();
-            for (Node n : config.etcdNodes()) {
-                started.add(pool.submit(() -> nodes.get(n.name()).run(EtcdNodeScripts.member(config, n, etcd))));
-            }
-            for (int i = 0; i < started.size(); i++) {
-                ScriptHarness.Run r = started.get(i).get(90, TimeUnit.SECONDS);
-                assertEquals(0, r.exitCode(), config.etcdNodes().get(i).name() + ":\n" + r.stderr());
+            for (ScriptHarness.Run r : startMembersTogether(config, nodes, etcd)) {
                 assertTrue(r.stderr().contains("(new cluster: k8s-etcd1=https://127.0.31.11:2380,"), r.stderr());
                 assertFalse(r.stderr().contains(etcd.caKey()), "the CA key is in no log");
             }
